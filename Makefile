@@ -1,0 +1,47 @@
+# hedgebot: every target is idempotent and works on a fresh clone.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := .tools
+CONFIG ?= config/demo.yaml
+PYTEST_ARGS ?=
+
+.PHONY: install test lint bench demo run clean
+
+# The venv is rebuilt when pyproject.toml changes; the npm tools when their lock file does.
+$(BIN)/.installed: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+	$(BIN)/pip install -q -e '.[dev,sim]'
+	touch $@
+
+$(TOOLS)/.installed: bot/devnet/package.json bot/devnet/package-lock.json
+	mkdir -p $(TOOLS)
+	cp bot/devnet/package.json bot/devnet/package-lock.json $(TOOLS)/
+	cd $(TOOLS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(BIN)/.installed $(TOOLS)/.installed
+
+test: install
+	HEDGEBOT_TOOLS_DIR=$(CURDIR)/$(TOOLS) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/mypy
+	$(BIN)/hadolint docker/Dockerfile
+
+bench: install
+	@for b in bench/bench_*.py; do echo "== $$b"; HEDGEBOT_TOOLS_DIR=$(CURDIR)/$(TOOLS) $(BIN)/python $$b || exit 1; done
+
+demo: install
+	HEDGEBOT_TOOLS_DIR=$(CURDIR)/$(TOOLS) $(BIN)/hedgebot demo
+
+run: install
+	$(BIN)/hedgebot run --config $(CONFIG)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

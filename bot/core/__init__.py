@@ -1,0 +1,1 @@
+"""The pure heart of hedgebot: values in, values out, no I/O."""

@@ -1,0 +1,108 @@
+"""Every shipped config validates, and the CLI around configs behaves as documented."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.config import load_config
+from bot.config.advice import config_warnings, rally_that_liquidates
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("path", sorted(CONFIG_DIR.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_config_validates(path: Path) -> None:
+    config = load_config(path, env={})
+    assert config.positions
+    result = runner.invoke(app, ["check-config", str(path)], env={})
+    assert result.exit_code == 0, result.output
+
+
+def test_shipped_configs_cover_the_documented_deployments() -> None:
+    names = {p.name for p in CONFIG_DIR.glob("*.yaml")}
+    assert {"demo.yaml", "testnet-aave-bsc.yaml", "testnet-coinm-bnb.yaml"} <= names
+    coinm = load_config(CONFIG_DIR / "testnet-coinm-bnb.yaml", env={})
+    assert coinm.hedge.venue == "coinm"
+    assert coinm.hedge.symbols == {"BNB": "BNBUSD_PERP"}
+    bsc = load_config(CONFIG_DIR / "testnet-aave-bsc.yaml", env={})
+    assert bsc.hedge.margin_asset == "BNB"
+    assert bsc.network == "testnet"
+
+
+def test_defaults_are_safe() -> None:
+    text = (CONFIG_DIR / "testnet-coinm-bnb.yaml").read_text()
+    minimal = text.replace("  leverage: 2\n", "")
+    from bot.config import parse_config
+
+    config = parse_config(minimal.replace("network: testnet\n", ""), env={})
+    assert config.network == "testnet"
+    assert config.hedge.leverage == 3
+
+
+def test_env_overrides_a_nested_value_and_a_list_item() -> None:
+    env = {
+        "HEDGEBOT__HEDGE__LEVERAGE": "5",
+        "HEDGEBOT__POSITIONS__0__MAX_BLOCK_AGE_SECS": "7",
+        "HEDGEBOT__SCHEDULE__INTERVAL_SECS": "3.5",
+    }
+    config = load_config(CONFIG_DIR / "demo.yaml", env=env)
+    assert config.hedge.leverage == 5
+    assert config.positions[0].max_block_age_secs == 7
+    assert config.schedule.interval_secs == 3.5
+
+
+def test_check_config_masks_secrets_and_says_dry_run(tmp_path: Path) -> None:
+    secret = "S" * 64
+    result = runner.invoke(
+        app,
+        ["check-config", str(CONFIG_DIR / "demo.yaml")],
+        env={"BINANCE_API_KEY": "K" * 64, "BINANCE_API_SECRET": secret},
+    )
+    assert result.exit_code == 0
+    assert secret not in result.output
+    assert "*** (set)" in result.output
+    dry = runner.invoke(app, ["check-config", str(CONFIG_DIR / "demo.yaml")], env={})
+    assert "DRY-RUN" in dry.output
+
+
+def test_secret_files_are_read(tmp_path: Path) -> None:
+    from bot.config.secrets import binance_credentials
+
+    (tmp_path / "k").write_text("key-from-file\n")
+    (tmp_path / "s").write_text("secret-from-file\n")
+    creds = binance_credentials(
+        {"BINANCE_API_KEY_FILE": str(tmp_path / "k"), "BINANCE_API_SECRET_FILE": str(tmp_path / "s")}
+    )
+    assert creds is not None
+    assert creds.secret.reveal() == "secret-from-file"
+    assert "secret-from-file" not in repr(creds)
+
+
+def test_high_leverage_warning_names_the_rally() -> None:
+    config = load_config(CONFIG_DIR / "demo.yaml", env={"HEDGEBOT__HEDGE__LEVERAGE": "20"})
+    warnings = config_warnings(config, have_api_keys=True)
+    assert any("20x" in w and "4.6 %" in w for w in warnings), warnings
+    assert rally_that_liquidates(3) > rally_that_liquidates(20)
+
+
+def test_config_schema_is_json_schema() -> None:
+    result = runner.invoke(app, ["config-schema"])
+    schema = json.loads(result.output)
+    assert schema["type"] == "object"
+    assert "hedge" in schema["properties"]
+
+
+def test_help_lists_commands_and_python_m_bot_works() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, check=True
+    )
+    for command in ("check-config", "config-schema", "emulator"):
+        assert command in result.stdout
