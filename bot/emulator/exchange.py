@@ -1,0 +1,156 @@
+"""The emulator's engine object: state, clocks, configuration, and the control operations."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bot.emulator import algo, fills, orders, persistence, risk
+from bot.emulator.faults import FaultBook
+from bot.emulator.markets import SPECS, VENUES, Venue
+from bot.emulator.ratelimit import Limits, RateLimiter
+from bot.emulator.state import Account, MarketState, initial_state, new_account
+
+
+@dataclass
+class EmulatorConfig:
+    server_skew_ms: int = 0
+    strict_signatures: bool = False
+    allow_coinm_stop_orders: bool = False
+    api_keys: list[tuple[str, str]] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)
+
+
+class Exchange:
+    def __init__(self, config: EmulatorConfig, state_file: Path | None = None) -> None:
+        self.config = config
+        self.state_file = state_file
+        self.faults = FaultBook()
+        self.limiter = RateLimiter(config.limits)
+        self.lenient_signatures = 0
+        loaded = persistence.load(state_file) if state_file is not None else None
+        self.state = loaded or initial_state(config.api_keys, self.market_ms_for(0))
+        for key, secret in config.api_keys:
+            if key not in self.state.accounts:
+                self.state.accounts[key] = new_account(key, secret)
+        self.secrets = {k: a.api_secret for k, a in self.state.accounts.items()}
+
+    # clocks -----------------------------------------------------------------------------
+    def server_ms(self) -> int:
+        """Wall clock plus the configured skew: what /time returns and timestamps check."""
+        return int(time.time() * 1000) + self.config.server_skew_ms
+
+    def market_ms_for(self, offset: int) -> int:
+        return int(time.time() * 1000) + self.config.server_skew_ms + offset
+
+    def market_ms(self) -> int:
+        """Market clock (funding, record times): server time moved by advance_time."""
+        return self.market_ms_for(self.state.clock_offset_ms)
+
+    # engine hooks -------------------------------------------------------------------------
+    def tick(self) -> None:
+        now = self.market_ms()
+        if risk.next_funding_time(self.state.funding_checked_ms) <= now:
+            risk.settle_funding(self.state, now)
+            self.after_market_move(now)
+
+    def after_market_move(self, now: int) -> None:
+        for account in self.state.accounts.values():
+            algo.trigger_algos(self.state, account, now)
+            for venue in VENUES:
+                orders.match_resting(self.state, account, venue, now)
+            risk.check_liquidations(self.state, account, now)
+
+    def account(self, api_key: str | None) -> Account:
+        key = api_key or next(iter(self.state.accounts))
+        try:
+            return self.state.accounts[key]
+        except KeyError:
+            raise ValueError(f"unknown api_key {key!r}") from None
+
+    def save(self) -> None:
+        if self.state_file is not None:
+            persistence.save(self.state_file, self.state)
+
+    # control plane ------------------------------------------------------------------------
+    def set_mark(
+        self, symbol: str, price: Decimal, index: Decimal | None, last: Decimal | None
+    ) -> None:
+        market = self._market(symbol)
+        if price <= 0:
+            raise ValueError(f"mark price for {symbol} must be > 0, got {price}")
+        market.mark = price
+        market.index = index if index is not None else price
+        market.last = last if last is not None else price
+        self.after_market_move(self.market_ms())
+
+    def set_funding_rate(self, symbol: str, rate: Decimal) -> None:
+        self._market(symbol).funding_rate = rate
+
+    def advance_time(self, seconds: float) -> int:
+        if seconds < 0:
+            raise ValueError(f"advance_time seconds must be >= 0, got {seconds}")
+        self.state.clock_offset_ms += int(seconds * 1000)
+        now = self.market_ms()
+        settled = risk.settle_funding(self.state, now)
+        self.after_market_move(now)
+        return settled
+
+    def fund(self, asset: str, amount: Decimal, venue: Venue, api_key: str | None) -> Decimal:
+        if venue not in VENUES:
+            raise ValueError(f"venue must be 'usdm' or 'coinm', got {venue!r}")
+        account = self.account(api_key)
+        venue_account = account.venue(venue)
+        fills.credit(venue_account, asset, amount)
+        fills.add_income(
+            self.state,
+            venue_account,
+            symbol="",
+            income_type="TRANSFER",
+            amount=amount,
+            asset=asset,
+            now=self.market_ms(),
+            info="TRANSFER",
+        )
+        return venue_account.wallets[asset]
+
+    def add_api_key(self, key: str, secret: str) -> None:
+        if key not in self.state.accounts:
+            self.state.accounts[key] = new_account(key, secret)
+        self.secrets[key] = self.state.accounts[key].api_secret
+
+    def reset(self) -> None:
+        self.state = initial_state(self.config.api_keys, self.market_ms_for(0))
+        self.secrets = {k: a.api_secret for k, a in self.state.accounts.items()}
+        self.faults.clear()
+        self.limiter.reset()
+        self.lenient_signatures = 0
+
+    def configure(self, options: dict[str, Any]) -> None:
+        for name, value in options.items():
+            if hasattr(self.config.limits, name):
+                setattr(self.config.limits, name, int(value))
+            elif name in ("server_skew_ms",):
+                self.config.server_skew_ms = int(value)
+            elif name in ("strict_signatures", "allow_coinm_stop_orders"):
+                setattr(self.config, name, bool(value))
+            else:
+                raise ValueError(f"unknown emulator option {name!r}")
+        self.limiter.limits = self.config.limits
+
+    def snapshot(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.state.model_dump(mode="json")
+        data["market_time_ms"] = self.market_ms()
+        data["server_time_ms"] = self.server_ms()
+        data["faults"] = self.faults.describe()
+        data["faults_fired"] = list(self.faults.fired)
+        data["lenient_signatures"] = self.lenient_signatures
+        return data
+
+    def _market(self, symbol: str) -> MarketState:
+        if symbol not in SPECS:
+            raise ValueError(f"unknown symbol {symbol!r}; known: {sorted(SPECS)}")
+        return self.state.markets[symbol]

@@ -1,0 +1,41 @@
+"""Emulator fixtures: one in-process emulator per session, reset before every test.
+
+Copy this pattern: ``emulator`` gives an ``EmulatorHandle`` (base_url, api_key, api_secret,
+control) on a fresh state; ``client`` is python-binance's ``Client`` pointed at it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from binance.client import Client
+
+from bot.emulator.testing import EmulatorHandle, python_binance_client, running_emulator
+
+
+@pytest.fixture(scope="session")
+def emulator_session() -> Iterator[EmulatorHandle]:
+    with running_emulator() as handle:
+        yield handle
+
+
+@pytest.fixture
+def emulator(emulator_session: EmulatorHandle) -> EmulatorHandle:
+    emulator_session.control.reset()
+    emulator_session.control.configure(
+        weight_per_minute=2400,
+        orders_per_10s=300,
+        orders_per_minute=1200,
+        ban_after_rejections=3,
+        ban_secs=120,
+        server_skew_ms=0,
+        strict_signatures=False,
+        allow_coinm_stop_orders=False,
+    )
+    return emulator_session
+
+
+@pytest.fixture
+def client(emulator: EmulatorHandle) -> Client:
+    return python_binance_client(emulator)
