@@ -1,1 +1,90 @@
 """The pure heart of hedgebot: values in, values out, no I/O."""
+
+from bot.core.aave_math import AaveMath
+from bot.core.exposure import exposures, mark_for
+from bot.core.futures import (
+    estimated_liquidation_price,
+    hedge_delta_usd,
+    hedge_pnl_usd,
+    initial_margin_usd,
+    inverse_pnl_coin,
+    liquidation_distance,
+    margin_for_liquidation_distance,
+    notional_usd,
+    quantity_for_usd,
+)
+from bot.core.health import (
+    decision_health_factor,
+    exact_health_factor,
+    exact_health_factor_wad,
+    readable_health_factor,
+    shadow_snapshot,
+)
+from bot.core.ids import client_order_id
+from bot.core.liquidation import (
+    common_crash_factor,
+    distance_to_liquidation,
+    liquidation_price,
+    liquidation_price_for_underlying,
+    readable_liquidation_price,
+    underlying_crash_factor,
+)
+from bot.core.plan import PlanRules, plan_rebalance, round_to_step
+from bot.core.policy import (
+    HealthTargetPolicy,
+    HedgePolicy,
+    LadderPolicy,
+    LadderState,
+    LossFractionPolicy,
+    NoHedgePolicy,
+    PolicyContext,
+    PolicyDecision,
+    RatioPolicy,
+    decide,
+    evaluate,
+    ladder_ratio,
+    potential_liquidation_loss_usd,
+)
+
+__all__ = [
+    "AaveMath",
+    "HealthTargetPolicy",
+    "HedgePolicy",
+    "LadderPolicy",
+    "LadderState",
+    "LossFractionPolicy",
+    "NoHedgePolicy",
+    "PlanRules",
+    "PolicyContext",
+    "PolicyDecision",
+    "RatioPolicy",
+    "client_order_id",
+    "common_crash_factor",
+    "decide",
+    "decision_health_factor",
+    "distance_to_liquidation",
+    "estimated_liquidation_price",
+    "evaluate",
+    "exact_health_factor",
+    "exact_health_factor_wad",
+    "exposures",
+    "hedge_delta_usd",
+    "hedge_pnl_usd",
+    "initial_margin_usd",
+    "inverse_pnl_coin",
+    "ladder_ratio",
+    "liquidation_distance",
+    "liquidation_price",
+    "liquidation_price_for_underlying",
+    "margin_for_liquidation_distance",
+    "mark_for",
+    "notional_usd",
+    "plan_rebalance",
+    "potential_liquidation_loss_usd",
+    "quantity_for_usd",
+    "readable_health_factor",
+    "readable_liquidation_price",
+    "round_to_step",
+    "shadow_snapshot",
+    "underlying_crash_factor",
+]

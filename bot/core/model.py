@@ -201,6 +201,7 @@ class OrderReport:
     error_code: int | None = None  # Binance's code when rejected
     error_message: str = ""
     update_time_ms: int = 0
+    paper: bool = False  # True when the paper exchange (dry-run) produced it: nothing traded
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -209,6 +210,10 @@ class PlanNote:
 
     symbol: str
     message: str
+    # Machine-readable class of the note ("band", "cap", "shrink", "drop", "top_up",
+    # "liq_distance", "long_blocked", ...) and the USD amount it concerns (a top-up's size).
+    kind: str = "info"
+    amount_usd: Decimal = ZERO
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

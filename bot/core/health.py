@@ -1,0 +1,101 @@
+"""Health factor of a lending position: the readable ratio, the chain's exact integer value,
+and the shadow value at exchange mark prices."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from bot.core.aave_math import (
+    MAX_UINT256,
+    PRICE_DECIMALS,
+    AaveMath,
+    account_health_factor_wad,
+    raw_reserves,
+)
+from bot.core.model import INFINITE_HF, ZERO, PositionSnapshot, TokenMapping
+
+__all__ = [
+    "STABLE_UNDERLYING",
+    "AaveMath",
+    "decision_health_factor",
+    "exact_health_factor",
+    "exact_health_factor_wad",
+    "readable_health_factor",
+    "shadow_snapshot",
+    "wad_to_health_factor",
+]
+
+STABLE_UNDERLYING = "USD"
+_ORACLE_STEP = Decimal(1).scaleb(-PRICE_DECIMALS)
+
+
+def readable_health_factor(snapshot: PositionSnapshot) -> Decimal:
+    """``sum(collateral * price * LT) / sum(debt * price)`` over collateral-enabled assets;
+    ``Infinity`` with no debt."""
+    weighted = sum(
+        (
+            a.collateral * a.price_usd * a.liquidation_threshold
+            for a in snapshot.assets
+            if a.collateral_enabled
+        ),
+        ZERO,
+    )
+    debt = sum((a.debt * a.price_usd for a in snapshot.assets), ZERO)
+    if debt == 0:
+        return INFINITE_HF
+    return weighted / debt
+
+
+def exact_health_factor_wad(snapshot: PositionSnapshot, *, math: AaveMath = AaveMath.V3_0) -> int:
+    """What ``Pool.getUserAccountData(user).healthFactor`` returns for this snapshot
+    (``2**256 - 1`` with no debt). Raises ``ValueError`` naming the asset when an amount,
+    price or threshold is not the exact decimal form of the chain's integer."""
+    return account_health_factor_wad(raw_reserves(snapshot), math)
+
+
+def wad_to_health_factor(wad: int) -> Decimal:
+    return INFINITE_HF if wad == MAX_UINT256 else Decimal(wad).scaleb(-18)
+
+
+def exact_health_factor(snapshot: PositionSnapshot, *, math: AaveMath = AaveMath.V3_0) -> Decimal:
+    """The exact on-chain health factor as a Decimal (``Infinity`` with no debt)."""
+    return wad_to_health_factor(exact_health_factor_wad(snapshot, math=math))
+
+
+def shadow_snapshot(
+    snapshot: PositionSnapshot,
+    mark_prices: Mapping[str, Decimal],
+    mapping: Mapping[str, TokenMapping],
+) -> PositionSnapshot:
+    """The same position repriced at exchange marks, as the oracle will see it once it catches up.
+
+    A token takes the mark of its underlying (``mark_prices["BTC"]`` for WBTC). A token that
+    trades at a ratio to its underlying (wstETH) must be given its own mark under its symbol,
+    which wins over the underlying's. Stablecoins (underlying ``"USD"``) keep their oracle
+    price. Prices are rounded to the oracle's 1e-8 USD so the exact model applies.
+    """
+    assets = []
+    for asset in snapshot.assets:
+        token = mapping.get(asset.symbol)
+        if token is None:
+            raise ValueError(f"token {asset.symbol!r} has no entry in the token mapping")
+        if token.underlying == STABLE_UNDERLYING:
+            assets.append(asset)
+            continue
+        mark = mark_prices.get(asset.symbol, mark_prices.get(token.underlying))
+        if mark is None:
+            raise ValueError(
+                f"no mark price for underlying {token.underlying!r} (token {asset.symbol!r})"
+            )
+        if mark <= 0:
+            raise ValueError(f"mark price for {token.underlying!r} must be > 0, got {mark}")
+        price = mark.quantize(_ORACLE_STEP, rounding=ROUND_HALF_EVEN)
+        assets.append(replace(asset, price_usd=price))
+    return replace(snapshot, assets=tuple(assets), reported_health_factor_wad=None)
+
+
+def decision_health_factor(oracle_hf: Decimal, shadow_hf: Decimal) -> Decimal:
+    """Policies act on the worse of the two: the exchange usually sees a crash first."""
+    return min(oracle_hf, shadow_hf)
