@@ -1,0 +1,206 @@
+"""Constructors for every alert the daemon sends, so titles, severities and dedupe keys are
+consistent. HF alerts come from ``hysteresis.step_hf_alert``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from bot.alerts.model import Alert, AlertKind, Severity
+from bot.core.model import OrderReport
+
+
+def _num(value: Decimal, places: int = 2) -> str:
+    if value.is_infinite():
+        return "∞"
+    return f"{value:,.{places}f}"
+
+
+def hedge_changed(
+    *,
+    position: str,
+    underlying: str,
+    from_short_usd: Decimal,
+    to_short_usd: Decimal,
+    reason: str,
+    at: datetime | None = None,
+) -> Alert:
+    return Alert(
+        kind=AlertKind.HEDGE_CHANGED,
+        severity=Severity.INFO,
+        title=(
+            f"{position}: {underlying} hedge {_num(from_short_usd)} -> {_num(to_short_usd)} USD"
+        ),
+        text=reason,
+        dedupe_key=f"hedge:{position}:{underlying}:{to_short_usd.normalize()}",
+        fields=(
+            ("underlying", underlying),
+            ("short before (USD)", _num(from_short_usd)),
+            ("short after (USD)", _num(to_short_usd)),
+        ),
+        at=at,
+    )
+
+
+def order_rejected(*, position: str, report: OrderReport, at: datetime | None = None) -> Alert:
+    code = "" if report.error_code is None else f" ({report.error_code})"
+    return Alert(
+        kind=AlertKind.ORDER_REJECTED,
+        severity=Severity.WARNING,
+        title=f"{position}: {report.symbol} order rejected{code}",
+        text=report.error_message or f"status {report.status.value}",
+        dedupe_key=f"rejected:{position}:{report.symbol}:{report.error_code}",
+        fields=(
+            ("symbol", report.symbol),
+            ("client order id", report.client_order_id),
+            ("side", "" if report.side is None else report.side.value),
+            ("quantity", str(report.quantity)),
+        ),
+        at=at,
+    )
+
+
+def liquidation_distance_low(
+    *,
+    position: str,
+    symbol: str,
+    distance: Decimal,
+    floor: Decimal,
+    at: datetime | None = None,
+) -> Alert:
+    """Futures side: the mark price is within ``distance`` (fraction) of liquidation."""
+    return Alert(
+        kind=AlertKind.LIQUIDATION_DISTANCE_LOW,
+        severity=Severity.CRITICAL,
+        title=f"{position}: {symbol} hedge {_num(distance * 100, 1)} % from liquidation",
+        text=f"The futures position is closer to liquidation than the {_num(floor * 100, 1)} % "
+        "floor; add margin or reduce the hedge.",
+        dedupe_key=f"liq-distance:{position}:{symbol}",
+        fields=(
+            ("symbol", symbol),
+            ("distance", f"{_num(distance * 100, 2)} %"),
+            ("floor", f"{_num(floor * 100, 2)} %"),
+        ),
+        at=at,
+    )
+
+
+def stale_data(
+    *, position: str, reason: str, block_number: int | None = None, at: datetime | None = None
+) -> Alert:
+    return Alert(
+        kind=AlertKind.STALE_DATA,
+        severity=Severity.WARNING,
+        title=f"{position}: stale chain data, not trading",
+        text=reason,
+        dedupe_key=f"stale:{position}",
+        fields=() if block_number is None else (("block", str(block_number)),),
+        at=at,
+    )
+
+
+def exchange_banned(
+    *, detail: str, until: datetime | None = None, at: datetime | None = None
+) -> Alert:
+    return Alert(
+        kind=AlertKind.EXCHANGE_BANNED,
+        severity=Severity.CRITICAL,
+        title="Binance banned this IP (HTTP 418)",
+        text=detail,
+        dedupe_key="exchange-ban",
+        fields=() if until is None else (("banned until", until.isoformat()),),
+        at=at,
+    )
+
+
+def daemon_started(
+    *, version: str, positions: tuple[str, ...], mode: str, at: datetime | None = None
+) -> Alert:
+    return Alert(
+        kind=AlertKind.DAEMON_STARTED,
+        severity=Severity.INFO,
+        title=f"hedgebot {version} started ({mode})",
+        text=f"Protecting {', '.join(positions) or 'no positions'}.",
+        dedupe_key=f"started:{mode}",
+        fields=(("mode", mode), ("positions", ", ".join(positions))),
+        at=at,
+    )
+
+
+def daemon_stopped(*, reason: str, at: datetime | None = None) -> Alert:
+    return Alert(
+        kind=AlertKind.DAEMON_STOPPED,
+        severity=Severity.WARNING,
+        title="hedgebot stopped",
+        text=reason,
+        dedupe_key="stopped",
+        at=at,
+    )
+
+
+def repay_executed(
+    *,
+    position: str,
+    amount: Decimal,
+    asset: str,
+    tx_hash: str,
+    hf_before: Decimal,
+    hf_after: Decimal | None = None,
+    at: datetime | None = None,
+) -> Alert:
+    fields = [("amount", f"{amount} {asset}"), ("tx", tx_hash), ("HF before", _num(hf_before, 4))]
+    if hf_after is not None:
+        fields.append(("HF after", _num(hf_after, 4)))
+    return Alert(
+        kind=AlertKind.REPAY_EXECUTED,
+        severity=Severity.WARNING,
+        title=f"{position}: repaid {amount} {asset}",
+        text="Debt repaid from the stablecoin reserve because the HF fell under the trigger.",
+        dedupe_key=f"repay:{tx_hash}",
+        fields=tuple(fields),
+        at=at,
+    )
+
+
+def repay_failed(
+    *, position: str, amount: Decimal, asset: str, error: str, at: datetime | None = None
+) -> Alert:
+    return Alert(
+        kind=AlertKind.REPAY_FAILED,
+        severity=Severity.CRITICAL,
+        title=f"{position}: repay of {amount} {asset} failed",
+        text=error,
+        dedupe_key=f"repay-failed:{position}",
+        fields=(("amount", f"{amount} {asset}"),),
+        at=at,
+    )
+
+
+def reserve_refill_needed(
+    *,
+    position: str,
+    asset: str,
+    balance: Decimal,
+    minimum: Decimal,
+    at: datetime | None = None,
+) -> Alert:
+    return Alert(
+        kind=AlertKind.RESERVE_REFILL_NEEDED,
+        severity=Severity.WARNING,
+        title=f"{position}: repay reserve low ({balance} {asset})",
+        text=f"Refill the reserve to at least {minimum} {asset}.",
+        dedupe_key=f"reserve:{position}:{asset}",
+        fields=(("balance", f"{balance} {asset}"), ("minimum", f"{minimum} {asset}")),
+        at=at,
+    )
+
+
+def circuit_breaker_tripped(*, position: str, reason: str, at: datetime | None = None) -> Alert:
+    return Alert(
+        kind=AlertKind.CIRCUIT_BREAKER,
+        severity=Severity.CRITICAL,
+        title=f"{position}: circuit breaker tripped, trading paused",
+        text=f"{reason}. Resume with `hedgebot resume` once the cause is fixed.",
+        dedupe_key=f"breaker:{position}",
+        at=at,
+    )

@@ -1,0 +1,25 @@
+"""Journal errors.
+
+JournalError
+ ├── JournalSchemaError    the database's schema version cannot be used by this code
+ ├── JournalConflictError  a record with the same key exists and differs (a caller bug)
+ └── JournalUnknownRecordError  an update names a record that was never written
+"""
+
+from __future__ import annotations
+
+
+class JournalError(Exception):
+    """Base of every journal error."""
+
+
+class JournalSchemaError(JournalError):
+    """The schema version is newer than this code or a migration target is invalid."""
+
+
+class JournalConflictError(JournalError):
+    """A second, different record was written under a key that must be unique."""
+
+
+class JournalUnknownRecordError(JournalError):
+    """An outcome, send or receipt refers to an intent the journal does not hold."""

@@ -1,0 +1,165 @@
+"""Forward-only, explicit schema migrations.
+
+The database records every applied step in ``schema_version`` (one row per version). Opening a
+journal applies the missing steps in order, each step and its version row in the same
+transaction, so a crash mid-upgrade leaves the previous version intact. PostgreSQL runs the
+upgrade under a transaction-scoped advisory lock and SQLite under ``BEGIN IMMEDIATE``, so two
+processes opening the same database at once upgrade it exactly once.
+
+Rule for adding a step: append a ``Migration`` with the next version; never edit an applied
+one. A step may create a table straight from ``schema.py`` only while that table is unchanged
+since the step; once a later step alters a table (``ALTER TABLE ...``), copy the table's older
+definition into the step that created it. ``tests/journal`` checks that a freshly migrated
+database matches ``schema.py`` column for column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+    text,
+)
+
+from bot.journal import schema
+from bot.journal.columns import ExactDecimal
+from bot.journal.errors import JournalSchemaError
+
+# Any constant works; it only has to be the same in every process that opens the journal.
+_PG_ADVISORY_LOCK_ID = 7_270_417_001
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _create(*tables: str) -> Callable[[Connection], None]:
+    def apply(conn: Connection) -> None:
+        for name in tables:
+            schema.metadata.tables[name].create(conn)
+
+    return apply
+
+
+def _create_order_outcomes_v1(conn: Connection) -> None:
+    # Frozen copy: version 4 added ``paper`` to schema.order_outcomes.
+    frozen = MetaData()
+    Table("order_intents", frozen, Column("client_order_id", String(36), primary_key=True))
+    Table(
+        "order_outcomes",
+        frozen,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column(
+            "client_order_id",
+            String(36),
+            ForeignKey("order_intents.client_order_id"),
+            nullable=False,
+        ),
+        Column("status", String(20), nullable=False),
+        Column("exchange_order_id", BigInteger),
+        Column("executed_quantity", ExactDecimal, nullable=False),
+        Column("average_price", ExactDecimal, nullable=False),
+        Column("fee", ExactDecimal, nullable=False),
+        Column("fee_asset", String(20), nullable=False),
+        Column("error_code", Integer),
+        Column("error_message", Text, nullable=False),
+        Column("exchange_update_ms", BigInteger, nullable=False),
+        Column("recorded_ms", BigInteger, nullable=False),
+        Index("ix_order_outcomes_client_order_id", "client_order_id"),
+    ).create(conn)
+
+
+def _add_order_outcomes_paper(conn: Connection) -> None:
+    false_literal = "FALSE" if conn.dialect.name == "postgresql" else "0"
+    conn.execute(
+        text(
+            f"ALTER TABLE order_outcomes ADD COLUMN paper BOOLEAN NOT NULL DEFAULT {false_literal}"
+        )
+    )
+
+
+def _version_1(conn: Connection) -> None:
+    _create("cycles", "cycle_hedges", "order_intents")(conn)
+    _create_order_outcomes_v1(conn)
+    _create("funding_income", "alerts", "operator_actions", "deployment_flags")(conn)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        version=1,
+        description="cycles, orders, funding, alerts, operator actions, pause flag",
+        apply=_version_1,
+    ),
+    Migration(version=2, description="paper exchange state", apply=_create("paper_state")),
+    Migration(
+        version=3,
+        description="on-chain transactions for repay",
+        apply=_create("chain_txs", "chain_tx_sends"),
+    ),
+    Migration(
+        version=4,
+        description="order_outcomes.paper: reports of the dry-run paper exchange",
+        apply=_add_order_outcomes_paper,
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def current_version(conn: Connection) -> int:
+    """The highest applied version, 0 for an empty database."""
+    if not conn.dialect.has_table(conn, schema.schema_version.name):
+        return 0
+    value = conn.execute(select(func.max(schema.schema_version.c.version))).scalar_one()
+    return int(value or 0)
+
+
+def migrate(
+    engine: Engine,
+    *,
+    now_ms: int,
+    target: int | None = None,
+    migrations: Sequence[Migration] = MIGRATIONS,
+) -> int:
+    """Bring the database up to ``target`` (default: the latest version); return the version."""
+    known = migrations[-1].version
+    wanted = known if target is None else target
+    if not 0 <= wanted <= known:
+        raise JournalSchemaError(f"migration target {wanted} is outside 0..{known}")
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_ADVISORY_LOCK_ID})
+        schema.schema_version.create(conn, checkfirst=True)
+        version = current_version(conn)
+        if version > known:
+            raise JournalSchemaError(
+                f"the journal database is at schema version {version}, newer than this "
+                f"hedgebot knows ({known}); upgrade hedgebot instead of downgrading the database"
+            )
+        for step in migrations:
+            if version < step.version <= wanted:
+                step.apply(conn)
+                conn.execute(
+                    schema.schema_version.insert().values(
+                        version=step.version, description=step.description, applied_ms=now_ms
+                    )
+                )
+                version = step.version
+        return version

@@ -1,0 +1,200 @@
+"""The journal's tables as they are at the latest schema version.
+
+Migrations (``migrations.py``) create these tables version by version; queries use them. Every
+``*_ms`` column holds epoch milliseconds; every money or quantity column is ``ExactDecimal``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
+
+from bot.journal.columns import ExactDecimal
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("description", String(200), nullable=False),
+    Column("applied_ms", BigInteger, nullable=False),
+)
+
+# --- version 1: cycles, orders, funding, alerts, operator actions, pause flag ---------------
+
+cycles = Table(
+    "cycles",
+    metadata,
+    Column("cycle_id", String(100), primary_key=True),
+    Column("position", String(100), nullable=False),
+    Column("started_ms", BigInteger, nullable=False),
+    Column("finished_ms", BigInteger),
+    Column("outcome", String(20)),  # CycleOutcome; NULL while running (or if the process died)
+    Column("block_number", BigInteger),
+    Column("oracle_hf", ExactDecimal),
+    Column("shadow_hf", ExactDecimal),
+    Column("reasons", Text),  # JSON list of strings
+    Column("error", Text),
+    Index("ix_cycles_position_started", "position", "started_ms"),
+)
+
+cycle_hedges = Table(
+    "cycle_hedges",
+    metadata,
+    Column("cycle_id", String(100), ForeignKey("cycles.cycle_id"), primary_key=True),
+    Column("underlying", String(20), primary_key=True),
+    Column("target_short_usd", ExactDecimal, nullable=False),
+    Column("current_short_usd", ExactDecimal, nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+order_intents = Table(
+    "order_intents",
+    metadata,
+    Column("client_order_id", String(36), primary_key=True),
+    Column("position", String(100), nullable=False),
+    Column("cycle_id", String(100), ForeignKey("cycles.cycle_id")),  # NULL: outside a cycle
+    Column("symbol", String(30), nullable=False),
+    Column("side", String(4), nullable=False),
+    Column("quantity", ExactDecimal, nullable=False),
+    Column("reduce_only", Boolean, nullable=False),
+    Column("order_type", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Index("ix_order_intents_created", "created_ms"),
+)
+
+# Append-only: one row per report the venue gave; the latest (highest id) is the current state.
+order_outcomes = Table(
+    "order_outcomes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "client_order_id",
+        String(36),
+        ForeignKey("order_intents.client_order_id"),
+        nullable=False,
+    ),
+    Column("status", String(20), nullable=False),
+    Column("exchange_order_id", BigInteger),
+    Column("executed_quantity", ExactDecimal, nullable=False),
+    Column("average_price", ExactDecimal, nullable=False),
+    Column("fee", ExactDecimal, nullable=False),
+    Column("fee_asset", String(20), nullable=False),
+    Column("error_code", Integer),
+    Column("error_message", Text, nullable=False),
+    Column("exchange_update_ms", BigInteger, nullable=False),
+    Column("recorded_ms", BigInteger, nullable=False),
+    # version 4: the paper exchange (dry-run) produced the report; nothing traded
+    Column("paper", Boolean, nullable=False, server_default=false()),
+    Index("ix_order_outcomes_client_order_id", "client_order_id"),
+)
+
+funding_income = Table(
+    "funding_income",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("position", String(100)),
+    Column("symbol", String(30), nullable=False),
+    Column("asset", String(20), nullable=False),
+    Column("amount", ExactDecimal, nullable=False),  # signed: negative = paid
+    Column("income_ms", BigInteger, nullable=False),
+    Column("transaction_id", String(64), nullable=False),  # Binance ``tranId``
+    Column("recorded_ms", BigInteger, nullable=False),
+    UniqueConstraint("symbol", "transaction_id", name="uq_funding_income_symbol_transaction"),
+    Index("ix_funding_income_income", "income_ms"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(40), nullable=False),
+    Column("severity", String(20), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("dedupe_key", String(200), nullable=False),
+    Column("sinks", Text, nullable=False),  # JSON list of sink names
+    Column("created_ms", BigInteger, nullable=False),
+    Index("ix_alerts_created", "created_ms"),
+)
+
+operator_actions = Table(
+    "operator_actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("action", String(40), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("position", String(100)),
+    Column("created_ms", BigInteger, nullable=False),
+)
+
+deployment_flags = Table(
+    "deployment_flags",
+    metadata,
+    Column("deployment", String(100), primary_key=True),
+    Column("paused", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+)
+
+# --- version 2: the paper exchange's state ----------------------------------------------------
+
+paper_state = Table(
+    "paper_state",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("state", Text, nullable=False),  # JSON, Decimals tagged (see paper.py)
+    Column("updated_ms", BigInteger, nullable=False),
+)
+
+# --- version 3: on-chain transactions (repay) -------------------------------------------------
+
+chain_txs = Table(
+    "chain_txs",
+    metadata,
+    Column("tx_key", String(100), primary_key=True),  # deterministic, chosen by the caller
+    Column("position", String(100)),
+    Column("chain_id", BigInteger, nullable=False),
+    Column("from_address", String(42), nullable=False),
+    Column("nonce", BigInteger, nullable=False),
+    Column("to_address", String(42), nullable=False),
+    Column("kind", String(40), nullable=False),  # "repay", "approve", ...
+    Column("data_hash", String(66), nullable=False),  # keccak of the calldata, 0x-hex
+    Column("amount", ExactDecimal),
+    Column("asset", String(20)),
+    Column("status", String(20), nullable=False),  # TxStatus
+    Column("mined_tx_hash", String(66)),
+    Column("receipt_block", BigInteger),
+    Column("gas_used", BigInteger),
+    Column("revert_reason", Text),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+    Index("ix_chain_txs_sender_nonce", "chain_id", "from_address", "nonce"),
+)
+
+chain_tx_sends = Table(
+    "chain_tx_sends",
+    metadata,
+    Column("tx_hash", String(66), primary_key=True),
+    Column("tx_key", String(100), ForeignKey("chain_txs.tx_key"), nullable=False),
+    Column("max_fee_per_gas", ExactDecimal),  # wei
+    Column("max_priority_fee_per_gas", ExactDecimal),  # wei
+    Column("sent_ms", BigInteger, nullable=False),
+    Index("ix_chain_tx_sends_tx_key", "tx_key"),
+)
