@@ -1,0 +1,165 @@
+"""Carry out a ``ProtectAction`` on-chain: approve (exact amount, only when the allowance is
+short), then ``Pool.repay(asset, amount, 2, onBehalfOf)`` (2 = variable rate) or
+``Pool.supply(asset, amount, onBehalfOf, 0)``, from the reserve wallet the transaction
+manager signs for. Dry-run simulates the same calls with ``eth_call`` and sends nothing.
+
+ABIs come from ``bot.chain.abis`` (copied from the Aave npm artifacts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from web3 import Web3
+
+from bot.chain.abis import load_abi
+from bot.journal.records import TxStatus
+from bot.protect.policy import ActionKind, ProtectAction
+from bot.wallet.txmanager import TxManager
+from bot.wallet.txtypes import Simulation, TxOutcome, TxRequest
+
+log = structlog.get_logger(__name__)
+
+VARIABLE_RATE_MODE = 2
+NO_REFERRAL = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecutionReport:
+    action: ProtectAction
+    dry_run: bool
+    ok: bool  # live: the repay/supply was mined; dry-run: every simulated call succeeded
+    message: str  # for the operator: what was (or would be) sent and what happened
+    approve: TxOutcome | None = None
+    outcome: TxOutcome | None = None  # the repay / supply
+    simulations: tuple[tuple[str, Simulation], ...] = ()  # dry-run: (call, result)
+
+
+class ProtectExecutor:
+    def __init__(self, w3: Web3, txm: TxManager, *, pool: str) -> None:
+        self._w3 = w3
+        self._txm = txm
+        self._pool = w3.eth.contract(address=Web3.to_checksum_address(pool), abi=load_abi("Pool"))
+
+    def recover(self) -> list[TxOutcome]:
+        """At start-up, before any decision: settle what a previous process left in flight
+        (its receipts are journaled; a lost one frees its nonce for the next action)."""
+        return self._txm.recover()
+
+    def _token(self, address: str) -> Any:
+        return self._w3.eth.contract(
+            address=Web3.to_checksum_address(address), abi=load_abi("ERC20")
+        )
+
+    def requests(self, action: ProtectAction) -> tuple[TxRequest | None, TxRequest]:
+        """The approve (None when the allowance already covers the amount) and the action."""
+        token = self._token(action.asset)
+        owner = Web3.to_checksum_address(self._txm.address)
+        allowance = int(token.functions.allowance(owner, self._pool.address).call())
+        approve = None
+        if allowance < action.amount_raw:
+            approve = TxRequest(
+                key=f"approve:{action.key}",
+                kind="approve",
+                to=token.address,
+                data=_encode(token, "approve", [self._pool.address, action.amount_raw]),
+                amount=action.amount,
+                asset=action.asset,
+                position=action.on_behalf_of,
+            )
+        asset, wallet = Web3.to_checksum_address(action.asset), action.on_behalf_of
+        if action.kind is ActionKind.REPAY:
+            args: list[Any] = [asset, action.amount_raw, VARIABLE_RATE_MODE, wallet]
+        else:
+            args = [asset, action.amount_raw, wallet, NO_REFERRAL]
+        main = TxRequest(
+            key=action.key,
+            kind=str(action.kind),
+            to=self._pool.address,
+            data=_encode(self._pool, str(action.kind), args),
+            amount=action.amount,
+            asset=action.asset,
+            position=wallet,
+        )
+        return approve, main
+
+    def execute(self, action: ProtectAction, *, dry_run: bool = False) -> ExecutionReport:
+        what = f"{action.kind} {action.amount} {action.symbol} for {action.on_behalf_of}"
+        owner = Web3.to_checksum_address(self._txm.address)
+        balance = int(self._token(action.asset).functions.balanceOf(owner).call())
+        if balance < action.amount_raw:
+            return ExecutionReport(
+                action=action,
+                dry_run=dry_run,
+                ok=False,
+                message=f"cannot {what}: the reserve wallet {owner} holds only "
+                f"{balance} raw units of {action.symbol} (< {action.amount_raw})",
+            )
+        approve, main = self.requests(action)
+        if dry_run:
+            return self._dry_run(action, what, approve, main)
+        approved: TxOutcome | None = None
+        if approve is not None:
+            approved = self._txm.send(approve)
+            if not approved.ok:
+                return ExecutionReport(
+                    action=action,
+                    dry_run=False,
+                    ok=False,
+                    approve=approved,
+                    message=f"approve for {what} {approved.status}: {approved.revert_reason}",
+                )
+        outcome = self._txm.send(main)
+        if outcome.ok:
+            message = f"{what}: mined in block {outcome.block_number} ({outcome.tx_hash})"
+            log.info("protect action mined", key=action.key, tx_hash=outcome.tx_hash)
+        else:
+            reason = outcome.revert_reason or "no reason"
+            message = f"{what} {outcome.status}: {reason}"
+            log.error("protect action failed", key=action.key, status=outcome.status, reason=reason)
+        return ExecutionReport(
+            action=action,
+            dry_run=False,
+            ok=outcome.status is TxStatus.MINED,
+            approve=approved,
+            outcome=outcome,
+            message=message,
+        )
+
+    def _dry_run(
+        self, action: ProtectAction, what: str, approve: TxRequest | None, main: TxRequest
+    ) -> ExecutionReport:
+        sims: list[tuple[str, Simulation]] = []
+        lines = [f"dry-run, nothing sent: {what}"]
+        if approve is not None:
+            sim = self._txm.simulate(approve)
+            sims.append(("approve", sim))
+            lines.append(f"approve {action.amount_raw} raw to the Pool: {_describe(sim)}")
+        sim = self._txm.simulate(main)
+        sims.append((str(action.kind), sim))
+        note = (
+            " (expected: the approve is not mined in a dry-run)" if approve and not sim.ok else ""
+        )
+        lines.append(f"{action.kind}: {_describe(sim)}{note}")
+        ok = all(s.ok for _, s in sims)
+        return ExecutionReport(
+            action=action, dry_run=True, ok=ok, simulations=tuple(sims), message="; ".join(lines)
+        )
+
+
+def _encode(contract: Any, fn: str, args: list[Any]) -> bytes:
+    return bytes(Web3.to_bytes(hexstr=contract.encode_abi(fn, args=args)))
+
+
+def _describe(sim: Simulation) -> str:
+    if not sim.ok:
+        return f"would revert at block {sim.block_number}: {sim.revert_reason}"
+    fees = sim.fees
+    fee = (
+        f", max fee {fees.max_fee_per_gas} wei, tip {fees.max_priority_fee_per_gas} wei"
+        if fees
+        else ""
+    )
+    return f"ok at block {sim.block_number}, gas {sim.gas_estimate} (limit {sim.gas_limit}){fee}"

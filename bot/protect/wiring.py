@@ -1,0 +1,203 @@
+"""The daemon's repay stage: decide with ``bot.protect.policy``, act with ``ProtectExecutor``.
+
+Built by ``protector_factory`` from the config; the daemon calls ``run`` once per cycle with
+the snapshot it already read (no extra chain read for the decision, one for the reserve).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import structlog
+from web3 import Web3
+
+from bot.alerts import events as alert_events
+from bot.chain.aave_v3 import AaveV3Reader
+from bot.chain.abis import load_abi
+from bot.config.models import HedgebotConfig, ProtectConfig
+from bot.core.model import PositionSnapshot
+from bot.journal import Journal
+from bot.protect.aave_errors import explain_revert
+from bot.protect.executor import ProtectExecutor
+from bot.protect.params import ProtectParams
+from bot.protect.policy import ReserveBalance, decide
+from bot.wallet.signer import SignerError, load_signer
+from bot.wallet.txmanager import TxManager
+
+log = structlog.get_logger(__name__)
+
+
+def protect_params(config: ProtectConfig, stable_symbols: Sequence[str]) -> ProtectParams:
+    return ProtectParams(
+        enabled=config.enabled,
+        trigger_hf=config.trigger_hf,
+        target_hf=config.target_hf,
+        reserve_tokens=tuple(config.reserve_tokens),
+        reserve_wallet=config.reserve_wallet,
+        max_per_action_usd=config.max_per_action_usd,
+        max_per_day_usd=config.max_per_day_usd,
+        max_fee_gwei=config.max_fee_gwei,
+        max_priority_fee_gwei=config.max_priority_fee_gwei,
+        require_confirmation=config.require_confirmation,
+        use_shadow_hf=config.use_shadow_hf,
+        stable_symbols=tuple(stable_symbols),
+    )
+
+
+@dataclass(kw_only=True)
+class ReserveProtector:
+    """Repays debt from the reserve when the HF falls under ``trigger_hf``."""
+
+    position: str
+    params: ProtectParams
+    reader: AaveV3Reader
+    executor: ProtectExecutor
+    reserve_wallet: str
+    alerts: Any
+    dry_run: bool
+    _spent: dict[date, Decimal] = field(default_factory=dict)
+
+    def reserves(self) -> list[ReserveBalance]:
+        by_symbol = {r.symbol: r for r in self.reader.info.reserves}
+        abi = load_abi("ERC20")
+        out = []
+        for symbol in self.params.reserve_tokens:
+            reserve = by_symbol.get(symbol)
+            if reserve is None:
+                continue
+
+            def read(w3: Web3, asset: str = reserve.asset) -> tuple[int, int]:
+                token = w3.eth.contract(address=Web3.to_checksum_address(asset), abi=abi)
+                owner = Web3.to_checksum_address(self.reserve_wallet)
+                return int(token.functions.balanceOf(owner).call()), int(
+                    token.functions.decimals().call()
+                )
+
+            raw, decimals = self.reader.rpc.call(f"{symbol}.balanceOf", read)
+            out.append(
+                ReserveBalance(
+                    symbol=symbol,
+                    address=reserve.asset,
+                    decimals=decimals,
+                    balance=Decimal(raw) / Decimal(10) ** decimals,
+                )
+            )
+        return out
+
+    def run(
+        self, *, snapshot: PositionSnapshot, shadow: PositionSnapshot, now: datetime
+    ) -> str | None:
+        today = now.date()
+        decision = decide(
+            snapshot,
+            params=self.params,
+            reserves=self.reserves(),
+            spent_today_usd=self._spent.get(today, Decimal(0)),
+            shadow_snapshot=shadow if self.params.use_shadow_hf else None,
+        )
+        if not decision.triggered:
+            return None
+        action = decision.action
+        if action is None:
+            self.alerts.submit(
+                alert_events.repay_failed(
+                    position=self.position,
+                    amount=Decimal(0),
+                    asset="-",
+                    error=decision.reason,
+                    at=now,
+                )
+            )
+            return f"protect: {decision.reason}"
+        if decision.needs_confirmation:
+            self.alerts.submit(
+                alert_events.repay_failed(
+                    position=self.position,
+                    amount=action.amount,
+                    asset=action.symbol,
+                    error=f"needs operator confirmation: {action.reason}",
+                    at=now,
+                )
+            )
+            return f"protect: awaiting confirmation: {action.reason}"
+        report = self.executor.execute(action, dry_run=self.dry_run)
+        log.warning("protect", dry_run=self.dry_run, ok=report.ok, message=report.message)
+        if report.ok and not self.dry_run:
+            self._spent[today] = self._spent.get(today, Decimal(0)) + action.amount_usd
+            tx_hash = report.outcome.tx_hash if report.outcome else None
+            self.alerts.submit(
+                alert_events.repay_executed(
+                    position=self.position,
+                    amount=action.amount,
+                    asset=action.symbol,
+                    tx_hash=tx_hash or "-",
+                    hf_before=action.hf_before,
+                    hf_after=action.expected_hf_after,
+                    at=now,
+                )
+            )
+        elif not report.ok:
+            self.alerts.submit(
+                alert_events.repay_failed(
+                    position=self.position,
+                    amount=action.amount,
+                    asset=action.symbol,
+                    error=report.message,
+                    at=now,
+                )
+            )
+        return f"protect: {report.message}"
+
+
+def protector_factory(
+    config: HedgebotConfig,
+    index: int,
+    reader: AaveV3Reader,
+    journal: Journal,
+    *,
+    dry_run: bool,
+    alerts: Any,
+) -> ReserveProtector | None:
+    """The repay stage for ``config.positions[index]``, or None (said loudly) without a key."""
+    protect = config.protect
+    if protect is None or not protect.enabled:
+        return None
+    position = config.positions[index]
+    reserve_wallet = protect.reserve_wallet or position.wallet
+    try:
+        signer = load_signer(expected_address=reserve_wallet)
+    except SignerError as exc:
+        log.error("repay protection OFF: no usable wallet key", error=str(exc))
+        return None
+    stables = [t for t, m in config.tokens.items() if m.underlying == "USD"]
+    params = protect_params(protect, stables)
+    w3 = reader.rpc.call("web3", lambda w3: w3)
+    txm = TxManager(
+        w3,
+        signer,
+        journal,
+        params.fee_policy(),
+        chain_id=position.chain_id,
+        explain_revert=explain_revert,
+    )
+    executor = ProtectExecutor(w3, txm, pool=reader.info.pool)
+    for outcome in executor.recover():
+        log.warning(
+            "settled a transaction left by a previous run",
+            key=outcome.key,
+            status=outcome.status,
+            tx_hash=outcome.tx_hash,
+        )
+    return ReserveProtector(
+        position=position.name,
+        params=params,
+        reader=reader,
+        executor=executor,
+        reserve_wallet=reserve_wallet,
+        alerts=alerts,
+        dry_run=dry_run,
+    )
