@@ -1,0 +1,1 @@
+"""Shipped crash-window market data (see PROVENANCE.md) and the script that builds it."""
