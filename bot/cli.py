@@ -88,7 +88,9 @@ def config_schema() -> None:
 def emulator(
     port: Annotated[int, typer.Option(help="Port to listen on (loopback).")] = 8700,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    state: Annotated[Path | None, typer.Option(help="JSON file that keeps state across restarts.")] = None,
+    state: Annotated[
+        Path | None, typer.Option(help="JSON file that keeps state across restarts.")
+    ] = None,
     api_key: Annotated[
         list[str] | None, typer.Option("--api-key", help="Extra KEY:SECRET pair (repeatable).")
     ] = None,
@@ -105,6 +107,111 @@ def emulator(
             raise typer.Exit(EXIT_CONFIG)
         pairs.append((key, secret))
     serve(host=host, port=port, state_file=state, api_keys=pairs, server_skew_ms=server_skew_ms)
+
+
+@app.command("run")
+def run(
+    config: ConfigOption,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Trade on the paper exchange.")
+    ] = False,
+    live: Annotated[bool, typer.Option("--live", help="Confirm real trading on mainnet.")] = False,
+    max_cycles: Annotated[
+        int | None, typer.Option(help="Stop after this many cycles (tests, rehearsals).")
+    ] = None,
+    log_format: LogFormat = "auto",
+) -> None:
+    """Run the hedging daemon until SIGTERM/SIGINT."""
+    _logging(log_format)
+    cfg = _load(config)
+    _have_keys()
+    from bot.chain.rpc import ChainError
+    from bot.daemon.app import run_daemon
+    from bot.daemon.service import UnexplainedPositionError
+    from bot.daemon.wiring import LiveTradingRefused
+    from bot.exchange.errors import AccountSetupError
+    from bot.protect.wiring import protector_factory
+
+    try:
+        code = run_daemon(
+            cfg,
+            dry_run=dry_run,
+            live=live,
+            max_cycles=max_cycles,
+            protector_factory=protector_factory,
+        )
+    except (
+        LiveTradingRefused,
+        ChainError,
+        AccountSetupError,
+        UnexplainedPositionError,
+        SecretError,
+    ) as exc:
+        err.print(f"[bold red]not starting:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from exc
+    raise typer.Exit(code)
+
+
+@app.command("pause")
+def pause(
+    config: ConfigOption,
+    reason: Annotated[str, typer.Option(help="Why (kept in the journal).")] = "operator pause",
+) -> None:
+    """Pause trading: the daemon obeys at its next cycle."""
+    from bot.daemon.operator import set_pause
+
+    set_pause(_load(config), paused=True, reason=reason)
+    out.print("paused: the daemon places no orders from its next cycle on")
+
+
+@app.command("resume")
+def resume(
+    config: ConfigOption,
+    reason: Annotated[str, typer.Option(help="Why (kept in the journal).")] = "operator resume",
+) -> None:
+    """Resume trading after a pause (or a circuit breaker)."""
+    from bot.daemon.operator import set_pause
+
+    set_pause(_load(config), paused=False, reason=reason)
+    out.print("resumed")
+
+
+@app.command("flatten")
+def flatten(
+    config: ConfigOption,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Flatten the paper exchange.")] = False,
+    live: Annotated[bool, typer.Option("--live", help="Confirm real trading on mainnet.")] = False,
+) -> None:
+    """Close every hedge position reduce-only, then pause the daemon."""
+    from bot.daemon.operator import flatten_all
+
+    for line in flatten_all(_load(config), dry_run=dry_run, live=live):
+        out.print(line, highlight=False)
+
+
+@app.command("status")
+def status(
+    config: ConfigOption,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    crash_pct: Annotated[
+        float, typer.Option(help="Report the reserve needed to survive this crash (percent).")
+    ] = 40.0,
+) -> None:
+    """Print each position: assets, prices, HF, liquidation prices, current and target hedge."""
+    from bot.chain.rpc import ChainError
+    from bot.daemon.status import position_status, render_status
+
+    cfg = _load(config)
+    try:
+        reports = [position_status(cfg, p, crash_pct=crash_pct) for p in cfg.positions]
+    except ChainError as exc:
+        err.print(f"[bold red]chain:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from exc
+    if as_json:
+        sys.stdout.write(json.dumps([r.as_json() for r in reports], indent=2) + "\n")
+    else:
+        for report in reports:
+            render_status(report, out)
 
 
 def main() -> None:

@@ -11,7 +11,9 @@ HIGH_LEVERAGE = 10
 _MAINT_MARGIN_RATE = Decimal("0.004")
 
 
-def rally_that_liquidates(leverage: int, maint_margin_rate: Decimal = _MAINT_MARGIN_RATE) -> Decimal:
+def rally_that_liquidates(
+    leverage: int, maint_margin_rate: Decimal = _MAINT_MARGIN_RATE
+) -> Decimal:
     """The price rise (fraction) that liquidates a short holding only its initial margin."""
     return Decimal(1) / Decimal(leverage) - maint_margin_rate
 

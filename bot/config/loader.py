@@ -92,6 +92,19 @@ def _find_secrets(data: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]
     return found
 
 
+_PLAIN_NUMBER = re.compile(r"[-+]?\d+(\.\d*)?([eE][-+]?\d+)?")
+
+
+def _env_value(raw: str) -> Any:
+    """A YAML scalar, except that YAML 1.1's hex/octal/sexagesimal readings are refused: an
+    address like 0x70997970... must stay a string, not become an integer."""
+    value = yaml.safe_load(raw) if raw.strip() else raw
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if numeric and not _PLAIN_NUMBER.fullmatch(raw.strip()):
+        return raw
+    return value
+
+
 def apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> list[str]:
     """Apply ``HEDGEBOT__SECTION__KEY=value`` overrides (values parsed as YAML scalars).
 
@@ -107,11 +120,9 @@ def apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> list[st
             continue
         cursor: Any = data
         for part in parts[:-1]:
-            if isinstance(cursor, list):
-                cursor = cursor[int(part)]
-            else:
-                cursor = cursor.setdefault(part, {})
-        value = yaml.safe_load(env[name])
+            is_list = isinstance(cursor, list)
+            cursor = cursor[int(part)] if is_list else cursor.setdefault(part, {})
+        value = _env_value(env[name])
         if isinstance(cursor, list):
             cursor[int(parts[-1])] = value
         else:
@@ -125,8 +136,9 @@ def _problems_from(exc: ValidationError, lines: dict[tuple[str, ...], int]) -> l
     for err in exc.errors():
         loc = tuple(str(p) for p in err["loc"])
         # Discriminated unions add the tag (e.g. "ratio") to the location; it is not a key.
-        loc_keys = tuple(p for p in loc if p not in {"ratio", "loss_fraction", "health_target",
-                                                      "ladder", "none"})
+        loc_keys = tuple(
+            p for p in loc if p not in {"ratio", "loss_fraction", "health_target", "ladder", "none"}
+        )
         line = None
         for cut in range(len(loc_keys), -1, -1):
             line = lines.get(loc_keys[:cut])
@@ -182,5 +194,7 @@ def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> He
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(str(path), [ConfigProblem("", f"cannot read file: {exc.strerror}")]) from exc
+        raise ConfigError(
+            str(path), [ConfigProblem("", f"cannot read file: {exc.strerror}")]
+        ) from exc
     return parse_config(text, source=str(path), env=env)

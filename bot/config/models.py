@@ -49,14 +49,6 @@ Fraction = Annotated[Decimal, Field(ge=0, le=1)]
 PositiveDecimal = Annotated[Decimal, Field(gt=0)]
 
 
-class ExchangeUrls(Strict):
-    """Base URLs for ``network: custom`` (e.g. ``hedgebot emulator`` at http://127.0.0.1:8700)."""
-
-    usdm: AnyHttpUrl
-    coinm: AnyHttpUrl
-    spot: AnyHttpUrl | None = None
-
-
 class PositionConfig(Strict):
     """A lending position to watch."""
 
@@ -180,8 +172,10 @@ class HedgeConfig(Strict):
                 )
         if self.venue == "coinm" and self.margin_asset in ("USDT",):
             raise ValueError("venue coinm margins in the coin: margin_asset must be BNB/BTC/ETH")
-        if self.margin_type is MarginType.ISOLATED and self.margin_asset == "BNB" and (
-            self.venue == "usdm"
+        if (
+            self.margin_type is MarginType.ISOLATED
+            and self.margin_asset == "BNB"
+            and (self.venue == "usdm")
         ):
             raise ValueError(
                 "margin_type: USD-M with BNB margin needs Multi-Assets Mode, which is cross only"
@@ -208,7 +202,7 @@ class ScheduleConfig(Strict):
 
 class TelegramAlertConfig(Strict):
     chat_id: str
-    token_env: str = "HEDGEBOT_TELEGRAM_TOKEN"  # the bot token is a secret: env var name only
+    token_env: str = "HEDGEBOT_TELEGRAM_TOKEN"  # noqa: S105 - the bot token is a secret: env var name only
 
 
 class WebhookAlertConfig(Strict):
@@ -271,10 +265,21 @@ class ProtectConfig(Strict):
         return self
 
 
+class PaperConfig(Strict):
+    """The dry-run paper exchange: starting balances and fill costs."""
+
+    initial_balances: dict[str, PositiveDecimal] = Field(
+        default_factory=lambda: {"USDT": Decimal(10_000)}
+    )
+    taker_fee: Fraction = Decimal("0.0005")
+    slippage: Fraction = Decimal("0.0005")
+
+
 class HedgebotConfig(Strict):
     network: Network = Network.TESTNET
     allow_mainnet: bool = False  # mainnet needs this AND `--live` on the command line
-    exchange_urls: ExchangeUrls | None = None
+    # With network: custom, the origin serving /fapi, /dapi and /api (e.g. `hedgebot emulator`).
+    exchange_base_url: AnyHttpUrl | None = None
     positions: list[PositionConfig] = Field(min_length=1)
     tokens: dict[str, TokenConfig] = Field(min_length=1)
     hedge: HedgeConfig
@@ -283,6 +288,7 @@ class HedgebotConfig(Strict):
     journal: JournalConfig = Field(default_factory=JournalConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     protect: ProtectConfig | None = None
+    paper: PaperConfig = Field(default_factory=PaperConfig)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> HedgebotConfig:
@@ -291,10 +297,10 @@ class HedgebotConfig(Strict):
                 "network: mainnet trades real money: set allow_mainnet: true in the config "
                 "and pass --live to `hedgebot run`"
             )
-        if self.network is Network.CUSTOM and self.exchange_urls is None:
-            raise ValueError("network: custom needs exchange_urls (usdm, coinm)")
-        if self.network is not Network.CUSTOM and self.exchange_urls is not None:
-            raise ValueError("exchange_urls is only used with network: custom")
+        if self.network is Network.CUSTOM and self.exchange_base_url is None:
+            raise ValueError("network: custom needs exchange_base_url (e.g. http://127.0.0.1:8700)")
+        if self.network is not Network.CUSTOM and self.exchange_base_url is not None:
+            raise ValueError("exchange_base_url is only used with network: custom")
         names = [p.name for p in self.positions]
         if len(set(names)) != len(names):
             raise ValueError(f"positions: names must be unique, got {names}")

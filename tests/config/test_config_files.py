@@ -59,6 +59,14 @@ def test_env_overrides_a_nested_value_and_a_list_item() -> None:
     assert config.schedule.interval_secs == 3.5
 
 
+def test_env_override_keeps_addresses_and_ids_as_strings() -> None:
+    wallet = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+    env = {"HEDGEBOT__POSITIONS__0__WALLET": wallet, "HEDGEBOT__HEDGE__LEVERAGE": "4"}
+    config = load_config(CONFIG_DIR / "demo.yaml", env=env)
+    assert config.positions[0].wallet == wallet
+    assert config.hedge.leverage == 4
+
+
 def test_check_config_masks_secrets_and_says_dry_run(tmp_path: Path) -> None:
     secret = "S" * 64
     result = runner.invoke(
@@ -79,7 +87,10 @@ def test_secret_files_are_read(tmp_path: Path) -> None:
     (tmp_path / "k").write_text("key-from-file\n")
     (tmp_path / "s").write_text("secret-from-file\n")
     creds = binance_credentials(
-        {"BINANCE_API_KEY_FILE": str(tmp_path / "k"), "BINANCE_API_SECRET_FILE": str(tmp_path / "s")}
+        {
+            "BINANCE_API_KEY_FILE": str(tmp_path / "k"),
+            "BINANCE_API_SECRET_FILE": str(tmp_path / "s"),
+        }
     )
     assert creds is not None
     assert creds.secret.reveal() == "secret-from-file"

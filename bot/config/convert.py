@@ -1,0 +1,88 @@
+"""Turn validated config sections into the core's frozen parameter values."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from bot.config.models import (
+    HealthTargetPolicyConfig,
+    HedgebotConfig,
+    LadderPolicyConfig,
+    LossFractionPolicyConfig,
+    NoHedgePolicyConfig,
+    PolicyConfig,
+    RatioPolicyConfig,
+)
+from bot.core import (
+    HealthTargetPolicy,
+    HedgePolicy,
+    LadderPolicy,
+    LossFractionPolicy,
+    NoHedgePolicy,
+    PlanRules,
+    RatioPolicy,
+)
+from bot.core.model import TokenMapping
+from bot.daemon.breakers import BreakerLimits
+from bot.daemon.cadence import Cadence
+
+
+def policy_from(config: PolicyConfig) -> HedgePolicy:
+    if isinstance(config, RatioPolicyConfig):
+        return RatioPolicy(r=config.r)
+    if isinstance(config, LossFractionPolicyConfig):
+        return LossFractionPolicy(f=config.f)
+    if isinstance(config, HealthTargetPolicyConfig):
+        return HealthTargetPolicy(target_hf=config.target_hf, r_max=config.r_max)
+    if isinstance(config, LadderPolicyConfig):
+        return LadderPolicy(
+            r_min=config.r_min,
+            r_max=config.r_max,
+            hf_high=config.hf_high,
+            hf_low=config.hf_low,
+            hysteresis=config.hysteresis,
+        )
+    assert isinstance(config, NoHedgePolicyConfig)
+    return NoHedgePolicy()
+
+
+def token_mapping(config: HedgebotConfig) -> dict[str, TokenMapping]:
+    return {
+        token: TokenMapping(token=token, underlying=t.underlying, beta=t.beta)
+        for token, t in config.tokens.items()
+    }
+
+
+def plan_rules(config: HedgebotConfig) -> PlanRules:
+    hedge = config.hedge
+    return PlanRules(
+        band_rel=hedge.band.rel,
+        band_abs_usd=hedge.band.abs_usd,
+        default_max_notional_usd=hedge.caps.max_notional_per_symbol_usd,
+        max_total_notional_usd=hedge.caps.max_total_notional_usd,
+        leverage=hedge.leverage,
+        max_leverage=max(hedge.leverage, 1),
+        margin_type=hedge.margin_type,
+        allow_long=hedge.allow_long,
+        margin_safety_factor=hedge.margin_safety_factor,
+        min_short_liq_distance=hedge.min_short_liq_distance,
+    )
+
+
+def breaker_limits(config: HedgebotConfig) -> BreakerLimits:
+    caps = config.hedge.caps
+    return BreakerLimits(
+        max_orders_per_hour=caps.max_orders_per_hour,
+        max_notional_change_per_cycle_usd=caps.max_notional_change_per_cycle_usd,
+        max_consecutive_failed_cycles=caps.max_consecutive_failed_cycles,
+    )
+
+
+def cadence(config: HedgebotConfig) -> Cadence:
+    s = config.schedule
+    return Cadence(
+        interval_secs=s.interval_secs,
+        fast_interval_secs=s.fast_interval_secs,
+        alert_hf=s.alert_hf,
+        fast_below_liq_distance=Decimal(s.fast_below_liq_distance),
+    )

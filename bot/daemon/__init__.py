@@ -1,0 +1,1 @@
+"""The hedging daemon: scheduled cycles wiring the pipeline's stages together."""

@@ -1,0 +1,182 @@
+"""One cycle's decision, as a pure function: snapshot and market in, targets and plan out.
+
+The daemon, ``hedgebot status`` and the demo's live view all call ``assess``; nothing here
+reads a clock or a socket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from bot.core import (
+    HedgePolicy,
+    LadderState,
+    PlanRules,
+    PolicyContext,
+    decision_health_factor,
+    distance_to_liquidation,
+    evaluate,
+    exact_health_factor,
+    exposures,
+    liquidation_price_for_underlying,
+    plan_rebalance,
+    shadow_snapshot,
+)
+from bot.core.model import (
+    ContractSpec,
+    Exposure,
+    HedgePosition,
+    HedgeTarget,
+    MarginBalance,
+    PositionSnapshot,
+    RebalancePlan,
+    TokenMapping,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnderlyingView:
+    """What a user wants to see per underlying."""
+
+    underlying: str
+    symbol: str
+    mark: Decimal
+    exposure: Exposure
+    liquidation_price: Decimal | None  # at the mark's scale (the underlying's price)
+    liquidation_distance: Decimal | None  # fraction of the mark
+    target: HedgeTarget
+    current_short_usd: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Assessment:
+    oracle_hf: Decimal
+    shadow_hf: Decimal
+    decision_hf: Decimal
+    underlyings: tuple[UnderlyingView, ...]
+    plan: RebalancePlan
+    shadow_snapshot: PositionSnapshot  # the position repriced at exchange marks
+    ladder_states: Mapping[str, LadderState] = field(default_factory=dict)
+
+    @property
+    def targets(self) -> tuple[HedgeTarget, ...]:
+        return tuple(u.target for u in self.underlyings)
+
+    @property
+    def min_liquidation_distance(self) -> Decimal | None:
+        distances = [u.liquidation_distance for u in self.underlyings]
+        known = [d for d in distances if d is not None]
+        return min(known) if known else None
+
+
+def available_margin_usd(
+    balances: Sequence[MarginBalance], specs: Mapping[str, ContractSpec]
+) -> dict[str, Decimal]:
+    """Available margin in USD per contract margin asset.
+
+    Binance reports each asset's ``availableBalance`` as what can back new positions in that
+    asset: in Multi-Assets Mode that is the whole cross pool (BNB included, after its haircut)
+    expressed in the asset, so balances must not be summed. COIN-M: each coin backs only its
+    own contracts.
+    """
+    out: dict[str, Decimal] = {}
+    for spec in specs.values():
+        for b in balances:
+            if b.venue is spec.venue and b.asset == spec.margin_asset and b.wallet_balance > 0:
+                usd_per_unit = b.usd_value / b.wallet_balance
+                out[spec.margin_asset] = max(b.available_balance, Decimal(0)) * usd_per_unit
+    return out
+
+
+def assess(
+    *,
+    snapshot: PositionSnapshot,
+    mapping: Mapping[str, TokenMapping],
+    hedges: Sequence[HedgePosition],
+    balances: Sequence[MarginBalance],
+    specs: Mapping[str, ContractSpec],
+    marks: Mapping[str, Decimal],
+    symbol_for_underlying: Mapping[str, str],
+    policy: HedgePolicy,
+    rules: PlanRules,
+    position_name: str,
+    cycle_id: str,
+    use_shadow_hf: bool = True,
+    count_margin_as_exposure: bool = True,
+    ladder_states: Mapping[str, LadderState] | None = None,
+) -> Assessment:
+    """Health factors, exposures, liquidation geometry, policy targets and the plan.
+
+    ``marks`` are keyed by futures symbol; underlying marks are derived through
+    ``symbol_for_underlying``.
+    """
+    underlying_marks = {u: marks[s] for u, s in symbol_for_underlying.items() if s in marks}
+    all_marks = {**underlying_marks, **marks}
+    oracle_hf = exact_health_factor(snapshot)
+    shadow = shadow_snapshot(snapshot, underlying_marks, mapping)
+    shadow_hf = exact_health_factor(shadow)
+    decision_hf = decision_health_factor(oracle_hf, shadow_hf) if use_shadow_hf else oracle_hf
+    expo = exposures(
+        snapshot, mapping, hedges, specs, all_marks, balances, count_margin_as_exposure
+    )
+    states = dict(ladder_states or {})
+    views: list[UnderlyingView] = []
+    for underlying in sorted(symbol_for_underlying):
+        symbol = symbol_for_underlying[underlying]
+        mark = underlying_marks.get(underlying)
+        exposure = expo.get(underlying) or Exposure(
+            underlying=underlying,
+            defi_delta_usd=Decimal(0),
+            margin_delta_usd=Decimal(0),
+            hedge_delta_usd=Decimal(0),
+        )
+        liq = liquidation_price_for_underlying(shadow, underlying, mapping, underlying_price=mark)
+        distance = distance_to_liquidation(mark, liq) if liq is not None and mark else None
+        decision = evaluate(
+            policy,
+            PolicyContext(
+                exposure=exposure,
+                snapshot=shadow if use_shadow_hf else snapshot,
+                mapping=mapping,
+                decision_hf=decision_hf,
+                liquidation_price=liq,
+                underlying_price=mark,
+                ladder_state=states.get(underlying),
+            ),
+        )
+        if decision.ladder_state is not None:
+            states[underlying] = decision.ladder_state
+        views.append(
+            UnderlyingView(
+                underlying=underlying,
+                symbol=symbol,
+                mark=mark or Decimal(0),
+                exposure=exposure,
+                liquidation_price=liq,
+                liquidation_distance=distance,
+                target=decision.target,
+                current_short_usd=-exposure.hedge_delta_usd,
+            )
+        )
+    plan = plan_rebalance(
+        targets=[v.target for v in views],
+        positions=hedges,
+        specs=specs,
+        marks=all_marks,
+        available_margin_usd=available_margin_usd(balances, specs),
+        rules=rules,
+        position_name=position_name,
+        cycle_id=cycle_id,
+        symbol_for_underlying=symbol_for_underlying,
+    )
+    return Assessment(
+        oracle_hf=oracle_hf,
+        shadow_hf=shadow_hf,
+        decision_hf=decision_hf,
+        underlyings=tuple(views),
+        plan=plan,
+        shadow_snapshot=shadow,
+        ladder_states=states,
+    )

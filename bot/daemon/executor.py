@@ -1,0 +1,118 @@
+"""Places a plan's intents and journals them: the intent before it is sent, the outcome after.
+
+An intent whose outcome is unknown (a timeout on a new order that lookups could not settle)
+stays in the journal without an outcome; ``reconcile_pending`` settles it by client order id
+before anything else is sent, so a crash or a lost answer never leads to a second order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+import structlog
+
+from bot.core.model import OrderIntent, OrderReport, OrderStatus
+from bot.exchange.base import Exchange
+from bot.exchange.errors import RateLimited, UnknownOrderState
+
+log = structlog.get_logger(__name__)
+
+
+class PendingIntent(Protocol):
+    @property
+    def intent(self) -> OrderIntent: ...
+
+
+class IntentLog(Protocol):
+    """The part of the journal the executor needs."""
+
+    def record_intent(
+        self, intent: OrderIntent, *, position: str, cycle_id: str | None, now: datetime
+    ) -> object: ...
+
+    def record_outcome(self, report: OrderReport, *, now: datetime) -> object: ...
+
+    def pending_intents(self, position: str | None = None) -> Sequence[PendingIntent]: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Execution:
+    reports: tuple[OrderReport, ...]
+    unknown: tuple[str, ...]  # client order ids left for reconciliation
+    halted_reason: str | None = None  # rate limit / ban stopped the rest of the plan
+
+
+def execute(
+    intents: Sequence[OrderIntent],
+    *,
+    exchange: Exchange,
+    journal: IntentLog,
+    position: str,
+    cycle_id: str | None,
+    now: datetime,
+) -> Execution:
+    reports: list[OrderReport] = []
+    unknown: list[str] = []
+    for index, intent in enumerate(intents):
+        journal.record_intent(intent, position=position, cycle_id=cycle_id, now=now)
+        try:
+            report = exchange.place(intent)
+        except UnknownOrderState as exc:
+            log.warning(
+                "order outcome unknown", client_order_id=intent.client_order_id, error=str(exc)
+            )
+            unknown.append(intent.client_order_id)
+            continue
+        except RateLimited as exc:
+            # The intent was never accepted; settle it by lookup later, stop the plan now.
+            unknown.append(intent.client_order_id)
+            rest = len(intents) - index - 1
+            log.warning(
+                "rate limited: plan halted", retry_after_secs=exc.retry_after_secs, skipped=rest
+            )
+            return Execution(
+                reports=tuple(reports),
+                unknown=tuple(unknown),
+                halted_reason=f"{type(exc).__name__}: {exc}",
+            )
+        journal.record_outcome(report, now=now)
+        reports.append(report)
+        log.info(
+            "order",
+            symbol=intent.symbol,
+            side=intent.side,
+            quantity=str(intent.quantity),
+            status=report.status,
+            executed=str(report.executed_quantity),
+            client_order_id=intent.client_order_id,
+            reason=intent.reason,
+        )
+    return Execution(reports=tuple(reports), unknown=tuple(unknown))
+
+
+def reconcile_pending(
+    *, exchange: Exchange, journal: IntentLog, position: str, now: datetime
+) -> list[OrderReport]:
+    """Settle every journaled intent that has no outcome by asking the exchange for it."""
+    settled = []
+    for pending in journal.pending_intents(position):
+        intent = pending.intent
+        report = exchange.order(intent.symbol, intent.client_order_id)
+        if report.status is OrderStatus.NOT_FOUND:
+            log.warning(
+                "journaled intent never reached the exchange",
+                client_order_id=intent.client_order_id,
+            )
+        else:
+            log.info(
+                "reconciled order",
+                client_order_id=intent.client_order_id,
+                status=report.status,
+                executed=str(report.executed_quantity),
+            )
+        journal.record_outcome(report, now=now)
+        settled.append(report)
+    return settled

@@ -1,0 +1,206 @@
+"""``hedgebot status``: one position as a user wants to see it, as a table or as JSON."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bot.config.models import HedgebotConfig, PositionConfig
+from bot.config.secrets import binance_credentials
+from bot.core.model import PositionSnapshot
+from bot.daemon.app import build_exchange
+from bot.daemon.assess import Assessment, assess
+from bot.daemon.cycle import PositionSettings
+from bot.daemon.wiring import journal_for, position_settings, reader_for
+from bot.protect.reserve import CrashReserve, reserve_for_crash
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusReport:
+    position: str
+    mode: str
+    snapshot: PositionSnapshot
+    assessment: Assessment
+    reserve: CrashReserve | None
+
+    def as_json(self) -> dict[str, Any]:
+        s, a = self.snapshot, self.assessment
+
+        def num(value: Decimal | None) -> str | None:
+            return None if value is None else str(value)
+
+        return {
+            "position": self.position,
+            "exchange": self.mode,
+            "chain_id": s.chain_id,
+            "block_number": s.block_number,
+            "block_timestamp": s.block_timestamp,
+            "stale_reason": s.stale_reason,
+            "oracle_hf": num(a.oracle_hf),
+            "shadow_hf": num(a.shadow_hf),
+            "assets": [
+                {
+                    "symbol": x.symbol,
+                    "collateral": str(x.collateral),
+                    "debt": str(x.debt),
+                    "price_usd": str(x.price_usd),
+                    "liquidation_threshold": str(x.liquidation_threshold),
+                    "collateral_enabled": x.collateral_enabled,
+                }
+                for x in s.assets
+            ],
+            "underlyings": [
+                {
+                    "underlying": u.underlying,
+                    "symbol": u.symbol,
+                    "mark": str(u.mark),
+                    "liquidation_price": num(u.liquidation_price),
+                    "liquidation_distance": num(u.liquidation_distance),
+                    "current_short_usd": str(u.current_short_usd),
+                    "target_short_usd": str(u.target.short_usd),
+                    "reason": u.target.reason,
+                }
+                for u in a.underlyings
+            ],
+            "plan": [
+                {
+                    "symbol": i.symbol,
+                    "side": i.side.value,
+                    "quantity": str(i.quantity),
+                    "reduce_only": i.reduce_only,
+                    "reason": i.reason,
+                }
+                for i in a.plan.intents
+            ],
+            "notes": [n.message for n in a.plan.notes],
+            "reserve_for_crash": None
+            if self.reserve is None
+            else {
+                "crash_fraction": str(self.reserve.crash_fraction),
+                "symbol": self.reserve.symbol,
+                "amount": str(self.reserve.amount),
+                "hf_after_crash": str(self.reserve.hf_after_crash),
+                "hf_after_repay": str(self.reserve.hf_after_repay),
+                "feasible": self.reserve.feasible,
+            },
+        }
+
+
+def _reserve(
+    config: HedgebotConfig, settings: PositionSettings, snapshot: PositionSnapshot, crash_pct: float
+) -> CrashReserve | None:
+    stables = [t for t, m in settings.mapping.items() if m.underlying == "USD"]
+    debts = [x.symbol for x in snapshot.assets if x.debt > 0 and x.symbol in stables]
+    if not debts:
+        return None
+    preferred = [t for t in (config.protect.reserve_tokens if config.protect else []) if t in debts]
+    return reserve_for_crash(
+        snapshot,
+        crash_fraction=Decimal(str(crash_pct)) / 100,
+        repay_symbol=(preferred or debts)[0],
+        stable_symbols=stables,
+    )
+
+
+def position_status(
+    config: HedgebotConfig, position: PositionConfig, *, crash_pct: float
+) -> StatusReport:
+    reader = reader_for(position)
+    reader.start()
+    snapshot = reader.snapshot(position.wallet, now=int(time.time()))
+    settings = position_settings(config, position)
+    journal = journal_for(config)
+    try:
+        dry = binance_credentials() is None
+        exchange = build_exchange(config, journal, dry_run=dry, live=False)
+        symbols = sorted(set(settings.symbol_for_underlying.values()))
+        marks = {s: exchange.mark_price(s) for s in symbols}
+        a = assess(
+            snapshot=snapshot,
+            mapping=settings.mapping,
+            hedges=exchange.positions(),
+            balances=exchange.balances(),
+            specs=exchange.contract_specs(),
+            marks=marks,
+            symbol_for_underlying=settings.symbol_for_underlying,
+            policy=settings.policy,
+            rules=settings.rules,
+            position_name=position.name,
+            cycle_id="status",
+            use_shadow_hf=settings.use_shadow_hf,
+            count_margin_as_exposure=settings.count_margin_as_exposure,
+        )
+    finally:
+        journal.close()
+    return StatusReport(
+        position=position.name,
+        mode="paper" if dry else "live",
+        snapshot=snapshot,
+        assessment=a,
+        reserve=_reserve(config, settings, snapshot, crash_pct),
+    )
+
+
+def _hf(value: Decimal) -> str:
+    return "∞" if value.is_infinite() else f"{value:.4f}"
+
+
+def render_status(report: StatusReport, console: Console) -> None:
+    s, a = report.snapshot, report.assessment
+    console.print(
+        f"[bold]{report.position}[/] chain {s.chain_id} block {s.block_number}"
+        f"   oracle HF [bold]{_hf(a.oracle_hf)}[/]   shadow HF {_hf(a.shadow_hf)}"
+        f"   hedge on the {report.mode} exchange"
+    )
+    if s.stale_reason:
+        console.print(f"[red]stale: {s.stale_reason}[/]")
+    assets = Table("asset", "collateral", "debt", "price (USD)", "LT", title="lending position")
+    for x in s.assets:
+        assets.add_row(
+            x.symbol,
+            f"{x.collateral:,.6f}",
+            f"{x.debt:,.6f}",
+            f"{x.price_usd:,.2f}",
+            f"{x.liquidation_threshold:.2%}",
+        )
+    console.print(assets)
+    hedges = Table(
+        "underlying",
+        "mark",
+        "liq. price",
+        "distance",
+        "current short",
+        "target short",
+        title="hedge",
+    )
+    for u in a.underlyings:
+        hedges.add_row(
+            u.underlying,
+            f"{u.mark:,.2f}",
+            "-" if u.liquidation_price is None else f"{u.liquidation_price:,.2f}",
+            "-" if u.liquidation_distance is None else f"{u.liquidation_distance:.1%}",
+            f"${u.current_short_usd:,.0f}",
+            f"${u.target.short_usd:,.0f}",
+        )
+    console.print(hedges)
+    for u in a.underlyings:
+        console.print(f"  {u.underlying}: {u.target.reason}", highlight=False)
+    for i in a.plan.intents:
+        console.print(
+            f"  would {i.side.value} {i.quantity} {i.symbol}: {i.reason}", highlight=False
+        )
+    for n in a.plan.notes:
+        console.print(f"  note: {n.message}", highlight=False)
+    r = report.reserve
+    if r is not None:
+        verdict = "" if r.feasible else " (not enough even repaying all of it)"
+        console.print(
+            f"reserve needed to survive a {r.crash_fraction:.0%} crash: "
+            f"{r.amount:,.2f} {r.symbol} (HF {_hf(r.hf_after_crash)} -> "
+            f"{_hf(r.hf_after_repay)}){verdict}"
+        )

@@ -1,0 +1,188 @@
+"""Build the daemon's collaborators from a validated config. The only place that knows how
+config sections map onto implementations; everything it builds is injected elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from bot.alerts import (
+    AlertDispatcher,
+    AlertSink,
+    DiscordSink,
+    HfThresholds,
+    SlackSink,
+    TelegramSink,
+    WebhookSink,
+)
+from bot.chain.aave_v3 import AaveV3Reader
+from bot.chain.rpc import RpcPool
+from bot.config.convert import breaker_limits, cadence, plan_rules, policy_from, token_mapping
+from bot.config.models import HedgebotConfig, Network, PositionConfig
+from bot.config.secrets import ApiCredentials, SecretError, read_secret
+from bot.core.model import Venue
+from bot.daemon.cycle import PositionSettings
+from bot.exchange.base import AccountSetup, Exchange, SymbolSetup
+from bot.exchange.binance.adapter import BinanceFutures
+from bot.exchange.paper import JournalPaperStateStore, PaperExchange
+from bot.journal import Journal
+
+
+class LiveTradingRefused(RuntimeError):
+    """Mainnet was configured but the explicit opt-ins are missing."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TradingMode:
+    dry_run: bool
+    reason: str  # why: "--dry-run", "no API keys", "live"
+
+    @property
+    def label(self) -> str:
+        return "DRY-RUN (paper exchange)" if self.dry_run else "LIVE"
+
+
+def trading_mode(
+    config: HedgebotConfig, *, credentials: ApiCredentials | None, dry_run_flag: bool, live: bool
+) -> TradingMode:
+    if config.network is Network.MAINNET and not dry_run_flag:
+        if not live:
+            raise LiveTradingRefused(
+                "network: mainnet trades real money: pass --live to confirm (or --dry-run)"
+            )
+        if credentials is None:
+            raise LiveTradingRefused("network: mainnet with --live needs BINANCE_API_KEY/SECRET")
+    if dry_run_flag:
+        return TradingMode(dry_run=True, reason="--dry-run")
+    if credentials is None:
+        return TradingMode(dry_run=True, reason="no BINANCE_API_KEY / BINANCE_API_SECRET set")
+    return TradingMode(dry_run=False, reason="API keys set")
+
+
+def symbol_venues(config: HedgebotConfig) -> dict[str, Venue]:
+    return {symbol: Venue(config.hedge.venue) for symbol in config.hedge.symbols.values()}
+
+
+def live_exchange(
+    config: HedgebotConfig, credentials: ApiCredentials | None, *, live: bool
+) -> BinanceFutures:
+    """The python-binance adapter; with no credentials it can still read public data."""
+    return BinanceFutures(
+        symbols=symbol_venues(config),
+        api_key=credentials.key.reveal() if credentials else "",
+        api_secret=credentials.secret.reveal() if credentials else "",
+        network=config.network.value,
+        base_url=str(config.exchange_base_url).rstrip("/") if config.exchange_base_url else None,
+        allow_mainnet=config.network is Network.MAINNET and config.allow_mainnet and live,
+        recv_window_ms=config.hedge.recv_window_ms,
+        fetch_fees=credentials is not None,
+    )
+
+
+def paper_exchange(config: HedgebotConfig, journal: Journal, public: BinanceFutures) -> Exchange:
+    """Paper trading at the venue's public mark prices, its state kept in the journal."""
+    venue = Venue(config.hedge.venue)
+    return PaperExchange(
+        specs=public.contract_specs(),
+        marks=public.mark_price,
+        store=JournalPaperStateStore(journal),
+        name=f"paper-{config.hedge.venue}",
+        initial_balances={(venue, a): v for a, v in config.paper.initial_balances.items()},
+        taker_fee=config.paper.taker_fee,
+        slippage=config.paper.slippage,
+    )
+
+
+def account_setup(config: HedgebotConfig) -> AccountSetup:
+    hedge = config.hedge
+    return AccountSetup(
+        symbols=tuple(
+            SymbolSetup(symbol=s, leverage=hedge.leverage, margin_type=hedge.margin_type)
+            for s in sorted(hedge.symbols.values())
+        ),
+        multi_assets_margin=hedge.venue == "usdm" and hedge.margin_asset != "USDT",
+    )
+
+
+def reader_for(position: PositionConfig) -> AaveV3Reader:
+    rpc = RpcPool(
+        [str(u) for u in position.rpc_urls],
+        position.chain_id,
+        timeout_secs=position.rpc_timeout_secs,
+    )
+    return AaveV3Reader(
+        rpc,
+        position.addresses_provider,
+        position.chain_id,
+        max_block_age_secs=position.max_block_age_secs,
+    )
+
+
+def position_settings(config: HedgebotConfig, position: PositionConfig) -> PositionSettings:
+    thresholds = sorted(config.alerts.hf_thresholds, reverse=True)
+    return PositionSettings(
+        name=position.name,
+        wallet=position.wallet,
+        mapping=token_mapping(config),
+        symbol_for_underlying=dict(config.hedge.symbols),
+        policy=policy_from(config.hedge.policy),
+        rules=plan_rules(config),
+        limits=breaker_limits(config),
+        cadence=cadence(config),
+        use_shadow_hf=config.hedge.use_shadow_hf,
+        count_margin_as_exposure=config.hedge.count_margin_as_exposure,
+        hf_thresholds=HfThresholds(
+            warning_hf=thresholds[0] if thresholds else Decimal("1.3"),
+            critical_hf=thresholds[-1] if len(thresholds) > 1 else Decimal("1.1"),
+        ),
+    )
+
+
+def _env_secret(name: str, what: str) -> str:
+    secret = read_secret(name)
+    if secret is None:
+        raise SecretError(f"{what}: environment variable {name} is not set")
+    return secret.reveal()
+
+
+def alert_sinks(config: HedgebotConfig) -> list[AlertSink]:
+    a = config.alerts
+    sinks: list[AlertSink] = []
+    for n, t in enumerate(a.telegram):
+        sinks.append(
+            TelegramSink(
+                token=_env_secret(t.token_env, f"alerts.telegram.{n}"),
+                chat_id=t.chat_id,
+                name=f"telegram-{n}",
+            )
+        )
+    kinds: list[tuple[str, Callable[..., AlertSink]]] = [
+        ("slack", SlackSink),
+        ("discord", DiscordSink),
+        ("webhook", WebhookSink),
+    ]
+    for kind, factory in kinds:
+        for n, w in enumerate(getattr(a, kind)):
+            sinks.append(
+                factory(url=_env_secret(w.url_env, f"alerts.{kind}.{n}"), name=f"{kind}-{n}")
+            )
+    return sinks
+
+
+def alert_dispatcher(
+    config: HedgebotConfig, on_delivery: Callable[..., None] | None = None
+) -> AlertDispatcher:
+    return AlertDispatcher(
+        alert_sinks(config),
+        dedupe_window_s=config.alerts.dedupe_window_secs,
+        on_delivery=on_delivery,
+    )
+
+
+def journal_for(config: HedgebotConfig) -> Journal:
+    url = config.journal.url
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return Journal.open(url)
