@@ -214,5 +214,68 @@ def status(
             render_status(report, out)
 
 
+@app.command("simulate")
+def simulate(
+    config: ConfigOption,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Report folder (PNG plots, summary.md).")
+    ] = Path("reports/simulate"),
+    paths: Annotated[int | None, typer.Option(help="Monte Carlo paths.")] = None,
+    days: Annotated[int | None, typer.Option(help="Horizon in days.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+) -> None:
+    """Monte Carlo of the configured loan: which policy protects, and at what cost."""
+    from bot.sim.from_config import SimulationConfigError, simulation_params
+    from bot.sim.report import run_simulation
+
+    cfg = _load(config)
+    try:
+        params = simulation_params(
+            cfg, base_dir=config.parent, n_paths=paths, horizon_days=days, seed=seed
+        )
+    except (SimulationConfigError, ValueError) as exc:
+        err.print(f"[bold red]simulation:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from exc
+    run_simulation(params, out_dir, out)
+
+
+@app.command("backtest")
+def backtest(
+    config: ConfigOption,
+    prices: Annotated[
+        str,
+        typer.Option(
+            help="A shipped crash window (2020-03, 2021-05, 2022-06, 2022-11, "
+            "2024-08, 2025-10, 2026-02) or a CSV of hourly candles."
+        ),
+    ] = "2020-03",
+    underlying: Annotated[str | None, typer.Option(help="BTC, ETH or BNB.")] = None,
+    collateral_usd: Annotated[float, typer.Option(help="Collateral value at the start.")] = 10_000,
+    start_hf: Annotated[float, typer.Option(help="Health factor at the start.")] = 1.5,
+    out_dir: Annotated[Path, typer.Option("--out", help="Report folder.")] = Path(
+        "reports/backtest"
+    ),
+) -> None:
+    """Replay real hourly prices through the daemon's policy and planner, hold vs repay."""
+    from decimal import Decimal
+
+    from bot.sim.from_config import backtest_params
+    from bot.sim.report import run_backtest
+
+    cfg = _load(config)
+    params = backtest_params(
+        cfg,
+        underlying=underlying,
+        collateral_usd=Decimal(str(collateral_usd)),
+        start_hf=Decimal(str(start_hf)),
+    )
+    source: Path | str = Path(prices) if Path(prices).is_file() else prices
+    try:
+        run_backtest(params, source, out_dir, out)
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        err.print(f"[bold red]backtest:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from exc
+
+
 def main() -> None:
     app()

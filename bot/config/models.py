@@ -275,6 +275,39 @@ class PaperConfig(Strict):
     slippage: Fraction = Decimal("0.0005")
 
 
+class SimCollateralConfig(Strict):
+    units: PositiveDecimal
+    liquidation_threshold: Fraction
+    liquidation_bonus: Fraction = Decimal("0.05")
+
+
+class SimJumpConfig(Strict):
+    intensity_per_year: Decimal = Field(default=Decimal(0), ge=0)
+    mean_log: Decimal = Decimal(0)
+    std_log: Decimal = Field(default=Decimal(0), ge=0)
+
+
+class SimulationConfig(Strict):
+    """``hedgebot simulate`` / ``backtest``: the loan to study and its market model."""
+
+    collateral: dict[str, SimCollateralConfig] = Field(min_length=1)  # token -> amount, LT
+    debt_usd: PositiveDecimal
+    borrow_apr: Fraction = Decimal("0.05")
+    prices_usd: dict[str, PositiveDecimal] = Field(default_factory=dict)  # underlying -> s0
+    volatility: dict[str, Annotated[Decimal, Field(ge=0, le=5)]] = Field(default_factory=dict)
+    drift: dict[str, Decimal] = Field(default_factory=dict)  # annual
+    jumps: dict[str, SimJumpConfig] = Field(default_factory=dict)
+    correlation: list[list[Decimal]] | None = None  # in the order of prices_usd
+    price_files: dict[str, str] = Field(default_factory=dict)  # underlying -> CSV to fit from
+    policies: list[PolicyConfig] = Field(default_factory=list)  # default: a standard set
+    reserve_usd: Decimal = Field(default=Decimal(0), ge=0)
+    transfer_delay_hours: Decimal = Field(default=Decimal(1), ge=0)
+    n_paths: int = Field(default=2000, gt=0, le=1_000_000)
+    horizon_days: int = Field(default=30, gt=0, le=3650)
+    seed: int = 0
+    funding_rate_per_8h: Decimal = Decimal("0.0001")
+
+
 class HedgebotConfig(Strict):
     network: Network = Network.TESTNET
     allow_mainnet: bool = False  # mainnet needs this AND `--live` on the command line
@@ -289,6 +322,7 @@ class HedgebotConfig(Strict):
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     protect: ProtectConfig | None = None
     paper: PaperConfig = Field(default_factory=PaperConfig)
+    simulation: SimulationConfig | None = None
 
     @model_validator(mode="after")
     def _cross_checks(self) -> HedgebotConfig:
