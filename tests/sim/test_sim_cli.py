@@ -51,7 +51,8 @@ def test_backtest_of_a_shipped_window(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "backtest_2020-03.png").read_bytes()[:4] == b"\x89PNG"
     report = (tmp_path / "backtest_2020-03.md").read_text()
-    assert "repay" in report and "hold" in report
+    assert "repay" in report
+    assert "hold" in report
 
 
 def test_simulate_without_a_simulation_section_says_what_is_missing(tmp_path: Path) -> None:
