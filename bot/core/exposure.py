@@ -53,7 +53,7 @@ def _underlying_mark(
     raise ValueError(f"no mark price for margin asset {underlying!r}")
 
 
-def exposures(  # noqa: PLR0917 -- positional order is the published interface
+def exposures(
     snapshot: PositionSnapshot,
     mapping: Mapping[str, TokenMapping],
     hedges: Sequence[HedgePosition],

@@ -86,7 +86,7 @@ def initial_margin_usd(notional: Decimal, leverage: int) -> Decimal:
     return abs(notional) / leverage
 
 
-def estimated_liquidation_price(  # noqa: PLR0917 -- mirrors the published signature
+def estimated_liquidation_price(
     spec: ContractSpec,
     quantity: Decimal,
     entry: Decimal,
