@@ -60,6 +60,12 @@ def _logging(fmt: str) -> None:
     configure_logging(fmt=chosen)
 
 
+@app.callback()
+def _root() -> None:
+    """Logs go to stderr (JSON off a TTY) so stdout stays clean for --json and reports."""
+    configure_logging(fmt="auto")
+
+
 @app.command("check-config")
 def check_config(
     file: Annotated[Path, typer.Argument(help="Deployment YAML file.")],

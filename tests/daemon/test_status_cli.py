@@ -1,0 +1,80 @@
+"""`hedgebot status` shows a user their position, hedge and reserve needs; a wrong chain id
+stops it with a clear error."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.devnet.devnet import Devnet
+from bot.emulator.testing import EmulatorHandle
+
+REPO = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+def _config(
+    devnet: Devnet, emulator: EmulatorHandle, wallet: str, tmp: Path, **extra: object
+) -> Path:
+    config = yaml.safe_load((REPO / "config" / "demo.yaml").read_text())
+    config["exchange_base_url"] = emulator.base_url
+    config["positions"][0].update(
+        rpc_urls=[devnet.rpc_url],
+        addresses_provider=devnet.deployment.addresses_provider,
+        wallet=wallet,
+        **extra,
+    )
+    config["journal"]["url"] = f"sqlite:///{tmp / 'journal.db'}"
+    path = tmp / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@pytest.mark.chain
+@pytest.mark.exchange
+def test_status_json_reports_position_hedge_and_reserve(
+    devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    wallet = devnet.account(4)
+    devnet.open_position(
+        wallet, collateral={"WBTC": Decimal(1), "WETH": Decimal(10)}, debt={"USDC": Decimal(40_000)}
+    )
+    for token, symbol in (("WBTC", "BTCUSDT"), ("WETH", "ETHUSDT"), ("WBNB", "BNBUSDT")):
+        emulator.control.set_mark(symbol, devnet.price(token))
+    path = _config(devnet, emulator, wallet, tmp_path)
+    env = {"BINANCE_API_KEY": emulator.api_key, "BINANCE_API_SECRET": emulator.api_secret}
+    result = runner.invoke(
+        app, ["status", "--config", str(path), "--json", "--crash-pct", "50"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    (report,) = json.loads(result.output)
+    assert Decimal(report["oracle_hf"]) == Decimal(devnet.account_data(wallet)[-1]) / 10**18
+    btc = next(u for u in report["underlyings"] if u["underlying"] == "BTC")
+    assert Decimal(btc["liquidation_price"]) < Decimal(60_000)
+    assert Decimal(btc["target_short_usd"]) == Decimal(30_000)  # ratio 0.5 x 1 BTC at 60,000
+    assert report["plan"], "a fresh position with no hedge needs orders"
+    reserve = report["reserve_for_crash"]
+    assert reserve["symbol"] == "USDC"
+    # After a 50 % crash: 0.78 x 30,000 + 0.825 x 15,000 = 35,775 of weighted collateral
+    # against 40,000 of debt; repaying 4,225 USDC (plus rounding) restores HF 1.
+    assert Decimal("4225") <= Decimal(reserve["amount"]) < Decimal("4226")
+    text = runner.invoke(app, ["status", "--config", str(path), "--crash-pct", "50"], env=env)
+    assert "reserve needed to survive a 50% crash: 4,225" in text.output
+
+
+@pytest.mark.chain
+@pytest.mark.exchange
+def test_status_with_the_wrong_chain_id_exits_with_a_clear_error(
+    devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    path = _config(devnet, emulator, devnet.account(4), tmp_path, chain_id=56)
+    result = runner.invoke(app, ["status", "--config", str(path)], env={})
+    assert result.exit_code == 2
+    assert "chain id 31337" in result.output
+    assert "56" in result.output
