@@ -23,6 +23,15 @@ class GatedPlan:
     notes: tuple[PlanNote, ...]
 
 
+def _fit(intent: OrderIntent, notional: Decimal, room: Decimal, spec: ContractSpec) -> Decimal:
+    """The largest quantity on the step grid worth at most ``room`` USD; 0 when the venue
+    would refuse what is left (under its minimum quantity or notional)."""
+    fitted = round_to_step(intent.quantity * max(room, Decimal(0)) / notional, spec.step_size)
+    if fitted < spec.min_qty or notional * fitted / intent.quantity < spec.min_notional:
+        return Decimal(0)
+    return fitted
+
+
 def gate_intents(
     intents: Sequence[OrderIntent],
     *,
@@ -30,52 +39,67 @@ def gate_intents(
     specs: Mapping[str, ContractSpec],
     orders_last_hour: int,
     limits: BreakerLimits,
+    open_notional_usd: Decimal = Decimal(0),
+    max_total_notional_usd: Decimal | None = None,
 ) -> GatedPlan:
-    """Keep intents in order while both the hourly order count and the cycle's notional
-    change stay within limits. An increase larger than the remaining budget is cut to fit
-    (on the symbol's step grid) so a large hedge builds over several cycles instead of never.
-    Reduce-only intents always pass the notional limit: shrinking risk must never be blocked
-    by a cap meant to limit it."""
+    """The intents that may be sent, reductions first, within the breakers' limits.
+
+    - Reduce-only intents go first and always pass the notional limits: shrinking risk must
+      never wait behind, or be blocked by, a cap meant to limit it; and if the plan stops
+      half-way (a ban, a crash), what was sent left the account smaller, not larger.
+    - An increase is cut (on the symbol's step grid) to fit both the cycle's remaining notional
+      budget and, with ``max_total_notional_usd``, the room left under the total cap given
+      ``open_notional_usd`` (all hedges open now); a large hedge builds over several cycles.
+    - Nothing passes once ``max_orders_per_hour`` is reached.
+    """
+    ordered = sorted(intents, key=lambda i: not i.reduce_only)
     allowed: list[OrderIntent] = []
     notes: list[PlanNote] = []
     budget = limits.max_notional_change_per_cycle_usd
+    total = open_notional_usd
     count = orders_last_hour
-    for planned in intents:
+    for planned in ordered:
         intent = planned
         notional = notional_usd[intent.client_order_id]
         if count >= limits.max_orders_per_hour:
             notes.append(
                 PlanNote(
                     symbol=intent.symbol,
+                    kind="breaker",
                     message=f"breaker: {count} orders in the last hour reached "
                     f"max_orders_per_hour {limits.max_orders_per_hour}; {intent.side} "
                     f"{intent.quantity} not sent",
                 )
             )
             continue
-        if not intent.reduce_only and notional > budget:
-            spec = specs[intent.symbol]
-            fitted = round_to_step(intent.quantity * budget / notional, spec.step_size)
-            if fitted < spec.min_qty or notional * fitted / intent.quantity < spec.min_notional:
-                fitted = Decimal(0)  # the venue would refuse a remainder this small
-            verdict = f"cut to {fitted}" if fitted > 0 else "not sent"
-            notes.append(
-                PlanNote(
-                    symbol=intent.symbol,
-                    kind="breaker",
-                    message=f"breaker: {intent.side} {intent.quantity} {intent.symbol} "
-                    f"(${notional:,.0f}) exceeds the cycle's remaining notional budget "
-                    f"${budget:,.0f} (max_notional_change_per_cycle_usd): {verdict}",
+        if intent.reduce_only:
+            total -= notional
+        else:
+            room = budget
+            limit = "max_notional_change_per_cycle_usd"
+            if max_total_notional_usd is not None and max_total_notional_usd - total < room:
+                room = max_total_notional_usd - total
+                limit = "max_total_notional_usd"
+            if notional > room:
+                fitted = _fit(intent, notional, room, specs[intent.symbol])
+                verdict = f"cut to {fitted}" if fitted > 0 else "not sent"
+                notes.append(
+                    PlanNote(
+                        symbol=intent.symbol,
+                        kind="breaker",
+                        message=f"breaker: {intent.side} {intent.quantity} {intent.symbol} "
+                        f"(${notional:,.0f}) exceeds the ${max(room, Decimal(0)):,.0f} left "
+                        f"under {limit}: {verdict}",
+                    )
                 )
-            )
-            if fitted <= 0:
-                continue
-            notional = notional * fitted / intent.quantity
-            intent = replace(intent, quantity=fitted)
+                if fitted <= 0:
+                    continue
+                notional = notional * fitted / intent.quantity
+                intent = replace(intent, quantity=fitted)
+            budget -= notional
+            total += notional
         allowed.append(intent)
         count += 1
-        if not intent.reduce_only:
-            budget -= notional
     return GatedPlan(allowed=tuple(allowed), notes=tuple(notes))
 
 

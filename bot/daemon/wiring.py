@@ -103,6 +103,9 @@ def account_setup(config: HedgebotConfig) -> AccountSetup:
             for s in sorted(hedge.symbols.values())
         ),
         multi_assets_margin=hedge.venue == "usdm" and hedge.margin_asset != "USDT",
+        # Without it setup checked the USDT wallet whatever margin_asset said: a BNB-only
+        # account was refused, and a USDT balance hid an empty BNB wallet.
+        usdm_margin_asset=hedge.margin_asset if hedge.venue == "usdm" else "USDT",
     )
 
 

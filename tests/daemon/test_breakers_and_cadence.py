@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from hypothesis import given
@@ -66,10 +67,59 @@ def test_notional_budget_cuts_increases_but_never_reductions() -> None:
         orders_last_hour=0,
         limits=LIMITS,
     )
-    big, cut = gated.allowed
+    cut, big = gated.allowed  # reductions go first
     assert big.quantity == Decimal("0.050")  # 0.1 worth $20,000 cut to the $10,000 budget
     assert cut.quantity == Decimal("0.1")
     assert "max_notional_change_per_cycle_usd" in gated.notes[0].message
+
+
+def test_reductions_go_first_and_increases_fit_under_the_total_cap() -> None:
+    grow, cut = _intent("grow"), _intent("cut", reduce_only=True)
+    gated = gate_intents(
+        [grow, cut],
+        notional_usd={"grow": Decimal(5_000), "cut": Decimal(2_000)},
+        specs=STEPS,
+        orders_last_hour=0,
+        limits=LIMITS,
+        open_notional_usd=Decimal(29_000),
+        max_total_notional_usd=Decimal(30_000),
+    )
+    first, second = gated.allowed
+    assert first.client_order_id == "cut"
+    # 29,000 - 2,000 leaves 3,000 under the 30,000 cap: 0.1 worth 5,000 is cut to 0.06
+    assert second.quantity == Decimal("0.060")
+    assert "max_total_notional_usd" in gated.notes[0].message
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 20_000), st.booleans()), max_size=8),
+    st.integers(0, 40_000),
+)
+def test_the_total_after_the_plan_never_exceeds_the_cap_unless_it_already_did(
+    legs: list[tuple[int, bool]], open_usd: int
+) -> None:
+    intents = [_intent(f"i{n}", reduce_only=r) for n, (_, r) in enumerate(legs)]
+    notionals = {f"i{n}": Decimal(v) for n, (v, _) in enumerate(legs)}
+    cap = Decimal(30_000)
+    gated = gate_intents(
+        intents,
+        notional_usd=notionals,
+        specs=STEPS,
+        orders_last_hour=0,
+        limits=replace(LIMITS, max_orders_per_hour=100, max_notional_change_per_cycle_usd=cap),
+        open_notional_usd=Decimal(open_usd),
+        max_total_notional_usd=cap,
+    )
+    total = Decimal(open_usd)
+    for intent in gated.allowed:
+        worth = notionals[intent.client_order_id] * intent.quantity / Decimal("0.1")
+        total += -worth if intent.reduce_only else worth
+        if not intent.reduce_only:
+            assert total <= max(cap, Decimal(open_usd))
+    seen_increase = False
+    for intent in gated.allowed:
+        seen_increase = seen_increase or not intent.reduce_only
+        assert not (seen_increase and intent.reduce_only), "a reduction after an increase"
 
 
 def test_a_cut_below_the_minimum_notional_is_dropped() -> None:
