@@ -283,5 +283,38 @@ def backtest(
         raise typer.Exit(EXIT_CONFIG) from exc
 
 
+@app.command("demo")
+def demo(
+    no_protect: Annotated[
+        bool, typer.Option("--no-protect", help="Same crash without repay protection.")
+    ] = False,
+    headless: Annotated[
+        bool, typer.Option("--headless", help="No live view: print events as lines.")
+    ] = False,
+    speed: Annotated[float, typer.Option(help="Scenario seconds per wall second.")] = 1.0,
+    out_dir: Annotated[Path, typer.Option("--out", help="Chart, figures and logs.")] = Path(
+        "reports/demo"
+    ),
+) -> None:
+    """Local stack (anvil + Aave v3, exchange emulator, daemon, liquidator) through a crash."""
+    from bot.demo import run_demo
+    from bot.demo.daemon_process import DemoError
+    from bot.devnet import DevnetError
+
+    if not speed > 0:
+        err.print(f"--speed must be positive, got {speed}")
+        raise typer.Exit(EXIT_CONFIG)
+    try:
+        run_demo(
+            protect=not no_protect, headless=headless, speed=speed, out_dir=out_dir, console=out
+        )
+    except KeyboardInterrupt:
+        err.print("interrupted: everything the demo started has been stopped")
+        raise typer.Exit(130) from None
+    except (DemoError, DevnetError, ConfigError) as exc:
+        err.print(f"[bold red]demo failed:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+
+
 def main() -> None:
     app()

@@ -1,0 +1,189 @@
+"""Follow the journal the daemon writes (SQLite, read-only): new orders, repay transactions,
+and the latest cycle's health factors and hedge targets.
+
+Read-only connections never take the write lock, so the daemon is not slowed; WAL gives each
+query a consistent view. Decimal columns are stored as their canonical text.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+FINAL_TX = ("mined", "reverted", "dropped", "failed")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderEvent:
+    outcome_id: int
+    client_order_id: str
+    symbol: str
+    side: str
+    quantity: Decimal
+    reduce_only: bool
+    status: str
+    executed_quantity: Decimal
+    average_price: Decimal
+    fee: Decimal
+    fee_asset: str
+    error: str
+    recorded_ms: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TxEvent:
+    tx_key: str
+    kind: str  # "repay", "approve", "supply"
+    amount: Decimal | None
+    asset: str | None  # token address
+    status: str
+    tx_hash: str | None
+    block: int | None
+    revert_reason: str | None
+    updated_ms: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CycleView:
+    cycle_id: str
+    finished_ms: int
+    oracle_hf: Decimal | None
+    shadow_hf: Decimal | None
+    targets_usd: dict[str, Decimal]  # underlying -> wanted short USD
+    reasons: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CycleCounts:
+    ok: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+
+def _dec(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+class JournalTail:
+    """Remembers what it has already reported; each ``new_*`` call returns only news."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._conn: sqlite3.Connection | None = None
+        self._last_outcome = 0
+        self._tx_seen: set[tuple[str, str]] = set()
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._conn is None:
+            if not self._path.exists():
+                return None
+            uri = f"file:{self._path}?mode=ro"
+            self._conn = sqlite3.connect(uri, uri=True, timeout=5, check_same_thread=False)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        conn = self._connect()
+        if conn is None:
+            return []
+        try:
+            return list(conn.execute(sql, params).fetchall())
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []  # the daemon has not migrated the schema yet
+            raise
+
+    def cycle_counts(self) -> CycleCounts:
+        rows = self._query("SELECT outcome, COUNT(*) FROM cycles GROUP BY outcome")
+        by = {str(o): int(str(n)) for o, n in rows}
+        return CycleCounts(
+            ok=by.get("ok", 0), skipped=by.get("skipped", 0), failed=by.get("failed", 0)
+        )
+
+    def latest_cycle(self) -> CycleView | None:
+        rows = self._query(
+            "SELECT cycle_id, finished_ms, oracle_hf, shadow_hf, reasons FROM cycles "
+            "WHERE outcome = 'ok' ORDER BY finished_ms DESC LIMIT 1"
+        )
+        if not rows:
+            return None
+        cycle_id, finished_ms, oracle_hf, shadow_hf, reasons = rows[0]
+        hedges = self._query(
+            "SELECT underlying, target_short_usd FROM cycle_hedges WHERE cycle_id = ?",
+            (cycle_id,),
+        )
+        return CycleView(
+            cycle_id=str(cycle_id),
+            finished_ms=int(str(finished_ms)),
+            oracle_hf=_dec(oracle_hf),
+            shadow_hf=_dec(shadow_hf),
+            targets_usd={str(u): Decimal(str(t)) for u, t in hedges},
+            reasons=str(reasons or ""),
+        )
+
+    def new_orders(self) -> list[OrderEvent]:
+        rows = self._query(
+            "SELECT o.id, i.client_order_id, i.symbol, i.side, i.quantity, i.reduce_only, "
+            "o.status, o.executed_quantity, o.average_price, o.fee, o.fee_asset, "
+            "o.error_message, o.recorded_ms "
+            "FROM order_outcomes o JOIN order_intents i ON i.client_order_id = o.client_order_id "
+            "WHERE o.id > ? ORDER BY o.id",
+            (self._last_outcome,),
+        )
+        out = []
+        for r in rows:
+            out.append(
+                OrderEvent(
+                    outcome_id=int(str(r[0])),
+                    client_order_id=str(r[1]),
+                    symbol=str(r[2]),
+                    side=str(r[3]),
+                    quantity=Decimal(str(r[4])),
+                    reduce_only=bool(r[5]),
+                    status=str(r[6]),
+                    executed_quantity=Decimal(str(r[7])),
+                    average_price=Decimal(str(r[8])),
+                    fee=Decimal(str(r[9])),
+                    fee_asset=str(r[10]),
+                    error=str(r[11] or ""),
+                    recorded_ms=int(str(r[12])),
+                )
+            )
+            self._last_outcome = max(self._last_outcome, out[-1].outcome_id)
+        return out
+
+    def new_txs(self) -> list[TxEvent]:
+        """Transactions that reached a final status since the last call."""
+        rows = self._query(
+            "SELECT tx_key, kind, amount, asset, status, mined_tx_hash, receipt_block, "
+            "revert_reason, updated_ms FROM chain_txs ORDER BY updated_ms, tx_key"
+        )
+        out = []
+        for r in rows:
+            key, status = str(r[0]), str(r[4])
+            if status not in FINAL_TX or (key, status) in self._tx_seen:
+                continue
+            self._tx_seen.add((key, status))
+            out.append(
+                TxEvent(
+                    tx_key=key,
+                    kind=str(r[1]),
+                    amount=_dec(r[2]),
+                    asset=None if r[3] is None else str(r[3]),
+                    status=status,
+                    tx_hash=None if r[5] is None else str(r[5]),
+                    block=None if r[6] is None else int(str(r[6])),
+                    revert_reason=None if r[7] is None else str(r[7]),
+                    updated_ms=int(str(r[8])),
+                )
+            )
+        return out
+
+
+__all__ = ["CycleCounts", "CycleView", "JournalTail", "OrderEvent", "TxEvent"]

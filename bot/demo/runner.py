@@ -1,0 +1,479 @@
+"""``hedgebot demo``: the whole system through a scripted crash, on a local stack.
+
+anvil with the cached real Aave v3 deployment, a borrower (anvil account 2: 1 WBTC + 10 WETH,
+USDC debt at HF ~1.5, a USDC reserve in the wallet), the Binance Futures emulator with BNB
+margin on USD-M, the daemon as a child process on ``config/demo.yaml`` (addresses and ports
+through ``HEDGEBOT__`` overrides), and a liquidator (account 3) trying ``liquidationCall`` on
+every block. The market script moves the exchange marks; the oracle feeds follow in steps.
+Everything started here is stopped on the way out, Ctrl-C and SIGTERM included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from types import FrameType
+
+from eth_account import Account
+from rich.console import Console
+from rich.live import Live
+
+from bot.config import load_config
+from bot.config.convert import token_mapping
+from bot.daemon.wiring import reader_for
+from bot.demo.chart import write_chart
+from bot.demo.daemon_process import DaemonProcess, DemoError, daemon_env
+from bot.demo.journal_tail import JournalTail, OrderEvent, TxEvent
+from bot.demo.liquidator import Liquidator
+from bot.demo.live_view import ViewModel, event_line, render
+from bot.demo.observe import Observation, Observer
+from bot.demo.recorder import Event, EventKind, Recorder, Sample
+from bot.demo.scenario import Scenario, crash_scenario
+from bot.demo.stack import (
+    BORROWER_INDEX,
+    BORROWER_KEY,
+    DEMO_CONFIG,
+    LIQUIDATOR_INDEX,
+    DemoSettings,
+    cadence_overrides,
+    checkpoint,
+    open_borrower,
+    remove_journal,
+    stack_overrides,
+    token_balance,
+)
+from bot.demo.summary import DemoSummary, summarize, summary_table
+from bot.devnet import start_devnet
+from bot.emulator.testing import running_emulator
+from bot.protect.reserve import reserve_for_crash
+
+TICK_SECS = 0.1  # wall seconds between market steps and observations
+READY_TIMEOUT_SECS = 90.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoResult:
+    protect: bool
+    summary: DemoSummary
+    chart_path: Path
+    summary_path: Path  # JSON: the summary, every sample and event
+    daemon_log: Path
+    journal_path: Path
+    daemon_exit_code: int | None
+    reserve_needed_usd: Decimal  # to hold the repay target through the scenario's worst drop
+
+    @property
+    def liquidations(self) -> int:
+        return self.summary.liquidations
+
+    @property
+    def repays_mined(self) -> int:
+        return self.summary.repays_mined
+
+    @property
+    def collateral_kept(self) -> bool:
+        return self.summary.collateral_kept
+
+    @property
+    def hf_end(self) -> Decimal:
+        return self.summary.hf_end
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C, so every ``finally`` below stops what it started."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _Run:
+    """The state of one demo run between set-up and summary."""
+
+    def __init__(
+        self, *, speed: float, scenario: Scenario, console: Console, headless: bool
+    ) -> None:
+        self.speed = speed
+        self.console = console
+        self.headless = headless
+        self.recorder = Recorder()
+        self.t0_wall = 0.0  # monotonic at scenario t = 0
+        self.t0_epoch = 0.0  # epoch seconds at scenario t = 0
+        self.liquidations_seen = 0
+        self.repays = 0
+        self.repaid = Decimal(0)
+        self.orders_filled = 0
+        self.symbols = {a.underlying: a.symbol for a in scenario.assets}
+        self.token_by_address: dict[str, str] = {}
+
+    def scenario_t(self, epoch_secs: float) -> Decimal:
+        return Decimal(str(round(max(0.0, epoch_secs - self.t0_epoch) * self.speed, 2)))
+
+    def emit(self, event: Event) -> None:
+        self.recorder.event(event)
+        if self.headless:
+            self.console.print(event_line(event))
+
+    def order_event(self, o: OrderEvent) -> None:
+        filled = o.executed_quantity > 0
+        if filled:
+            self.orders_filled += 1
+        flags = " reduce-only" if o.reduce_only else ""
+        price = f" @ {o.average_price:,.2f}" if filled else ""
+        error = f" ({o.error})" if o.error else ""
+        self.emit(
+            Event(
+                t=self.scenario_t(o.recorded_ms / 1000),
+                kind=EventKind.ORDER,
+                text=f"{o.side} {o.executed_quantity.normalize():f}/{o.quantity.normalize():f} "
+                f"{o.symbol}{flags} {o.status}{price}{error}",
+            )
+        )
+
+    def tx_event(self, tx: TxEvent) -> None:
+        symbol = self.token_by_address.get((tx.asset or "").lower(), tx.asset or "?")
+        amount = tx.amount or Decimal(0)
+        where = f" in block {tx.block}" if tx.block is not None else ""
+        t = self.scenario_t(tx.updated_ms / 1000)
+        if tx.kind == "repay" and tx.status == "mined":
+            self.repays += 1
+            self.repaid += amount
+            short_hash = f" tx {tx.tx_hash[:12]}…" if tx.tx_hash else ""
+            self.emit(
+                Event(
+                    t=t,
+                    kind=EventKind.REPAY,
+                    amount_usd=amount,
+                    text=f"repaid {amount:,.2f} {symbol} from the reserve{where}{short_hash}",
+                )
+            )
+            return
+        reason = f": {tx.revert_reason}" if tx.revert_reason else ""
+        self.emit(
+            Event(
+                t=t,
+                kind=EventKind.TX,
+                text=f"{tx.kind} {amount:,.2f} {symbol} {tx.status}{where}{reason}",
+            )
+        )
+
+
+def _drain(run: _Run, tail: JournalTail, liquidator: Liquidator) -> None:
+    for order in tail.new_orders():
+        run.order_event(order)
+    for tx in tail.new_txs():
+        run.tx_event(tx)
+    stats = liquidator.stats()
+    for liq in stats.liquidations[run.liquidations_seen :]:
+        t = Decimal(str(round(max(0.0, liq.at_secs - run.t0_wall) * run.speed, 2)))
+        run.emit(
+            Event(
+                t=t,
+                kind=EventKind.LIQUIDATION,
+                amount_usd=liq.debt_covered,
+                text=f"liquidator seized {liq.collateral_amount:.4f} "
+                f"{liq.collateral} for {liq.debt_covered:,.2f} {liq.debt} of debt "
+                f"in block {liq.block}",
+            )
+        )
+    run.liquidations_seen = len(stats.liquidations)
+
+
+def _sample(run: _Run, t: Decimal, obs: Observation, targets: dict[str, Decimal]) -> Sample:
+    return Sample(
+        t=t,
+        marks={u: obs.exchange.marks[s] for u, s in run.symbols.items()},
+        oracle=dict(obs.chain.oracle_usd),
+        oracle_hf=obs.chain.oracle_hf,
+        shadow_hf=obs.chain.shadow_hf,
+        liquidation_usd=dict(obs.chain.liquidation_usd),
+        short_usd={u: obs.exchange.short_usd.get(s, Decimal(0)) for u, s in run.symbols.items()},
+        target_usd=dict(targets),
+        reserve=obs.reserve,
+        debt_usd=obs.chain.debt_usd,
+    )
+
+
+def run_demo(
+    *,
+    protect: bool = True,
+    headless: bool = False,
+    speed: float = 1.0,
+    out_dir: Path = Path("reports/demo"),
+    console: Console | None = None,
+) -> DemoResult:
+    """Run the crash once, with (``protect``) or without repay protection. Returns the
+    figures; writes ``demo-<mode>.png``, ``demo-<mode>.json``, the daemon log and journal to
+    ``out_dir``. Raises ``DemoError`` when a part of the stack misbehaves and lets
+    KeyboardInterrupt through after stopping everything."""
+    if not (speed > 0 and math.isfinite(speed)):
+        raise ValueError(f"speed must be a positive number, got {speed}")
+    console = console or Console()
+    label = "protected" if protect else "unprotected"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    journal_path = out_dir / f"journal-{label}.db"
+    log_path = out_dir / f"daemon-{label}.log"
+    chart_path = out_dir / f"demo-{label}.png"
+    summary_path = out_dir / f"demo-{label}.json"
+    remove_journal(journal_path)
+    settings = DemoSettings()
+    scenario = crash_scenario()
+    started = time.monotonic()
+
+    with _sigterm_as_interrupt(), ExitStack() as stack:
+        console.print(
+            f"[bold]hedgebot demo ({label})[/]: starting anvil with Aave v3 and the emulator"
+        )
+        dn = stack.enter_context(start_devnet())
+        em = stack.enter_context(running_emulator())
+        borrower = dn.account(BORROWER_INDEX)
+        if Account.from_key(BORROWER_KEY).address != borrower:
+            raise DemoError(f"anvil account {BORROWER_INDEX} is {borrower}, not the demo key's")
+        for a in scenario.assets:
+            if dn.price(a.aave_symbol) != a.start_usd:
+                dn.set_price(a.aave_symbol, a.start_usd)
+            em.control.set_mark(a.symbol, a.start_usd)
+        debt = open_borrower(dn, settings, borrower)
+        dn.fund(borrower, settings.debt_symbol, settings.reserve)
+        liquidator_addr = dn.account(LIQUIDATOR_INDEX)
+        dn.fund(liquidator_addr, settings.debt_symbol, settings.liquidator_funds)
+        dn.approve_pool(liquidator_addr, settings.debt_symbol)
+        em.control.fund("BNB", settings.margin_bnb, venue="usdm")
+
+        overrides = stack_overrides(dn, em, borrower, journal_path)
+        secrets = {"BINANCE_API_KEY": em.api_key, "BINANCE_API_SECRET": em.api_secret}
+        if protect:
+            secrets["HEDGEBOT_WALLET_KEY"] = BORROWER_KEY
+        else:
+            overrides["HEDGEBOT__PROTECT__ENABLED"] = "false"
+        base_config = load_config(
+            DEMO_CONFIG, env=daemon_env(os.environ, overrides=overrides, secrets={})
+        )
+        overrides.update(cadence_overrides(base_config, speed))
+        env = daemon_env(os.environ, overrides=overrides, secrets=secrets)
+        config = load_config(DEMO_CONFIG, env=env)
+        position = config.positions[0]
+        trigger = target = None
+        if protect and config.protect is not None and config.protect.enabled:
+            trigger, target = config.protect.trigger_hf, config.protect.target_hf
+
+        run = _Run(speed=speed, scenario=scenario, console=console, headless=headless)
+        run.token_by_address = {t.underlying.lower(): t.symbol for t in dn.deployment.tokens}
+        reader = reader_for(position)
+        reader.start()
+        observer = Observer(
+            reader=reader,
+            wallet=borrower,
+            mapping=token_mapping(config),
+            control=em.control,
+            api_key=em.api_key,
+            symbol_for_underlying=config.hedge.symbols,
+            reserve_balance=lambda: token_balance(dn, settings.debt_symbol, borrower),
+            oracle_price=lambda u: dn.price(scenario.asset(u).aave_symbol),
+            clock=lambda: int(time.time()),
+        )
+        start_obs = observer.observe()
+        snapshot = reader.snapshot(borrower, now=int(time.time()))
+        stables = [t for t, m in config.tokens.items() if m.underlying == "USD"]
+        floor = target if target is not None else Decimal(1)
+        need = reserve_for_crash(
+            snapshot,
+            crash_fraction=scenario.worst_drop,
+            repay_symbol=settings.debt_symbol,
+            stable_symbols=stables,
+            floor_hf=floor,
+        )
+        need_liq = reserve_for_crash(
+            snapshot,
+            crash_fraction=scenario.worst_drop,
+            repay_symbol=settings.debt_symbol,
+            stable_symbols=stables,
+        )
+        collateral = ", ".join(f"{v} {k}" for k, v in settings.collateral.items())
+        console.print(
+            f"  borrower {borrower}: {collateral} supplied, {debt:,} {settings.debt_symbol} "
+            f"borrowed, oracle HF {start_obs.chain.oracle_hf:.3f}"
+        )
+        console.print(
+            f"  reserve {settings.reserve:,} {settings.debt_symbol} in the wallet; a "
+            f"{scenario.worst_drop * 100:.0f} % crash needs {need_liq.amount:,.0f} to stay above "
+            f"HF 1" + (f" and {need.amount:,.0f} to get back to HF {floor}" if target else "")
+        )
+        if protect and need.amount > settings.reserve:
+            console.print(
+                f"  [bold yellow]the reserve is {need.amount - settings.reserve:,.0f} "
+                f"{settings.debt_symbol} short of what the repay target needs at the low[/]"
+            )
+        console.print(
+            f"  exchange: {settings.margin_bnb} BNB margin on USD-M; hedge policy "
+            f"{config.hedge.policy.kind}, "
+            + (
+                f"repay below HF {trigger} up to {target}"
+                if protect
+                else "[bold red]repay protection OFF[/] (no wallet key, protect.enabled=false)"
+            )
+        )
+        if speed != 1:
+            console.print(
+                f"  speed x{speed:g}: daemon cadence {config.schedule.interval_secs}s / "
+                f"{config.schedule.fast_interval_secs}s fast"
+            )
+
+        liquidator = stack.enter_context(
+            Liquidator(
+                rpc_url=dn.rpc_url,
+                deployment=dn.deployment,
+                liquidator=liquidator_addr,
+                borrower=borrower,
+                collaterals=tuple(settings.collateral),
+                debt=settings.debt_symbol,
+            )
+        )
+        daemon = stack.enter_context(DaemonProcess(DEMO_CONFIG, env=env, log_path=log_path))
+        tail = JournalTail(journal_path)
+        stack.callback(tail.close)
+        console.print(f"  daemon pid {daemon.pid} starting (log {log_path})")
+        daemon.wait_ready(lambda: tail.cycle_counts().ok > 0, timeout_secs=READY_TIMEOUT_SECS)
+        console.print("  daemon running its first cycles; the market script starts now")
+
+        run.t0_wall, run.t0_epoch = time.monotonic(), time.time()
+        feeds = scenario.initial_feeds()
+        targets: dict[str, Decimal] = {}
+        live: Live | None = None
+        if not headless:
+            live = stack.enter_context(Live(console=console, refresh_per_second=8, transient=False))
+        last_phase = ""
+        obs = start_obs
+        t = Decimal(0)
+        while True:
+            elapsed = time.monotonic() - run.t0_wall
+            t = Decimal(str(round(elapsed * speed, 2)))
+            if t > scenario.duration_secs:
+                break
+            for underlying, mark in scenario.marks_at(t).items():
+                em.control.set_mark(run.symbols[underlying], mark)
+            feeds, changed = scenario.step_feeds(feeds, t)
+            for underlying, price in changed.items():
+                dn.set_price(scenario.asset(underlying).aave_symbol, price)
+            if not daemon.alive():
+                raise DemoError(
+                    f"the daemon stopped during the run; log {log_path}:\n{daemon.log_tail()}"
+                )
+            obs = observer.observe()
+            cycle = tail.latest_cycle()
+            if cycle is not None:
+                targets = cycle.targets_usd
+            _drain(run, tail, liquidator)
+            run.recorder.add(_sample(run, t, obs, targets))
+            phase = scenario.phase_at(t)
+            if headless and phase != last_phase:
+                console.print(
+                    f"[magenta]t={t:6.1f}s  {phase}[/]  oracle HF {obs.chain.oracle_hf:.3f}"
+                )
+            last_phase = phase
+            if live is not None:
+                live.update(
+                    render(
+                        ViewModel(
+                            title=f"hedgebot demo: {label}",
+                            t=t,
+                            duration=scenario.duration_secs,
+                            phase=phase,
+                            speed=speed,
+                            observation=obs,
+                            symbols=run.symbols,
+                            start_marks={a.underlying: a.start_usd for a in scenario.assets},
+                            targets=targets,
+                            trigger_hf=trigger,
+                            target_hf=target,
+                            liquidator=liquidator.stats(),
+                            events=run.recorder.events[-12:],
+                            repays=run.repays,
+                            repaid_usd=run.repaid,
+                        )
+                    )
+                )
+            pause = TICK_SECS - (time.monotonic() - run.t0_wall - elapsed)
+            if pause > 0:
+                time.sleep(pause)
+
+        liquidator.stop()
+        daemon.stop()
+        _drain(run, tail, liquidator)
+        end_obs = observer.observe()
+        run.recorder.add(_sample(run, t, end_obs, targets))
+        if live is not None:
+            live.stop()
+        stats = liquidator.stats()
+        summary = summarize(
+            protect=protect,
+            runtime_secs=time.monotonic() - started,
+            speed=speed,
+            start=start_obs,
+            end=end_obs,
+            recorder=run.recorder,
+            liquidator=stats,
+            cycles=tail.cycle_counts(),
+            orders_filled=run.orders_filled,
+        )
+    # Everything is stopped here (the stack unwound); what remains is writing files.
+    checkpoint(journal_path)
+    title = (
+        f"hedgebot demo, {label}: {summary.liquidations} liquidation(s), "
+        f"{summary.repays_mined} repay(s) for {summary.repaid_usd:,.0f} USDC, "
+        f"HF {summary.hf_start:.2f} -> min {summary.hf_min:.2f} -> {summary.hf_end:.2f}"
+    )
+    write_chart(
+        run.recorder,
+        chart_path,
+        title=title,
+        trigger_hf=trigger,
+        target_hf=target,
+        phases=scenario.phases,
+    )
+    summary_path.write_text(
+        json.dumps(
+            {
+                "summary": summary.as_json(),
+                "reserve_needed_for_target_usd": str(need.amount_usd),
+                "reserve_needed_for_hf1_usd": str(need_liq.amount_usd),
+                "daemon_exit_code": daemon.returncode,
+                **run.recorder.as_json(),
+            },
+            indent=1,
+        )
+    )
+    console.print(summary_table(summary))
+    console.print(f"chart: {chart_path}   figures: {summary_path}   daemon log: {log_path}")
+    return DemoResult(
+        protect=protect,
+        summary=summary,
+        chart_path=chart_path,
+        summary_path=summary_path,
+        daemon_log=log_path,
+        journal_path=journal_path,
+        daemon_exit_code=daemon.returncode,
+        reserve_needed_usd=need.amount_usd,
+    )
+
+
+__all__ = ["DemoResult", "run_demo"]

@@ -1,0 +1,266 @@
+"""The end-of-run account: what the crash did to the loan, the hedge and the reserve.
+
+All money is USD at the Aave oracle (lending side) or the exchange marks (hedge side) at the
+end of the run. The net line adds everything the borrower owns across the three places, so
+a repay (reserve -> less debt) moves money between lines without changing the net.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from rich.table import Table
+
+from bot.demo.journal_tail import CycleCounts
+from bot.demo.liquidator import LiquidatorStats
+from bot.demo.observe import Observation
+from bot.demo.recorder import EventKind, Recorder
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoSummary:
+    protect: bool
+    runtime_secs: float
+    speed: float
+    prices: dict[str, tuple[Decimal, Decimal, Decimal]]  # underlying -> (start, low, end) mark
+    collateral_start: dict[str, Decimal]
+    collateral_end: dict[str, Decimal]
+    collateral_start_usd: Decimal
+    collateral_end_usd: Decimal
+    debt_start_usd: Decimal
+    debt_end_usd: Decimal
+    hf_start: Decimal
+    hf_min: Decimal
+    hf_end: Decimal
+    defi_equity_start_usd: Decimal
+    defi_equity_end_usd: Decimal
+    reserve_start: Decimal
+    reserve_end: Decimal
+    repays_mined: int
+    repaid_usd: Decimal
+    orders_filled: int
+    hedge_pnl_usd: Decimal  # realized + unrealized futures PnL
+    fees_usd: Decimal
+    funding_usd: Decimal
+    exchange_equity_change_usd: Decimal  # includes the BNB margin's own price move
+    liquidation_attempts: int
+    liquidation_reverts: int
+    liquidator_errors: int
+    liquidations: int
+    seized: dict[str, Decimal]  # collateral token -> units taken by the liquidator
+    liquidated_debt_usd: Decimal
+    seized_usd: Decimal  # at the oracle price of each liquidation's block
+    cycles: CycleCounts
+
+    @property
+    def defi_equity_change_usd(self) -> Decimal:
+        return self.defi_equity_end_usd - self.defi_equity_start_usd
+
+    @property
+    def reserve_used(self) -> Decimal:
+        return self.reserve_start - self.reserve_end
+
+    @property
+    def liquidation_penalty_usd(self) -> Decimal:
+        """Collateral value handed to the liquidator beyond the debt it repaid (the bonus)."""
+        return self.seized_usd - self.liquidated_debt_usd
+
+    @property
+    def margin_revaluation_usd(self) -> Decimal:
+        """What the margin assets' own price move did (BNB falls with the market)."""
+        return (
+            self.exchange_equity_change_usd - self.hedge_pnl_usd + self.fees_usd - self.funding_usd
+        )
+
+    @property
+    def net_change_usd(self) -> Decimal:
+        return self.defi_equity_change_usd - self.reserve_used + self.exchange_equity_change_usd
+
+    @property
+    def collateral_kept(self) -> bool:
+        return all(
+            self.collateral_end.get(t, ZERO) >= units for t, units in self.collateral_start.items()
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        def s(value: Decimal) -> str:
+            return str(value)
+
+        return {
+            "protect": self.protect,
+            "runtime_secs": round(self.runtime_secs, 1),
+            "speed": self.speed,
+            "prices": {u: [s(a), s(b), s(c)] for u, (a, b, c) in self.prices.items()},
+            "collateral_start": {k: s(v) for k, v in self.collateral_start.items()},
+            "collateral_end": {k: s(v) for k, v in self.collateral_end.items()},
+            "collateral_kept": self.collateral_kept,
+            "collateral_start_usd": s(self.collateral_start_usd),
+            "collateral_end_usd": s(self.collateral_end_usd),
+            "debt_start_usd": s(self.debt_start_usd),
+            "debt_end_usd": s(self.debt_end_usd),
+            "hf_start": s(self.hf_start),
+            "hf_min": s(self.hf_min),
+            "hf_end": s(self.hf_end),
+            "defi_equity_change_usd": s(self.defi_equity_change_usd),
+            "reserve_start": s(self.reserve_start),
+            "reserve_end": s(self.reserve_end),
+            "reserve_used": s(self.reserve_used),
+            "repays_mined": self.repays_mined,
+            "repaid_usd": s(self.repaid_usd),
+            "orders_filled": self.orders_filled,
+            "hedge_pnl_usd": s(self.hedge_pnl_usd),
+            "fees_usd": s(self.fees_usd),
+            "funding_usd": s(self.funding_usd),
+            "margin_revaluation_usd": s(self.margin_revaluation_usd),
+            "exchange_equity_change_usd": s(self.exchange_equity_change_usd),
+            "net_change_usd": s(self.net_change_usd),
+            "liquidation_attempts": self.liquidation_attempts,
+            "liquidation_reverts": self.liquidation_reverts,
+            "liquidator_errors": self.liquidator_errors,
+            "liquidations": self.liquidations,
+            "seized": {k: s(v) for k, v in self.seized.items()},
+            "liquidated_debt_usd": s(self.liquidated_debt_usd),
+            "seized_usd": s(self.seized_usd),
+            "liquidation_penalty_usd": s(self.liquidation_penalty_usd),
+            "cycles": {
+                "ok": self.cycles.ok,
+                "skipped": self.cycles.skipped,
+                "failed": self.cycles.failed,
+            },
+        }
+
+
+def summarize(
+    *,
+    protect: bool,
+    runtime_secs: float,
+    speed: float,
+    start: Observation,
+    end: Observation,
+    recorder: Recorder,
+    liquidator: LiquidatorStats,
+    cycles: CycleCounts,
+    orders_filled: int,
+) -> DemoSummary:
+    prices: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
+    for underlying in recorder.samples[0].marks if recorder.samples else {}:
+        series = [smp.marks[underlying] for smp in recorder.samples]
+        prices[underlying] = (series[0], min(series), series[-1])
+    seized: dict[str, Decimal] = {}
+    for liq in liquidator.liquidations:
+        seized[liq.collateral] = seized.get(liq.collateral, ZERO) + liq.collateral_amount
+    repays = recorder.of_kind(EventKind.REPAY)
+    ex0, ex1 = start.exchange, end.exchange
+    hf_min = recorder.min_hf()
+    return DemoSummary(
+        protect=protect,
+        runtime_secs=runtime_secs,
+        speed=speed,
+        prices=prices,
+        collateral_start=dict(start.chain.collateral),
+        collateral_end=dict(end.chain.collateral),
+        collateral_start_usd=start.chain.collateral_usd,
+        collateral_end_usd=end.chain.collateral_usd,
+        debt_start_usd=start.chain.debt_usd,
+        debt_end_usd=end.chain.debt_usd,
+        hf_start=start.chain.oracle_hf,
+        hf_min=min(hf_min, end.chain.oracle_hf) if hf_min is not None else end.chain.oracle_hf,
+        hf_end=end.chain.oracle_hf,
+        defi_equity_start_usd=start.chain.equity_usd,
+        defi_equity_end_usd=end.chain.equity_usd,
+        reserve_start=start.reserve,
+        reserve_end=end.reserve,
+        repays_mined=len(repays),
+        repaid_usd=sum((e.amount_usd for e in repays), ZERO),
+        orders_filled=orders_filled,
+        hedge_pnl_usd=(ex1.realized_pnl_usd + ex1.unrealized_pnl_usd)
+        - (ex0.realized_pnl_usd + ex0.unrealized_pnl_usd),
+        fees_usd=ex1.fees_usd - ex0.fees_usd,
+        funding_usd=ex1.funding_usd - ex0.funding_usd,
+        exchange_equity_change_usd=ex1.equity_usd - ex0.equity_usd,
+        liquidation_attempts=liquidator.attempts,
+        liquidation_reverts=liquidator.reverted,
+        liquidator_errors=liquidator.errors,
+        liquidations=liquidator.succeeded,
+        seized=seized,
+        liquidated_debt_usd=sum((liq.debt_covered for liq in liquidator.liquidations), ZERO),
+        seized_usd=sum((liq.collateral_usd for liq in liquidator.liquidations), ZERO),
+        cycles=cycles,
+    )
+
+
+def usd(value: Decimal, *, signed: bool = False) -> str:
+    text = f"{value:+,.0f}" if signed else f"{value:,.0f}"
+    return text.replace("-", "−") + " $"
+
+
+def _units(values: dict[str, Decimal]) -> str:
+    parts = []
+    for symbol, units in sorted(values.items()):
+        shown = units.quantize(Decimal("0.0001")).normalize()
+        parts.append(f"{shown:f} {symbol}")
+    return ", ".join(parts) or "none"
+
+
+def summary_table(s: DemoSummary) -> Table:
+    mode = (
+        "PROTECTED: hedge + repay from reserve"
+        if s.protect
+        else "UNPROTECTED: hedge only, no repay"
+    )
+    table = Table(title=f"hedgebot demo, {mode}", title_justify="left", show_header=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for u, (a, low, end) in s.prices.items():
+        table.add_row(
+            f"{u} price", f"{a:,.0f} -> low {low:,.0f} ({(low / a - 1) * 100:+.0f} %) -> {end:,.0f}"
+        )
+    kept = "[green]all kept[/]" if s.collateral_kept else "[bold red]lost to the liquidator[/]"
+    table.add_row(
+        "collateral units", f"{_units(s.collateral_start)} -> {_units(s.collateral_end)}: {kept}"
+    )
+    table.add_row(
+        "collateral value", f"{usd(s.collateral_start_usd)} -> {usd(s.collateral_end_usd)}"
+    )
+    paid_by = (f"reserve repaid {s.repaid_usd:,.0f}" if s.repays_mined else "no repay") + (
+        f", liquidator repaid {s.liquidated_debt_usd:,.0f}" if s.liquidations else ""
+    )
+    table.add_row("debt", f"{usd(s.debt_start_usd)} -> {usd(s.debt_end_usd)} ({paid_by})")
+    table.add_row("oracle HF", f"{s.hf_start:.3f} -> min {s.hf_min:.3f} -> end {s.hf_end:.3f}")
+    table.add_row("DeFi equity change", usd(s.defi_equity_change_usd, signed=True))
+    table.add_row(
+        "reserve used",
+        f"{s.reserve_used:,.0f} of {s.reserve_start:,.0f} USDC in {s.repays_mined} repay(s)",
+    )
+    table.add_row(
+        "hedge PnL", f"{usd(s.hedge_pnl_usd, signed=True)} ({s.orders_filled} orders filled)"
+    )
+    table.add_row("fees", usd(-s.fees_usd, signed=True))
+    table.add_row("funding", usd(s.funding_usd, signed=True))
+    table.add_row("BNB margin revaluation", usd(s.margin_revaluation_usd, signed=True))
+    if s.liquidations:
+        table.add_row(
+            "liquidation penalty",
+            f"{usd(-s.liquidation_penalty_usd, signed=True)} (seized {_units(s.seized)} "
+            f"worth {usd(s.seized_usd)} for {usd(s.liquidated_debt_usd)} of debt)",
+        )
+    table.add_row("net change, all accounts", usd(s.net_change_usd, signed=True))
+    liq_style = "green" if s.liquidations == 0 else "bold red"
+    table.add_row(
+        "liquidator",
+        f"{s.liquidation_attempts} liquidationCall attempts, {s.liquidation_reverts} reverted "
+        f"(HF not below 1), [{liq_style}]{s.liquidations} succeeded[/]"
+        + (f", {s.liquidator_errors} other errors" if s.liquidator_errors else ""),
+    )
+    table.add_row(
+        "daemon cycles", f"{s.cycles.ok} ok, {s.cycles.skipped} skipped, {s.cycles.failed} failed"
+    )
+    table.add_row("runtime", f"{s.runtime_secs:.0f} s at speed {s.speed:g}")
+    return table
+
+
+__all__ = ["DemoSummary", "summarize", "summary_table", "usd"]

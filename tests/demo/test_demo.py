@@ -1,0 +1,227 @@
+"""`hedgebot demo`, headless and fast: the same crash with and without repay protection.
+
+Real stack: anvil with the real Aave v3 deployment, the Binance Futures emulator over HTTP,
+the daemon as a child process, a liquidator calling ``liquidationCall`` on every block.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import matplotlib.image
+import psutil
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+
+from bot.demo import DemoResult, run_demo
+from bot.demo.scenario import FeedState, OracleRule, crash_scenario, next_feed
+
+SPEED = 6.0  # the 100 scenario seconds in ~17 wall seconds per run
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass
+class Runs:
+    protected: DemoResult
+    unprotected: DemoResult
+    output: str
+    children_before: set[int]
+    children_after: set[int]
+
+
+def _children() -> set[int]:
+    return {p.pid for p in psutil.Process().children(recursive=True)}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    out = tmp_path_factory.mktemp("demo")
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=140, force_terminal=False)
+    before = _children()
+    protected = run_demo(protect=True, headless=True, speed=SPEED, out_dir=out, console=console)
+    unprotected = run_demo(protect=False, headless=True, speed=SPEED, out_dir=out, console=console)
+    return Runs(
+        protected=protected,
+        unprotected=unprotected,
+        output=buffer.getvalue(),
+        children_before=before,
+        children_after=_children(),
+    )
+
+
+@pytest.mark.chain
+@pytest.mark.exchange
+@pytest.mark.slow
+def test_protected_run_survives_the_crash_without_liquidation(runs: Runs) -> None:
+    r = runs.protected
+    s = r.summary
+    assert s.liquidations == 0, f"the liquidator succeeded {s.liquidations} time(s)"
+    assert s.liquidation_reverts > 0, "the liquidator never even tried"
+    assert r.collateral_kept, f"{s.collateral_start} -> {s.collateral_end}"
+    assert s.collateral_start == {"WBTC": Decimal(1), "WETH": Decimal(10)}
+    for token, units in s.collateral_start.items():
+        assert s.collateral_end[token] >= units  # aTokens only grow (interest) unless seized
+    assert r.repays_mined >= 1
+    assert s.reserve_used > 0
+    assert s.debt_end_usd < s.debt_start_usd
+    assert r.hf_end >= 1
+    assert s.hf_min >= 1, f"HF went down to {s.hf_min}"
+    assert r.daemon_exit_code == 0, r.daemon_log.read_text()[-2000:]
+    assert s.cycles.failed == 0
+
+
+@pytest.mark.chain
+@pytest.mark.exchange
+@pytest.mark.slow
+def test_unprotected_run_is_liquidated(runs: Runs) -> None:
+    r = runs.unprotected
+    s = r.summary
+    assert s.liquidations >= 1
+    assert not r.collateral_kept
+    assert sum(s.seized.values()) > 0
+    assert s.seized_usd > s.liquidated_debt_usd  # the liquidation bonus came out of the loan
+    assert r.repays_mined == 0
+    assert s.reserve_used == 0
+    assert r.daemon_exit_code == 0
+
+
+@pytest.mark.chain
+@pytest.mark.exchange
+@pytest.mark.slow
+def test_both_runs_see_the_same_crash_and_hedge_it(runs: Runs) -> None:
+    for r in (runs.protected, runs.unprotected):
+        start, low, _end = r.summary.prices["BTC"]
+        assert low / start < Decimal("0.57")  # a ~45 % crash
+        assert r.summary.orders_filled >= 3  # BTC, ETH and BNB shorts opened
+        assert r.summary.hedge_pnl_usd > 0  # shorts gain in a crash
+
+
+@pytest.mark.chain
+@pytest.mark.exchange
+@pytest.mark.slow
+def test_summary_printed_and_files_written(runs: Runs) -> None:
+    assert "PROTECTED: hedge + repay from reserve" in runs.output
+    assert "UNPROTECTED: hedge only, no repay" in runs.output
+    assert "liquidationCall attempts" in runs.output
+    assert "REPAY" in runs.output
+    assert "LIQUIDATION" in runs.output
+    for r in (runs.protected, runs.unprotected):
+        data = json.loads(r.summary_path.read_text())
+        assert data["summary"]["liquidations"] == r.liquidations
+        assert len(data["samples"]) > 50
+        png = r.chart_path.read_bytes()
+        assert png.startswith(PNG_SIGNATURE)
+        assert png[12:16] == b"IHDR"
+        pixels = matplotlib.image.imread(r.chart_path)  # decodes the whole image
+        assert pixels.shape[0] > 500
+        assert pixels.shape[1] > 500
+
+
+@pytest.mark.chain
+@pytest.mark.exchange
+@pytest.mark.slow
+def test_everything_it_started_is_stopped(runs: Runs) -> None:
+    left = runs.children_after - runs.children_before
+    alive = [psutil.Process(p).cmdline() for p in left if psutil.pid_exists(p)]
+    assert not alive, f"processes left running: {alive}"
+
+
+@pytest.mark.chain
+@pytest.mark.exchange
+@pytest.mark.slow
+def test_ctrl_c_stops_anvil_and_the_daemon(tmp_path: Path) -> None:
+    code = (
+        "from pathlib import Path; from bot.demo import run_demo; "
+        f"run_demo(headless=True, speed=2, out_dir=Path({str(tmp_path)!r}))"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=dict(os.environ, COLUMNS="140", PYTHONUNBUFFERED="1"),
+    )
+    seen: set[psutil.Process] = set()
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 60
+        for line in proc.stdout:
+            lines.append(line)
+            if "market script starts" in line:
+                break
+            assert time.monotonic() < deadline, "".join(lines)
+        else:
+            pytest.fail("the demo ended before its market script started:\n" + "".join(lines))
+        time.sleep(1.0)
+        seen = set(psutil.Process(proc.pid).children(recursive=True))
+        names = " ".join(" ".join(p.cmdline()) for p in seen)
+        assert "anvil" in names, names
+        assert "bot run" in names, names
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=45)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    for child in seen:
+        assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE, (
+            f"{child.cmdline()} still running after Ctrl-C:\n{rest}"
+        )
+    assert proc.returncode != 0  # interrupted, not a normal finish
+
+
+def test_scenario_crashes_45_percent_with_rebounds() -> None:
+    sc = crash_scenario()
+    assert sc.worst_drop == Decimal("0.45")
+    btc = sc.asset("BTC")
+    lows = [btc.path.fraction_at(Decimal(t)) for t in range(0, 101)]
+    rebounds = sum(1 for a, b in itertools.pairwise(lows) if b > a)
+    assert rebounds > 10
+    assert sc.asset("BNB").path.low > Decimal("0.7")  # BNB falls less
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    moves=st.lists(
+        st.decimals(min_value=Decimal("0.90"), max_value=Decimal("1.10"), places=4),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_oracle_answer_is_never_further_than_its_deviation_from_what_it_saw(
+    moves: list[Decimal],
+) -> None:
+    rule = OracleRule(deviation=Decimal("0.005"), heartbeat_secs=Decimal(30))
+    state = FeedState(price=Decimal(100), updated_at=Decimal(0))
+    observed = Decimal(100)
+    for n, factor in enumerate(moves, start=1):
+        observed = (observed * factor).quantize(Decimal("0.01"))
+        before = state
+        state = next_feed(state, observed=observed, now=Decimal(n), rule=rule)
+        assert abs(observed - state.price) / state.price < rule.deviation or state.price == observed
+        if state.price != before.price:
+            assert state.updated_at == Decimal(n)  # a new answer is a new round
+
+
+def test_oracle_heartbeat_republishes_a_quiet_market() -> None:
+    rule = OracleRule(deviation=Decimal("0.005"), heartbeat_secs=Decimal(30))
+    state = FeedState(price=Decimal(100), updated_at=Decimal(0))
+    state = next_feed(state, observed=Decimal("100.2"), now=Decimal(10), rule=rule)
+    assert state.price == Decimal(100)  # 0.2 % is under the deviation threshold
+    state = next_feed(state, observed=Decimal("100.2"), now=Decimal(31), rule=rule)
+    assert state.price == Decimal("100.2")
+    assert state.updated_at == Decimal(31)
