@@ -56,12 +56,18 @@ def policy_spec(policy: PolicyConfig) -> PolicySpec:
         case LossFractionPolicyConfig():
             return PolicySpec(kind="loss_fraction", f=float(policy.f))
         case HealthTargetPolicyConfig():
-            return PolicySpec(kind="health_target", target_hf=float(policy.target_hf),
-                              r_max=float(policy.r_max))
+            return PolicySpec(
+                kind="health_target", target_hf=float(policy.target_hf), r_max=float(policy.r_max)
+            )
         case LadderPolicyConfig():
-            return PolicySpec(kind="ladder", r_min=float(policy.r_min), r_max=float(policy.r_max),
-                              hf_high=float(policy.hf_high), hf_low=float(policy.hf_low),
-                              hysteresis_hf=float(policy.hysteresis))
+            return PolicySpec(
+                kind="ladder",
+                r_min=float(policy.r_min),
+                r_max=float(policy.r_max),
+                hf_high=float(policy.hf_high),
+                hf_low=float(policy.hf_low),
+                hysteresis_hf=float(policy.hysteresis),
+            )
         case _:
             return PolicySpec(kind="none")
 
@@ -94,22 +100,31 @@ def market_model(config: HedgebotConfig, base_dir: Path) -> MarketModel:
         if u not in sim.prices_usd:
             raise SimulationConfigError(f"simulation.prices_usd.{u}: the starting price is needed")
         jump = sim.jumps.get(u)
-        assets.append(AssetModel(
-            symbol=u, s0=float(sim.prices_usd[u]), mu=float(sim.drift.get(u, Decimal(0))),
-            sigma=float(sim.volatility.get(u, Decimal(str(DEFAULT_VOLATILITY.get(u, 0.8))))),
-            jump_intensity=float(jump.intensity_per_year) if jump else 0.0,
-            jump_mean=float(jump.mean_log) if jump else 0.0,
-            jump_std=float(jump.std_log) if jump else 0.0,
-        ))
+        assets.append(
+            AssetModel(
+                symbol=u,
+                s0=float(sim.prices_usd[u]),
+                mu=float(sim.drift.get(u, Decimal(0))),
+                sigma=float(sim.volatility.get(u, Decimal(str(DEFAULT_VOLATILITY.get(u, 0.8))))),
+                jump_intensity=float(jump.intensity_per_year) if jump else 0.0,
+                jump_mean=float(jump.mean_log) if jump else 0.0,
+                jump_std=float(jump.std_log) if jump else 0.0,
+            )
+        )
     correlation = None
     if sim.correlation is not None:
         correlation = tuple(tuple(float(x) for x in row) for row in sim.correlation)
     return MarketModel(assets=tuple(assets), correlation=correlation)
 
 
-def simulation_params(config: HedgebotConfig, *, base_dir: Path, n_paths: int | None = None,
-                      horizon_days: int | None = None, seed: int | None = None
-                      ) -> SimulationParams:
+def simulation_params(
+    config: HedgebotConfig,
+    *,
+    base_dir: Path,
+    n_paths: int | None = None,
+    horizon_days: int | None = None,
+    seed: int | None = None,
+) -> SimulationParams:
     sim = _section(config)
     market = market_model(config, base_dir)
     units: dict[str, float] = dict.fromkeys(market.symbols, 0.0)
@@ -125,23 +140,30 @@ def simulation_params(config: HedgebotConfig, *, base_dir: Path, n_paths: int | 
     policies = tuple(policy_spec(p) for p in sim.policies) or DEFAULT_POLICIES
     return SimulationParams(
         market=market,
-        loan=LoanModel(collateral_units=tuple(units[s] for s in market.symbols),
-                       liquidation_threshold=tuple(lts[s] for s in market.symbols),
-                       liquidation_bonus=tuple(bonus[s] for s in market.symbols),
-                       debt_usd=float(sim.debt_usd), borrow_apr=float(sim.borrow_apr)),
-        hedge=HedgeModel(venue="inverse" if hedge.venue == "coinm" else "linear",
-                         leverage=float(hedge.leverage), band_rel=float(hedge.band.rel),
-                         band_abs_usd=float(hedge.band.abs_usd),
-                         taker_fee=float(config.paper.taker_fee),
-                         slippage=float(config.paper.slippage),
-                         funding_rate_per_hour=float(sim.funding_rate_per_8h) / 8,
-                         min_short_liq_distance=float(hedge.min_short_liq_distance),
-                         count_margin_delta=hedge.count_margin_as_exposure),
+        loan=LoanModel(
+            collateral_units=tuple(units[s] for s in market.symbols),
+            liquidation_threshold=tuple(lts[s] for s in market.symbols),
+            liquidation_bonus=tuple(bonus[s] for s in market.symbols),
+            debt_usd=float(sim.debt_usd),
+            borrow_apr=float(sim.borrow_apr),
+        ),
+        hedge=HedgeModel(
+            venue="inverse" if hedge.venue == "coinm" else "linear",
+            leverage=float(hedge.leverage),
+            band_rel=float(hedge.band.rel),
+            band_abs_usd=float(hedge.band.abs_usd),
+            taker_fee=float(config.paper.taker_fee),
+            slippage=float(config.paper.slippage),
+            funding_rate_per_hour=float(sim.funding_rate_per_8h) / 8,
+            min_short_liq_distance=float(hedge.min_short_liq_distance),
+            count_margin_delta=hedge.count_margin_as_exposure,
+        ),
         protect=ProtectModel(
             trigger_hf=float(protect.trigger_hf) if protect else 1.3,
             target_hf=float(protect.target_hf) if protect else 1.6,
             reserve_usd=float(sim.reserve_usd),
-            transfer_delay_hours=float(sim.transfer_delay_hours)),
+            transfer_delay_hours=float(sim.transfer_delay_hours),
+        ),
         policies=policies,
         n_paths=n_paths or sim.n_paths,
         horizon_hours=(horizon_days or sim.horizon_days) * 24,
@@ -149,9 +171,13 @@ def simulation_params(config: HedgebotConfig, *, base_dir: Path, n_paths: int | 
     )
 
 
-def backtest_params(config: HedgebotConfig, *, underlying: str | None = None,
-                    collateral_usd: Decimal | None = None, start_hf: Decimal = Decimal("1.5")
-                    ) -> BacktestParams:
+def backtest_params(
+    config: HedgebotConfig,
+    *,
+    underlying: str | None = None,
+    collateral_usd: Decimal | None = None,
+    start_hf: Decimal = Decimal("1.5"),
+) -> BacktestParams:
     """One-collateral backtest of the configured hedge and protection on ``underlying``."""
     sim = config.simulation
     chosen = underlying
@@ -169,12 +195,18 @@ def backtest_params(config: HedgebotConfig, *, underlying: str | None = None,
     protect = config.protect
     policies = tuple(sim.policies) if sim and sim.policies else DEFAULT_BACKTEST_POLICIES
     return BacktestParams(
-        underlying=chosen, symbol=symbol,
+        underlying=chosen,
+        symbol=symbol,
         collateral_usd=collateral_usd or Decimal(10_000),
-        liquidation_threshold=lt, liquidation_bonus=bonus, start_hf=start_hf,
-        policies=policies, leverage=config.hedge.leverage,
-        band_rel=config.hedge.band.rel, band_abs_usd=config.hedge.band.abs_usd,
-        taker_fee=config.paper.taker_fee, slippage=config.paper.slippage,
+        liquidation_threshold=lt,
+        liquidation_bonus=bonus,
+        start_hf=start_hf,
+        policies=policies,
+        leverage=config.hedge.leverage,
+        band_rel=config.hedge.band.rel,
+        band_abs_usd=config.hedge.band.abs_usd,
+        taker_fee=config.paper.taker_fee,
+        slippage=config.paper.slippage,
         min_short_liq_distance=config.hedge.min_short_liq_distance,
         trigger_hf=protect.trigger_hf if protect else Decimal("1.3"),
         target_hf=protect.target_hf if protect else Decimal("1.6"),

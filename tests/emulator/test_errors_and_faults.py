@@ -189,7 +189,7 @@ def _positions(client: Client) -> list[str]:
         ("clock_skew_1021", 400, -1021, False),
     ],
 )
-def test_http_faults(  # noqa: PLR0917 - parametrized cases plus fixtures
+def test_http_faults(
     emulator: EmulatorHandle, client: Client, kind: str, status: int, code: int, executed: bool
 ) -> None:
     emulator.control.inject_fault("/fapi/v1/order", kind, count=1)

@@ -85,7 +85,7 @@ def test_setup_switches_hedge_mode_off_but_refuses_it_with_positions(
     ("symbol", "venue", "settle", "lot"),
     [("BNBUSDT", Venue.USDM, "USDT", "1"), ("BNBUSD_PERP", Venue.COINM, "BNB", "30")],
 )
-def test_open_increase_reduce_close_settles_pnl_and_fees(  # noqa: PLR0917
+def test_open_increase_reduce_close_settles_pnl_and_fees(
     emulator: Any, live: BinanceFutures, symbol: str, venue: Venue, settle: str, lot: str
 ) -> None:
     emulator.control.fund("BNB", 10, "usdm")
@@ -154,7 +154,7 @@ def test_funding_income_is_received_by_shorts_on_both_venues(
         ("BNBUSD_PERP", Side.SELL, "2.5", False, -1111),  # contracts are whole
     ],
 )
-def test_rejections_come_back_as_reports_with_binance_codes(  # noqa: PLR0917
+def test_rejections_come_back_as_reports_with_binance_codes(
     emulator: Any,
     live: BinanceFutures,
     symbol: str,

@@ -65,9 +65,7 @@ def test_repays_to_target_under_the_trigger():
         ("100000", 50_000, 10_000, 9_000, "max_per_day_usd", Decimal(1000)),
     ],
 )
-def test_caps_limit_the_repay_and_say_which(  # noqa: PLR0917 (parametrized)
-    reserve, per_action, per_day, spent, limit, cap_usd
-):
+def test_caps_limit_the_repay_and_say_which(reserve, per_action, per_day, spent, limit, cap_usd):
     params = ProtectParams(max_per_action_usd=Decimal(per_action), max_per_day_usd=Decimal(per_day))
     snapshot = position(btc_price=Decimal(50000))
     decision = decide(snapshot, params=params, reserves=[usdc(reserve)], spent_today_usd=spent)
