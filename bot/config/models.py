@@ -244,6 +244,9 @@ class ProtectConfig(Strict):
     target_hf: Decimal = Field(default=Decimal("1.6"), gt=1)
     reserve_tokens: list[str] = Field(default_factory=lambda: ["USDC", "USDT"], min_length=1)
     reserve_wallet: Address | None = None  # default: the watched wallet
+    # Alert (with the hedge profit that can refill it) when the reserve falls under this;
+    # default: the highest reserve balance seen since the daemon started.
+    reserve_target_usd: PositiveDecimal | None = None
     max_per_action_usd: PositiveDecimal = Decimal(50_000)
     max_per_day_usd: PositiveDecimal = Decimal(200_000)
     max_fee_gwei: PositiveDecimal = Decimal(50)

@@ -7,7 +7,7 @@ the snapshot it already read (no extra chain read for the decision, one for the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,6 +25,7 @@ from bot.protect.aave_errors import explain_revert
 from bot.protect.executor import ProtectExecutor
 from bot.protect.params import ProtectParams
 from bot.protect.policy import ReserveBalance, decide
+from bot.protect.reserve import refill_report
 from bot.wallet.signer import SignerError, load_signer
 from bot.wallet.txmanager import TxManager
 
@@ -59,7 +60,9 @@ class ReserveProtector:
     reserve_wallet: str
     alerts: Any
     dry_run: bool
+    reserve_target_usd: Decimal | None = None
     _spent: dict[date, Decimal] = field(default_factory=dict)
+    _reserve_high: Decimal = Decimal(0)
 
     def reserves(self) -> list[ReserveBalance]:
         by_symbol = {r.symbol: r for r in self.reader.info.reserves}
@@ -88,14 +91,44 @@ class ReserveProtector:
             )
         return out
 
+    def _refill(
+        self, reserves: list[ReserveBalance], hedge_profit_usd: Decimal, now: datetime
+    ) -> None:
+        """Alert with exact amounts when the reserve is under the level it started at (or the
+        configured target): how much hedge profit can refill it, and what is left uncovered."""
+        held = sum((r.balance for r in reserves), Decimal(0))  # stablecoins: 1 USD each
+        self._reserve_high = max(self._reserve_high, held)
+        wanted = self.reserve_target_usd or self._reserve_high
+        if wanted <= 0 or held >= wanted * Decimal("0.99"):
+            return
+        report = refill_report(
+            reserve_usd=held,
+            reserve_wanted_usd=wanted,
+            realized_pnl_usd=Decimal(0),
+            unrealized_pnl_usd=hedge_profit_usd,
+            max_withdraw_usd=Decimal(0),
+        )
+        asset = reserves[0].symbol if reserves else "USD"
+        alert = alert_events.reserve_refill_needed(
+            position=self.position, asset=asset, balance=held, minimum=wanted, at=now
+        )
+        self.alerts.submit(replace(alert, text=report.message))
+
     def run(
-        self, *, snapshot: PositionSnapshot, shadow: PositionSnapshot, now: datetime
+        self,
+        *,
+        snapshot: PositionSnapshot,
+        shadow: PositionSnapshot,
+        hedge_profit_usd: Decimal,
+        now: datetime,
     ) -> str | None:
         today = now.date()
+        reserves = self.reserves()
+        self._refill(reserves, hedge_profit_usd, now)
         decision = decide(
             snapshot,
             params=self.params,
-            reserves=self.reserves(),
+            reserves=reserves,
             spent_today_usd=self._spent.get(today, Decimal(0)),
             shadow_snapshot=shadow if self.params.use_shadow_hf else None,
         )
@@ -200,4 +233,5 @@ def protector_factory(
         reserve_wallet=reserve_wallet,
         alerts=alerts,
         dry_run=dry_run,
+        reserve_target_usd=protect.reserve_target_usd,
     )
