@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 TOOLS := .tools
 CONFIG ?= config/demo.yaml
 PYTEST_ARGS ?=
+DEMO_ARGS ?=
 
 .PHONY: install test lint bench demo run clean
 
@@ -37,7 +38,7 @@ bench: install
 	@for b in bench/bench_*.py; do echo "== $$b"; HEDGEBOT_TOOLS_DIR=$(CURDIR)/$(TOOLS) $(BIN)/python $$b || exit 1; done
 
 demo: install
-	HEDGEBOT_TOOLS_DIR=$(CURDIR)/$(TOOLS) $(BIN)/hedgebot demo
+	HEDGEBOT_TOOLS_DIR=$(CURDIR)/$(TOOLS) $(BIN)/hedgebot demo $(DEMO_ARGS)
 
 run: install
 	$(BIN)/hedgebot run --config $(CONFIG)
