@@ -71,6 +71,9 @@ class Assessment:
         return min(known) if known else None
 
 
+USD_STABLECOINS = frozenset({"USDT", "USDC", "FDUSD", "BUSD"})
+
+
 def available_margin_usd(
     balances: Sequence[MarginBalance], specs: Mapping[str, ContractSpec]
 ) -> dict[str, Decimal]:
@@ -84,9 +87,15 @@ def available_margin_usd(
     out: dict[str, Decimal] = {}
     for spec in specs.values():
         for b in balances:
-            if b.venue is spec.venue and b.asset == spec.margin_asset and b.wallet_balance > 0:
+            if b.venue is not spec.venue or b.asset != spec.margin_asset:
+                continue
+            if b.wallet_balance > 0:
                 usd_per_unit = b.usd_value / b.wallet_balance
-                out[spec.margin_asset] = max(b.available_balance, Decimal(0)) * usd_per_unit
+            elif b.asset in USD_STABLECOINS:
+                usd_per_unit = Decimal(1)  # an empty USDT wallet carrying shared margin
+            else:
+                continue
+            out[spec.margin_asset] = max(b.available_balance, Decimal(0)) * usd_per_unit
     return out
 
 

@@ -127,16 +127,29 @@ class PaperExchange:
         return out
 
     def balances(self) -> list[MarginBalance]:
+        """Like Binance: in Multi-Assets Mode every USD-M asset's available balance is the
+        whole shared pool expressed in that asset, and USDT is listed even when its wallet is
+        empty (it carries the pool that margins USDT contracts)."""
         out = []
-        for (venue, asset), amount in sorted(self.state.balances.items()):
-            if amount == ZERO:
+        shared = self.state.multi_assets
+        items = dict(self.state.balances)
+        if shared and any(v is Venue.USDM for v, _ in items):
+            items.setdefault((Venue.USDM, "USDT"), ZERO)
+        for (venue, asset), amount in sorted(items.items()):
+            pooled = shared and venue is Venue.USDM
+            if amount == ZERO and not pooled:
                 continue
             price = self._usd_price(asset)
             if venue is Venue.USDM and asset not in STABLECOINS:
-                price *= MULTI_ASSETS_COLLATERAL_RATIO if self.state.multi_assets else ZERO
+                price *= MULTI_ASSETS_COLLATERAL_RATIO if shared else ZERO
             pool = self._available(venue, asset)
             unit = self._usd_price(asset) if venue is Venue.USDM else ONE
-            available = max(ZERO, min(amount, pool / unit)) if unit > ZERO else ZERO
+            if unit <= ZERO:
+                available = ZERO
+            elif pooled:
+                available = max(ZERO, pool / unit)
+            else:
+                available = max(ZERO, min(amount, pool / unit))
             out.append(
                 MarginBalance(
                     asset=asset,

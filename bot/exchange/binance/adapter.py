@@ -219,7 +219,9 @@ class BinanceFutures:
         out: list[MarginBalance] = []
         for venue in self._venues_in_use:
             for row in self._balance_rows(venue):
-                if row.balance != ZERO:  # Multi-Assets lists empty wallets with shared margin
+                # Multi-Assets lists empty wallets too; keep one that carries shared margin
+                # (an empty USDT wallet margins USDT contracts from a BNB-only account).
+                if row.balance != ZERO or row.available_balance > ZERO:
                     out.append(row.to_margin_balance(venue, self._usd_per_unit(row.asset, venue)))
         return out
 
