@@ -80,6 +80,23 @@ def _render_exceptions(_logger: WrappedLogger, _method: str, event_dict: EventDi
     return structlog.processors.format_exc_info(_logger, _method, event_dict)
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is at write time: test runners and CLI runners swap
+    and close streams, and a logger bound to a closed one fails from background threads."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
+_STDERR = _CurrentStderr()
+
+
 def configure_logging(
     *, fmt: Literal["auto", "json", "console"] = "auto", level: str = "INFO"
 ) -> None:
@@ -99,11 +116,11 @@ def configure_logging(
     structlog.configure(
         processors=[*shared, redact_secrets, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_STDERR),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
     # Libraries (urllib3, web3, apscheduler) log through stdlib: route them through redaction.
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(_STDERR)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[
