@@ -20,7 +20,14 @@ from bot.alerts import Alert, HfAlertState, HfThresholds, step_hf_alert
 from bot.alerts import events as alert_events
 from bot.chain.protocol import LendingProtocol
 from bot.core import HedgePolicy, LadderState, PlanRules, notional_usd
-from bot.core.model import OrderReport, OrderStatus, PositionSnapshot, TokenMapping
+from bot.core.model import (
+    ContractSpec,
+    HedgePosition,
+    OrderReport,
+    OrderStatus,
+    PositionSnapshot,
+    TokenMapping,
+)
 from bot.daemon.assess import Assessment, assess
 from bot.daemon.breakers import BreakerLimits, gate_intents, should_pause_after_failures
 from bot.daemon.cadence import Cadence, next_interval_secs
@@ -44,7 +51,12 @@ class Protector(Protocol):
     """The on-chain repay stage (``bot.protect``): acts when HF falls under its trigger."""
 
     def run(
-        self, *, snapshot: PositionSnapshot, shadow: PositionSnapshot, now: datetime
+        self,
+        *,
+        snapshot: PositionSnapshot,
+        shadow: PositionSnapshot,
+        hedge_profit_usd: Decimal,
+        now: datetime,
     ) -> str | None:
         """Return a one-line description of what it did (None when nothing was needed)."""
         ...
@@ -154,7 +166,10 @@ class PositionCycle:
         if paused:
             return self._skip(cycle_id, now, f"paused: {self._journal.pause_state().reason}")
         reconcile_pending(exchange=self._exchange, journal=self._journal, position=s.name, now=now)
+        clock = _Stopwatch()
         snapshot = self._reader.snapshot(s.wallet, now=int(now.timestamp()))
+        rpc_s = clock.lap()
+        self._metrics.observe_rpc(method="snapshot", seconds=rpc_s)
         if snapshot.block_number < self._last_block:
             snapshot = _stale(
                 snapshot,
@@ -177,8 +192,12 @@ class PositionCycle:
         specs = self._exchange.contract_specs()
         symbols = sorted(set(s.symbol_for_underlying.values()))
         marks = {symbol: self._exchange.mark_price(symbol) for symbol in symbols}
+        self._metrics.observe_exchange(endpoint="mark_price", seconds=clock.lap())
         hedges = self._exchange.positions()
+        self._metrics.observe_exchange(endpoint="positions", seconds=clock.lap())
         balances = self._exchange.balances()
+        self._metrics.observe_exchange(endpoint="balances", seconds=clock.lap())
+        read_s = clock.since_start() - rpc_s
         a = assess(
             snapshot=snapshot,
             mapping=s.mapping,
@@ -198,11 +217,18 @@ class PositionCycle:
         self._ladder = dict(a.ladder_states)
         self._observe(a, now)
         reasons = [u.target.reason for u in a.underlyings] + [n.message for n in a.plan.notes]
+        plan_s = clock.lap()
         protect_note = None
         if self._protector is not None:
-            protect_note = self._protector.run(snapshot=snapshot, shadow=a.shadow_snapshot, now=now)
+            protect_note = self._protector.run(
+                snapshot=snapshot,
+                shadow=a.shadow_snapshot,
+                hedge_profit_usd=_unrealized_usd(hedges, specs, marks),
+                now=now,
+            )
             if protect_note:
                 reasons.append(protect_note)
+        protect_s = clock.lap()
         since = int(now.timestamp() * 1000) - HOUR_MS
         gated = gate_intents(
             a.plan.intents,
@@ -213,8 +239,20 @@ class PositionCycle:
             specs=specs,
             orders_last_hour=self._journal.order_count_since(since, position=s.name),
             limits=s.limits,
+            open_notional_usd=sum(
+                (
+                    abs(
+                        notional_usd(specs[h.symbol], h.quantity, marks.get(h.symbol, h.mark_price))
+                    )
+                    for h in hedges
+                    if h.symbol in specs
+                ),
+                Decimal(0),
+            ),
+            max_total_notional_usd=s.rules.max_total_notional_usd,
         )
         reasons.extend(n.message for n in gated.notes)
+        plan_s += clock.lap()
         for note in gated.notes:
             if note.kind == "breaker" and "cut to" in note.message:
                 continue  # a large change built over several cycles is the breaker working
@@ -234,6 +272,10 @@ class PositionCycle:
         except IpBanned as exc:
             self._alerts.submit(alert_events.exchange_banned(detail=str(exc), at=now))
             raise
+        orders_s = clock.lap()
+        if gated.allowed:
+            self._metrics.observe_exchange(endpoint="place_orders", seconds=orders_s)
+        self._observe_used_weight(specs)
         for report in execution.reports:
             self._metrics.count_order(position=s.name, status=report.status)
             if report.status is OrderStatus.REJECTED:
@@ -275,6 +317,12 @@ class PositionCycle:
             shadow_hf=_fmt(a.shadow_hf),
             orders=sent,
             next_in_secs=interval,
+            # Where the cycle's time went, for latency work (the reaction benchmark).
+            rpc_ms=_ms(rpc_s),
+            exchange_read_ms=_ms(read_s),
+            plan_ms=_ms(plan_s),
+            protect_ms=_ms(protect_s),
+            orders_ms=_ms(orders_s),
         )
         return CycleResult(
             cycle_id=cycle_id,
@@ -327,6 +375,14 @@ class PositionCycle:
                     )
                 )
 
+    def _observe_used_weight(self, specs: Mapping[str, ContractSpec]) -> None:
+        """Export the venue's ``X-MBX-USED-WEIGHT-1M`` when the exchange reports it (the paper
+        exchange does not)."""
+        used = getattr(self._exchange, "used_weight_1m", None)
+        if isinstance(used, int):
+            venues = sorted({spec.venue.value for spec in specs.values()})
+            self._metrics.set_used_weight(venue="+".join(venues), weight=used)
+
     def _alert_hedge_changes(
         self, a: Assessment, reports: Sequence[OrderReport], now: datetime
     ) -> None:
@@ -355,8 +411,38 @@ class PositionCycle:
             )
 
 
+def _unrealized_usd(
+    hedges: Sequence[HedgePosition], specs: Mapping[str, ContractSpec], marks: Mapping[str, Decimal]
+) -> Decimal:
+    """The hedges' unrealised PnL in USD (COIN-M PnL is in coin: valued at the mark)."""
+    total = Decimal(0)
+    for h in hedges:
+        spec = specs.get(h.symbol)
+        mark = marks.get(h.symbol, h.mark_price)
+        total += h.unrealized_pnl * mark if spec is not None and spec.inverse else h.unrealized_pnl
+    return total
+
+
 def _stale(snapshot: PositionSnapshot, reason: str) -> PositionSnapshot:
     return replace(snapshot, stale_reason=reason)
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self._start = self._last = time.perf_counter()
+
+    def lap(self) -> float:
+        """Seconds since the previous lap (or the start)."""
+        now = time.perf_counter()
+        elapsed, self._last = now - self._last, now
+        return elapsed
+
+    def since_start(self) -> float:
+        return self._last - self._start
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
 
 
 def _finite(value: Decimal) -> Decimal | None:
