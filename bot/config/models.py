@@ -149,6 +149,9 @@ class HedgeConfig(Strict):
     use_shadow_hf: bool = True
     margin_safety_factor: Decimal = Field(default=Decimal("1.5"), ge=1)
     recv_window_ms: int = Field(default=5000, ge=1, le=60_000)
+    # Re-read positions and balances at most this often (and after every own order): they only
+    # change through hedgebot's orders, funding and fees. 0 = every cycle.
+    account_refresh_secs: float = Field(default=15.0, ge=0, le=300)
     on_unexplained_position: Literal["adopt", "refuse"] = "refuse"
 
     @field_validator("margin_type", mode="before")

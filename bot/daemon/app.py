@@ -27,6 +27,7 @@ from bot.daemon.wiring import (
     trading_mode,
 )
 from bot.exchange.base import Exchange
+from bot.exchange.cached import AccountCache
 from bot.journal import Journal
 from bot.metrics import HealthTracker, HedgebotMetrics, MetricsServer
 
@@ -51,7 +52,10 @@ def build_exchange(
 ) -> Exchange:
     credentials = None if dry_run else binance_credentials()
     public = live_exchange(config, credentials, live=live)
-    return paper_exchange(config, journal, public) if dry_run else public
+    if dry_run:
+        return paper_exchange(config, journal, public)
+    refresh = config.hedge.account_refresh_secs
+    return AccountCache(public, refresh_secs=refresh) if refresh > 0 else public
 
 
 def run_daemon(
