@@ -800,6 +800,16 @@ class Journal:
         with self._read() as conn:
             return rows.tx_records(conn, and_(*conditions))
 
+    def txs_since(self, since: Instant, *, status: TxStatus | None = None) -> list[TxRecord]:
+        """Transactions whose intent was recorded at or after ``since`` (e.g. today's repays,
+        for the daily cap), optionally only those with ``status``."""
+        c = schema.chain_txs.c
+        conditions: list[ColumnElement[bool]] = [c.created_ms >= to_ms(since, field="since")]
+        if status is not None:
+            conditions.append(c.status == status.value)
+        with self._read() as conn:
+            return rows.tx_records(conn, and_(*conditions))
+
     @staticmethod
     def _tx_status(conn: Connection, tx_key: str) -> TxStatus:
         status = conn.execute(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,7 @@ from bot.chain.aave_v3 import AaveV3Reader
 from bot.chain.abis import load_abi
 from bot.config.models import HedgebotConfig, ProtectConfig
 from bot.core.model import PositionSnapshot
-from bot.journal import Journal
+from bot.journal import Journal, TxStatus
 from bot.protect.aave_errors import explain_revert
 from bot.protect.executor import ProtectExecutor
 from bot.protect.params import ProtectParams
@@ -61,6 +61,7 @@ class ReserveProtector:
     alerts: Any
     dry_run: bool
     reserve_target_usd: Decimal | None = None
+    journal: Journal | None = None
     _spent: dict[date, Decimal] = field(default_factory=dict)
     _reserve_high: Decimal = Decimal(0)
 
@@ -114,6 +115,21 @@ class ReserveProtector:
         )
         self.alerts.submit(replace(alert, text=report.message))
 
+    def spent_today_usd(self, now: datetime) -> Decimal:
+        """Repaid or supplied since UTC midnight, from the journal so a restart keeps the
+        daily cap (reserve stablecoins count 1 USD each)."""
+        if self.journal is None:
+            return self._spent.get(now.date(), Decimal(0))
+        midnight = datetime.combine(now.astimezone(UTC).date(), time(0), tzinfo=UTC)
+        return sum(
+            (
+                t.intent.amount or Decimal(0)
+                for t in self.journal.txs_since(midnight, status=TxStatus.MINED)
+                if t.intent.kind in ("repay", "supply")
+            ),
+            Decimal(0),
+        )
+
     def run(
         self,
         *,
@@ -129,7 +145,7 @@ class ReserveProtector:
             snapshot,
             params=self.params,
             reserves=reserves,
-            spent_today_usd=self._spent.get(today, Decimal(0)),
+            spent_today_usd=self.spent_today_usd(now),
             shadow_snapshot=shadow if self.params.use_shadow_hf else None,
         )
         if not decision.triggered:
@@ -234,4 +250,5 @@ def protector_factory(
         alerts=alerts,
         dry_run=dry_run,
         reserve_target_usd=protect.reserve_target_usd,
+        journal=journal,
     )
