@@ -245,6 +245,7 @@ class AaveV3Reader:
             protocol=self.protocol, chain_id=self.chain_id, wallet=user, block_number=block,
             block_timestamp=ts, assets=tuple(assets), emode_category=cat,
             reported_health_factor_wad=int(values["account"][5]), stale_reason=reason,
+            pool_revision=info.pool_revision,
         )  # fmt: skip
 
     def _emode_source_price(self, info: ReaderInfo, source: str, block: int) -> int:

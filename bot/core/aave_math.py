@@ -35,6 +35,11 @@ class AaveMath(StrEnum):
     V3_0 = "v3.0"
     V3_5 = "v3.5"
 
+    @classmethod
+    def for_revision(cls, pool_revision: int | None) -> AaveMath:
+        """``Pool.POOL_REVISION()`` 9 is v3.5.0, where the HF rounding changed."""
+        return cls.V3_5 if pool_revision is not None and pool_revision >= 9 else cls.V3_0
+
 
 @dataclass(frozen=True, slots=True)
 class RawReserve:

@@ -48,18 +48,19 @@ def readable_health_factor(snapshot: PositionSnapshot) -> Decimal:
     return weighted / debt
 
 
-def exact_health_factor_wad(snapshot: PositionSnapshot, *, math: AaveMath = AaveMath.V3_0) -> int:
+def exact_health_factor_wad(snapshot: PositionSnapshot, *, math: AaveMath | None = None) -> int:
     """What ``Pool.getUserAccountData(user).healthFactor`` returns for this snapshot
     (``2**256 - 1`` with no debt). Raises ``ValueError`` naming the asset when an amount,
     price or threshold is not the exact decimal form of the chain's integer."""
-    return account_health_factor_wad(raw_reserves(snapshot), math)
+    chosen = math or AaveMath.for_revision(snapshot.pool_revision)
+    return account_health_factor_wad(raw_reserves(snapshot), chosen)
 
 
 def wad_to_health_factor(wad: int) -> Decimal:
     return INFINITE_HF if wad == MAX_UINT256 else Decimal(wad).scaleb(-18)
 
 
-def exact_health_factor(snapshot: PositionSnapshot, *, math: AaveMath = AaveMath.V3_0) -> Decimal:
+def exact_health_factor(snapshot: PositionSnapshot, *, math: AaveMath | None = None) -> Decimal:
     """The exact on-chain health factor as a Decimal (``Infinity`` with no debt)."""
     return wad_to_health_factor(exact_health_factor_wad(snapshot, math=math))
 

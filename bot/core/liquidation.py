@@ -72,7 +72,7 @@ def readable_liquidation_price(snapshot: PositionSnapshot, token_symbol: str) ->
 
 
 def liquidation_price(
-    snapshot: PositionSnapshot, token_symbol: str, *, math: AaveMath = AaveMath.V3_0
+    snapshot: PositionSnapshot, token_symbol: str, *, math: AaveMath | None = None
 ) -> Decimal | None:
     """The oracle price of ``token_symbol`` (others fixed) at which the exact HF crosses 1.
 
@@ -80,6 +80,7 @@ def liquidation_price(
     the highest price from which no further fall is. None when the token cannot cause
     liquidation; 0 for a debt-like token when the position is liquidatable at any price.
     """
+    math = math or AaveMath.for_revision(snapshot.pool_revision)
     indexes = _indexes_of(snapshot, token_symbol)
     readable = readable_crash_factor(snapshot, indexes)
     if readable is None or readable == 0:
@@ -99,7 +100,9 @@ def liquidation_price(
     return Decimal(crossing).scaleb(-PRICE_DECIMALS)
 
 
-def _crash_factor(snapshot: PositionSnapshot, moving: list[int], math: AaveMath) -> Decimal | None:
+def _crash_factor(
+    snapshot: PositionSnapshot, moving: list[int], math: AaveMath | None
+) -> Decimal | None:
     if not moving:
         return None
     symbols = {snapshot.assets[i].symbol for i in moving}
@@ -111,7 +114,8 @@ def _crash_factor(snapshot: PositionSnapshot, moving: list[int], math: AaveMath)
     readable = readable_crash_factor(snapshot, moving)
     if readable is None or readable == 0:
         return readable
-    return exact_factor_crossing(snapshot, set(moving), readable, math)
+    resolved = math or AaveMath.for_revision(snapshot.pool_revision)
+    return exact_factor_crossing(snapshot, set(moving), readable, resolved)
 
 
 def _moving_tokens(
@@ -134,7 +138,7 @@ def underlying_crash_factor(
     underlying: str,
     mapping: Mapping[str, TokenMapping],
     *,
-    math: AaveMath = AaveMath.V3_0,
+    math: AaveMath | None = None,
 ) -> Decimal | None:
     """k such that multiplying every token of ``underlying`` by k brings HF to 1."""
     return _crash_factor(snapshot, _moving_tokens(snapshot, mapping, underlying.__eq__), math)
@@ -146,7 +150,7 @@ def liquidation_price_for_underlying(
     mapping: Mapping[str, TokenMapping],
     *,
     underlying_price: Decimal | None = None,
-    math: AaveMath = AaveMath.V3_0,
+    math: AaveMath | None = None,
 ) -> Decimal | None:
     """The ``underlying`` price at which HF reaches 1 when all its tokens move by one factor.
 
@@ -167,7 +171,7 @@ def common_crash_factor(
     snapshot: PositionSnapshot,
     mapping: Mapping[str, TokenMapping],
     *,
-    math: AaveMath = AaveMath.V3_0,
+    math: AaveMath | None = None,
 ) -> Decimal | None:
     """k such that multiplying every non-stable price by k brings HF to 1 (0.6 = a 40 % crash).
     Above 1 when the position is net short crypto and a rally is what hurts it."""

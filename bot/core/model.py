@@ -83,6 +83,8 @@ class PositionSnapshot:
     # getUserAccountData().healthFactor as the chain reported it (WAD integer), for cross-checks.
     reported_health_factor_wad: int | None = None
     stale_reason: str | None = None  # set by the reader's guard: never trade on a stale snapshot
+    # Pool.POOL_REVISION(): which GenericLogic rounds the HF (v3.5+ rounds debt up); None = v3.0.
+    pool_revision: int | None = None
 
     @property
     def is_stale(self) -> bool:

@@ -242,3 +242,16 @@ def test_liquidation_price_is_where_hf_is_one(
         collateral_usd = btc_d * exact + eth_d * ep
         tolerance = 2 * collateral_usd / lt_btc / btc_d + D("4e-8") / btc_d + D("2e-8")
         assert abs(exact - readable) <= tolerance
+
+
+def test_the_pool_revision_picks_the_rounding_the_chain_uses() -> None:
+    # The example on v3.0 (revision 1) and on v3.5+ (revision 9 and later), where the
+    # averaged liquidation threshold is no longer floored to whole basis points.
+    base = golden_snapshot()
+    v30 = liquidation_price(replace(base, pool_revision=1), "WBTC")
+    v36 = liquidation_price(replace(base, pool_revision=10), "WBTC")
+    assert v30 == Decimal("20339.79360684")
+    assert v36 == Decimal("20333.33333334")
+    assert exact_health_factor_wad(replace(base, pool_revision=10)) == (
+        exact_health_factor_wad(base, math=AaveMath.V3_5)
+    )
