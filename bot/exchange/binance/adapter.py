@@ -49,6 +49,7 @@ from bot.exchange.binance.venues import VENUE_METHODS, VenueMethods
 from bot.exchange.errors import AccountSetupError, ExchangeError, OrderRejected
 
 STABLECOINS = frozenset({"USDT", "USDC", "FDUSD", "BUSD", "USD"})
+SYMBOL_CONFIG_TTL_SECS = 300.0
 # Multi-Assets Mode values non-stable USD-M collateral at index x this ratio (Binance FAQ).
 DEFAULT_COLLATERAL_RATIOS: Mapping[str, Decimal] = {
     "BNB": Decimal("0.95"),
@@ -107,6 +108,8 @@ class BinanceFutures:
         self._orders = OrderGateway(self.transport, fetch_fees=fetch_fees)
         self._collateral_ratios = dict(collateral_ratios)
         self._specs: dict[str, ContractSpec] | None = None
+        self._monotonic = clock
+        self._symbol_config_cache: dict[Venue, tuple[float, dict[str, SymbolConfig]]] = {}
 
     # -- metrics and clock -----------------------------------------------------------------
 
@@ -184,7 +187,17 @@ class BinanceFutures:
                 for p in positions
                 if p.margin_type is not None and p.leverage is not None
             }
-        return {c.symbol: c for c in map(SymbolConfig.from_json, rows(self.transport.call(method)))}
+        # Leverage and margin type change only through setup() (or an operator in the web UI):
+        # re-read them every SYMBOL_CONFIG_TTL_SECS, not on every position read (weight 5).
+        cached = self._symbol_config_cache.get(venue)
+        now = self._monotonic()
+        if cached is not None and now - cached[0] < SYMBOL_CONFIG_TTL_SECS:
+            return cached[1]
+        configs = {
+            c.symbol: c for c in map(SymbolConfig.from_json, rows(self.transport.call(method)))
+        }
+        self._symbol_config_cache[venue] = (now, configs)
+        return configs
 
     def positions(self) -> list[HedgePosition]:
         out: list[HedgePosition] = []
@@ -274,8 +287,11 @@ class BinanceFutures:
         )
 
     def setup(self, setup: AccountSetup) -> list[str]:
+        self._symbol_config_cache.clear()
         plan = plan_account_setup(setup, self.contract_specs(), self.read_account_state())
-        return [action.description for action in plan if self._apply(action)]
+        changes = [action.description for action in plan if self._apply(action)]
+        self._symbol_config_cache.clear()
+        return changes
 
     def _apply(self, action: SetupAction) -> bool:
         """Make one change; False when Binance says there was nothing to change."""
