@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -60,28 +60,36 @@ class ReserveProtector:
     reserve_wallet: str
     alerts: Any
     dry_run: bool
+    journal: Journal
     reserve_target_usd: Decimal | None = None
-    journal: Journal | None = None
-    _spent: dict[date, Decimal] = field(default_factory=dict)
     _reserve_high: Decimal = Decimal(0)
+    _decimals: dict[str, int] = field(default_factory=dict)
 
     def reserves(self) -> list[ReserveBalance]:
+        """The reserve wallet's balance of each reserve token (decimals read once)."""
         by_symbol = {r.symbol: r for r in self.reader.info.reserves}
         abi = load_abi("ERC20")
+        owner = Web3.to_checksum_address(self.reserve_wallet)
         out = []
         for symbol in self.params.reserve_tokens:
             reserve = by_symbol.get(symbol)
             if reserve is None:
                 continue
 
-            def read(w3: Web3, asset: str = reserve.asset) -> tuple[int, int]:
+            def read_decimals(w3: Web3, asset: str = reserve.asset) -> int:
                 token = w3.eth.contract(address=Web3.to_checksum_address(asset), abi=abi)
-                owner = Web3.to_checksum_address(self.reserve_wallet)
-                return int(token.functions.balanceOf(owner).call()), int(
-                    token.functions.decimals().call()
-                )
+                return int(token.functions.decimals().call())
 
-            raw, decimals = self.reader.rpc.call(f"{symbol}.balanceOf", read)
+            def read_balance(w3: Web3, asset: str = reserve.asset) -> int:
+                token = w3.eth.contract(address=Web3.to_checksum_address(asset), abi=abi)
+                return int(token.functions.balanceOf(owner).call())
+
+            if reserve.asset not in self._decimals:
+                self._decimals[reserve.asset] = self.reader.rpc.call(
+                    f"{symbol}.decimals", read_decimals
+                )
+            decimals = self._decimals[reserve.asset]
+            raw = self.reader.rpc.call(f"{symbol}.balanceOf", read_balance)
             out.append(
                 ReserveBalance(
                     symbol=symbol,
@@ -91,6 +99,10 @@ class ReserveProtector:
                 )
             )
         return out
+
+    def start(self) -> None:
+        """Note the reserve the daemon starts with: the level a refill alert aims back at."""
+        self._refill(self.reserves(), Decimal(0), datetime.now(UTC))
 
     def _refill(
         self, reserves: list[ReserveBalance], hedge_profit_usd: Decimal, now: datetime
@@ -118,8 +130,6 @@ class ReserveProtector:
     def spent_today_usd(self, now: datetime) -> Decimal:
         """Repaid or supplied since UTC midnight, from the journal so a restart keeps the
         daily cap (reserve stablecoins count 1 USD each)."""
-        if self.journal is None:
-            return self._spent.get(now.date(), Decimal(0))
         midnight = datetime.combine(now.astimezone(UTC).date(), time(0), tzinfo=UTC)
         return sum(
             (
@@ -138,18 +148,24 @@ class ReserveProtector:
         hedge_profit_usd: Decimal,
         now: datetime,
     ) -> str | None:
-        today = now.date()
-        reserves = self.reserves()
-        self._refill(reserves, hedge_profit_usd, now)
+        shadow_or_none = shadow if self.params.use_shadow_hf else None
+        # The trigger is a pure function of the snapshot: ask it before reading the reserve
+        # and the journal, so a healthy position costs no extra I/O per cycle.
+        if not decide(
+            snapshot,
+            params=self.params,
+            reserves=(),
+            spent_today_usd=Decimal(0),
+            shadow_snapshot=shadow_or_none,
+        ).triggered:
+            return None
         decision = decide(
             snapshot,
             params=self.params,
-            reserves=reserves,
+            reserves=self.reserves(),
             spent_today_usd=self.spent_today_usd(now),
-            shadow_snapshot=shadow if self.params.use_shadow_hf else None,
+            shadow_snapshot=shadow_or_none,
         )
-        if not decision.triggered:
-            return None
         action = decision.action
         if action is None:
             self.alerts.submit(
@@ -176,7 +192,7 @@ class ReserveProtector:
         report = self.executor.execute(action, dry_run=self.dry_run)
         log.warning("protect", dry_run=self.dry_run, ok=report.ok, message=report.message)
         if report.ok and not self.dry_run:
-            self._spent[today] = self._spent.get(today, Decimal(0)) + action.amount_usd
+            self._refill(self.reserves(), hedge_profit_usd, now)
             tx_hash = report.outcome.tx_hash if report.outcome else None
             self.alerts.submit(
                 alert_events.repay_executed(
@@ -241,7 +257,7 @@ def protector_factory(
             status=outcome.status,
             tx_hash=outcome.tx_hash,
         )
-    return ReserveProtector(
+    protector = ReserveProtector(
         position=position.name,
         params=params,
         reader=reader,
@@ -252,3 +268,5 @@ def protector_factory(
         reserve_target_usd=protect.reserve_target_usd,
         journal=journal,
     )
+    protector.start()
+    return protector

@@ -33,6 +33,7 @@ def _protector(alerts: Capture, target: Decimal | None = None) -> ReserveProtect
         alerts=alerts,
         dry_run=False,
         reserve_target_usd=target,
+        journal=cast(Any, None),
     )
 
 
