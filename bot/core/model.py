@@ -21,6 +21,9 @@ from enum import StrEnum
 # silently rounds such products, which would break the exact Aave model.
 decimal.getcontext().prec = 60
 
+# Exchange assets worth one US dollar: margin, never a price exposure.
+STABLECOIN_ASSETS = frozenset({"USDT", "USDC", "FDUSD", "BUSD", "USD"})
+
 ZERO = Decimal(0)
 ONE = Decimal(1)
 INFINITE_HF = Decimal("Infinity")

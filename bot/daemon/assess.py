@@ -25,6 +25,7 @@ from bot.core import (
     shadow_snapshot,
 )
 from bot.core.model import (
+    STABLECOIN_ASSETS,
     ContractSpec,
     Exposure,
     HedgePosition,
@@ -71,9 +72,6 @@ class Assessment:
         return min(known) if known else None
 
 
-USD_STABLECOINS = frozenset({"USDT", "USDC", "FDUSD", "BUSD"})
-
-
 def available_margin_usd(
     balances: Sequence[MarginBalance], specs: Mapping[str, ContractSpec]
 ) -> dict[str, Decimal]:
@@ -91,7 +89,7 @@ def available_margin_usd(
                 continue
             if b.wallet_balance > 0:
                 usd_per_unit = b.usd_value / b.wallet_balance
-            elif b.asset in USD_STABLECOINS:
+            elif b.asset in STABLECOIN_ASSETS:
                 usd_per_unit = Decimal(1)  # an empty USDT wallet carrying shared margin
             else:
                 continue

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 
-from bot.core.model import ONE, ZERO, ContractSpec, Venue
+from bot.core.model import ONE, STABLECOIN_ASSETS, ZERO, ContractSpec, Venue
 from bot.exchange.paper_book import notional, unrealized_pnl
 from bot.exchange.paper_state import PaperState
 
 MarkSource = Callable[[str], Decimal]  # symbol -> mark price (USD per unit)
 
-STABLECOINS = frozenset({"USDT", "USDC", "FDUSD", "USD"})
+STABLECOINS = STABLECOIN_ASSETS
 MULTI_ASSETS_COLLATERAL_RATIO = Decimal("0.95")  # BNB/BTC/ETH in Multi-Assets Mode
 DEFAULT_LEVERAGE = 20  # Binance's default for a symbol never configured
 

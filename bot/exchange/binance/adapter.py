@@ -15,6 +15,7 @@ from binance.client import Client
 
 from bot.core.model import (
     ONE,
+    STABLECOIN_ASSETS,
     ZERO,
     ContractSpec,
     HedgePosition,
@@ -48,7 +49,7 @@ from bot.exchange.binance.transport import Alert, Clock, Sleep, Transport
 from bot.exchange.binance.venues import VENUE_METHODS, VenueMethods
 from bot.exchange.errors import AccountSetupError, ExchangeError, OrderRejected
 
-STABLECOINS = frozenset({"USDT", "USDC", "FDUSD", "BUSD", "USD"})
+STABLECOINS = STABLECOIN_ASSETS
 SYMBOL_CONFIG_TTL_SECS = 300.0
 # Multi-Assets Mode values non-stable USD-M collateral at index x this ratio (Binance FAQ).
 DEFAULT_COLLATERAL_RATIOS: Mapping[str, Decimal] = {
