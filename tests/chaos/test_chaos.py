@@ -98,6 +98,7 @@ EPISODES = (
     (76.0, "rpc_down"),
 )
 RPC_FAULT_SECS = 3.0
+RPC_FAULT_MAX_SECS = 10.0
 STALE_SECS = 6.5
 ALL_KINDS = (*EXCHANGE_KINDS, "rpc_down", "rpc_hang", "stale_block", "sigkill", "sigkill_mid_order")
 
@@ -494,6 +495,13 @@ def test_daemon_survives_chaos_and_keeps_its_invariants(
                     kill_armed_at = now
                     kill_mark = len(book.fired)
                     kick = 0.04
+            # Keep a broken endpoint broken until the daemon has actually hit it (a cycle slowed
+            # by exchange faults may make no RPC request in RPC_FAULT_SECS), within a bound.
+            untried = proxy.broken_connections == rpc_broken_before
+            if untried and rpc_until is not None and now >= rpc_until:
+                assert rpc_event is not None
+                if now - rpc_event.at < RPC_FAULT_MAX_SECS:
+                    rpc_until = now + 0.25
             if rpc_until is not None and now >= rpc_until:
                 proxy.set_mode("pass")
                 assert rpc_event is not None
