@@ -3,6 +3,10 @@
 An intent whose outcome is unknown (a timeout on a new order that lookups could not settle)
 stays in the journal without an outcome; ``reconcile_pending`` settles it by client order id
 before anything else is sent, so a crash or a lost answer never leads to a second order.
+
+A plan's increases may rely on its reductions (the total-notional cap counts the room the
+reductions free), so once a reduction fills short (partial fill, rejection, unknown outcome) the
+rest of the plan's increases wait for the next cycle, which plans on the true positions.
 """
 
 from __future__ import annotations
@@ -56,7 +60,16 @@ def execute(
 ) -> Execution:
     reports: list[OrderReport] = []
     unknown: list[str] = []
+    short_reduction: str | None = None
     for index, intent in enumerate(intents):
+        if short_reduction is not None and not intent.reduce_only:
+            rest = sum(1 for i in intents[index:] if not i.reduce_only)
+            log.warning("increases deferred to the next cycle", cause=short_reduction, skipped=rest)
+            return Execution(
+                reports=tuple(reports),
+                unknown=tuple(unknown),
+                halted_reason=f"{rest} increase(s) deferred: {short_reduction}",
+            )
         journal.record_intent(intent, position=position, cycle_id=cycle_id, now=now)
         try:
             report = exchange.place(intent)
@@ -65,6 +78,8 @@ def execute(
                 "order outcome unknown", client_order_id=intent.client_order_id, error=str(exc)
             )
             unknown.append(intent.client_order_id)
+            if intent.reduce_only:
+                short_reduction = f"reduction {intent.client_order_id} outcome unknown"
             continue
         except RateLimited as exc:
             # The intent was never accepted; settle it by lookup later, stop the plan now.
@@ -80,6 +95,12 @@ def execute(
             )
         journal.record_outcome(report, now=now)
         reports.append(report)
+        if intent.reduce_only and report.executed_quantity < intent.quantity:
+            short_reduction = (
+                f"reduction {intent.client_order_id} filled "
+                f"{report.executed_quantity.normalize():f} of {intent.quantity.normalize():f} "
+                f"({report.status.value})"
+            )
         log.info(
             "order",
             symbol=intent.symbol,
