@@ -22,6 +22,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,16 @@ class DaemonProcess:
             if isinstance(event, dict):
                 out.append(event)
         return out
+
+    def rpc_failures_since(self, url: str, t: float) -> int:
+        """RPC requests the daemon saw fail on ``url`` since wall time ``t`` (a request in
+        flight when the proxy cut its connection fails without a new connection to count)."""
+        return sum(
+            1
+            for e in self.events()
+            if f"failed on {url}" in str(e.get("event", ""))
+            and datetime.fromisoformat(str(e["timestamp"])).timestamp() >= t
+        )
 
     def log_tail(self, chars: int = 6000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:]
@@ -497,18 +508,18 @@ def test_daemon_survives_chaos_and_keeps_its_invariants(
                     kick = 0.04
             # Keep a broken endpoint broken until the daemon has actually hit it (a cycle slowed
             # by exchange faults may make no RPC request in RPC_FAULT_SECS), within a bound.
-            untried = proxy.broken_connections == rpc_broken_before
-            if untried and rpc_until is not None and now >= rpc_until:
-                assert rpc_event is not None
-                if now - rpc_event.at < RPC_FAULT_MAX_SECS:
-                    rpc_until = now + 0.25
             if rpc_until is not None and now >= rpc_until:
-                proxy.set_mode("pass")
                 assert rpc_event is not None
-                rpc_event.detail = f"{proxy.broken_connections - rpc_broken_before} connections"
-                if proxy.broken_connections > rpc_broken_before:
-                    book.fired.append(rpc_event)
-                rpc_until = None
+                refused = proxy.broken_connections - rpc_broken_before
+                failed = daemon.rpc_failures_since(proxy.url, rpc_event.at - 0.5)
+                if not (refused or failed) and now - rpc_event.at < RPC_FAULT_MAX_SECS:
+                    rpc_until = now + 0.25
+                else:
+                    proxy.set_mode("pass")
+                    rpc_event.detail = f"{refused} connections refused, {failed} requests failed"
+                    if refused or failed:
+                        book.fired.append(rpc_event)
+                    rpc_until = None
             if stale is not None and now - stale.last_block_ts >= STALE_SECS:
                 stale.resumed_at = time.time()
                 market.move(kick=kick)
