@@ -81,6 +81,7 @@ def main() -> int:
             base = daemon.metrics_base_url()
             _index, _ = daemon.wait_event("cycle done", orders=0, timeout=60)  # hedge in place
             start = time.monotonic()
+            by_endpoint_before = Counter(em.exchange.weight_by_endpoint)
             first_cycle = len(cycles_done(daemon.events()))
             moves = 0
             while (elapsed := time.monotonic() - start) < MEASURE_S:
@@ -89,6 +90,7 @@ def main() -> int:
                     moves += 1
                 time.sleep(0.1)
             end = time.monotonic()
+            by_endpoint = Counter(em.exchange.weight_by_endpoint) - by_endpoint_before
             events = daemon.events()
             metrics = httpx.get(f"{base}/metrics", timeout=5).text
             assert daemon.terminate() == 0, daemon.log_tail()
@@ -108,6 +110,8 @@ def main() -> int:
         f" over {len(in_window)} requests, {weight / max(1, len(cycles)):.1f} weight per cycle"
     )
     print(f"  request weights seen: {dict(sorted(sizes.items()))}")
+    for endpoint, spent in by_endpoint.most_common():
+        print(f"    {endpoint:<32} {spent:>4}")
     print(f"  daemon metric hedgebot_exchange_used_weight at the end: {used}")
     return 0
 

@@ -109,7 +109,9 @@ def build_app(ex: Exchange) -> Starlette:
         params = Params(values)
         wall = ex.server_ms()
         try:
-            used = ex.limiter.charge(endpoint.weight_for(params), wall)
+            weight = endpoint.weight_for(params)
+            used = ex.limiter.charge(weight, wall)
+            ex.weight_by_endpoint[f"{method} {path}"] += weight
             headers["X-MBX-USED-WEIGHT-1M"] = str(used)
             if fault is not None and fault.kind in PRE_FAULTS:
                 return _fault_response(fault, headers, wall)

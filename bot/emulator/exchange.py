@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +32,7 @@ class Exchange:
         self.faults = FaultBook()
         self.limiter = RateLimiter(config.limits)
         self.lenient_signatures = 0
+        self.weight_by_endpoint: Counter[str] = Counter()  # "GET /fapi/v3/balance" -> weight
         loaded = persistence.load(state_file) if state_file is not None else None
         self.state = loaded or initial_state(config.api_keys, self.market_ms_for(0))
         for key, secret in config.api_keys:
@@ -128,6 +130,7 @@ class Exchange:
         self.faults.clear()
         self.limiter.reset()
         self.lenient_signatures = 0
+        self.weight_by_endpoint.clear()
 
     def configure(self, options: dict[str, Any]) -> None:
         for name, value in options.items():
@@ -148,6 +151,7 @@ class Exchange:
         data["faults"] = self.faults.describe()
         data["faults_fired"] = list(self.faults.fired)
         data["lenient_signatures"] = self.lenient_signatures
+        data["weight_by_endpoint"] = dict(self.weight_by_endpoint)
         return data
 
     def _market(self, symbol: str) -> MarketState:
