@@ -152,6 +152,9 @@ class HedgeConfig(Strict):
     # Re-read positions and balances at most this often (and after every own order): they only
     # change through hedgebot's orders, funding and fees. 0 = every cycle.
     account_refresh_secs: float = Field(default=15.0, ge=0, le=300)
+    # Read the fees of recent fills from the trade list this often (one request per symbol,
+    # in a cycle that sends no order); Binance reports them nowhere else.
+    fee_settle_interval_secs: float = Field(default=60.0, ge=1, le=3600)
     on_unexplained_position: Literal["adopt", "refuse"] = "refuse"
 
     @field_validator("margin_type", mode="before")

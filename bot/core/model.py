@@ -202,11 +202,23 @@ class OrderReport:
     average_price: Decimal = ZERO
     fee: Decimal = ZERO
     fee_asset: str = ""
+    # False: the venue reported a fill but not its fee yet (Binance has fees only in the trade
+    # list); the daemon settles them later, several orders per request.
+    fee_known: bool = True
     reduce_only: bool = False
     error_code: int | None = None  # Binance's code when rejected
     error_message: str = ""
     update_time_ms: int = 0
     paper: bool = False  # True when the paper exchange (dry-run) produced it: nothing traded
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderFee:
+    """What one order's fills paid in commission."""
+
+    exchange_order_id: int
+    fee: Decimal
+    fee_asset: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

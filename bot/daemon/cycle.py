@@ -32,8 +32,9 @@ from bot.daemon.assess import Assessment, assess
 from bot.daemon.breakers import BreakerLimits, gate_intents, should_pause_after_failures
 from bot.daemon.cadence import Cadence, next_interval_secs
 from bot.daemon.executor import execute, reconcile_pending
+from bot.daemon.fees import settle_fees
 from bot.exchange.base import Exchange
-from bot.exchange.errors import IpBanned
+from bot.exchange.errors import ExchangeError, IpBanned
 from bot.journal import CycleOutcome, CycleSummary, HedgeLine, Journal
 from bot.logs import bind_cycle
 from bot.metrics import HealthTracker, HedgebotMetrics
@@ -74,6 +75,7 @@ class PositionSettings:
     cadence: Cadence
     use_shadow_hf: bool = True
     count_margin_as_exposure: bool = True
+    fee_settle_interval_secs: float = 60.0
     hf_thresholds: HfThresholds = field(
         default_factory=lambda: HfThresholds(warning_hf=Decimal("1.3"), critical_hf=Decimal("1.15"))
     )
@@ -113,6 +115,7 @@ class PositionCycle:
         self._ladder: dict[str, LadderState] = {}
         self._hf_alerts: dict[str, HfAlertState] = {}
         self._last_block = -1
+        self._fees_settled_at: datetime | None = None
 
     def run(self, now: datetime) -> CycleResult:
         """Run one cycle at ``now``; never raises for a cycle-level failure."""
@@ -286,6 +289,8 @@ class PositionCycle:
                 sent += 1
         if execution.halted_reason:
             reasons.append(execution.halted_reason)
+        if not gated.allowed:
+            self._settle_fees(now)
         self._alert_hedge_changes(a, execution.reports, now)
         summary = CycleSummary(
             block_number=snapshot.block_number,
@@ -409,6 +414,19 @@ class PositionCycle:
             self._alerts.submit(
                 alert_events.circuit_breaker_tripped(position=s.name, reason=reason, at=now)
             )
+
+    def _settle_fees(self, now: datetime) -> None:
+        """Off the order path: a cycle that sent nothing reads the fees of earlier fills."""
+        last, every = self._fees_settled_at, self.settings.fee_settle_interval_secs
+        if last is not None and (now - last).total_seconds() < every:
+            return
+        self._fees_settled_at = now
+        try:
+            settle_fees(
+                exchange=self._exchange, journal=self._journal, position=self.settings.name, now=now
+            )
+        except ExchangeError as exc:  # the fills stand; only their fees wait for the next round
+            log.warning("fee settlement failed", error=str(exc))
 
 
 def _unrealized_usd(

@@ -35,7 +35,9 @@ class IntentLog(Protocol):
 
     def record_intent(
         self, intent: OrderIntent, *, position: str, cycle_id: str | None, now: datetime
-    ) -> object: ...
+    ) -> bool:
+        """True when the intent was recorded now, False when it already was."""
+        ...
 
     def record_outcome(self, report: OrderReport, *, now: datetime) -> object: ...
 
@@ -70,9 +72,10 @@ def execute(
                 unknown=tuple(unknown),
                 halted_reason=f"{rest} increase(s) deferred: {short_reduction}",
             )
-        journal.record_intent(intent, position=position, cycle_id=cycle_id, now=now)
+        # A newly journaled intent cannot have been sent before: no lookup needed first.
+        first = journal.record_intent(intent, position=position, cycle_id=cycle_id, now=now)
         try:
-            report = exchange.place(intent)
+            report = exchange.place(intent, first_send=first)
         except UnknownOrderState as exc:
             log.warning(
                 "order outcome unknown", client_order_id=intent.client_order_id, error=str(exc)

@@ -77,7 +77,6 @@ def live_exchange(
         base_url=str(config.exchange_base_url).rstrip("/") if config.exchange_base_url else None,
         allow_mainnet=config.network is Network.MAINNET and config.allow_mainnet and live,
         recv_window_ms=config.hedge.recv_window_ms,
-        fetch_fees=credentials is not None,
     )
 
 
@@ -136,6 +135,7 @@ def position_settings(config: HedgebotConfig, position: PositionConfig) -> Posit
         cadence=cadence(config),
         use_shadow_hf=config.hedge.use_shadow_hf,
         count_margin_as_exposure=config.hedge.count_margin_as_exposure,
+        fee_settle_interval_secs=config.hedge.fee_settle_interval_secs,
         hf_thresholds=HfThresholds(
             warning_hf=thresholds[0] if thresholds else Decimal("1.3"),
             critical_hf=thresholds[-1] if len(thresholds) > 1 else Decimal("1.1"),

@@ -133,7 +133,12 @@ class JournalTail:
             "o.status, o.executed_quantity, o.average_price, o.fee, o.fee_asset, "
             "o.error_message, o.recorded_ms "
             "FROM order_outcomes o JOIN order_intents i ON i.client_order_id = o.client_order_id "
-            "WHERE o.id > ? ORDER BY o.id",
+            "WHERE o.id > ? "
+            # a later row with the same state only adds the fee read from the trades
+            "AND NOT EXISTS (SELECT 1 FROM order_outcomes p WHERE p.client_order_id = "
+            "o.client_order_id AND p.id < o.id AND p.status = o.status "
+            "AND p.executed_quantity = o.executed_quantity) "
+            "ORDER BY o.id",
             (self._last_outcome,),
         )
         out = []

@@ -6,7 +6,7 @@ the local emulator) and ``bot.exchange.paper`` (dry-run). The engine never knows
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
@@ -16,6 +16,7 @@ from bot.core.model import (
     HedgePosition,
     MarginBalance,
     MarginType,
+    OrderFee,
     OrderIntent,
     OrderReport,
 )
@@ -64,8 +65,11 @@ class Exchange(Protocol):
 
     def balances(self) -> list[MarginBalance]: ...
 
-    def place(self, intent: OrderIntent) -> OrderReport:
+    def place(self, intent: OrderIntent, *, first_send: bool = False) -> OrderReport:
         """Place one intent. Never places two orders for one client order id.
+
+        ``first_send``: the caller's journal recorded this intent a moment ago, so no earlier
+        attempt can exist and the lookup by client order id before sending may be skipped.
 
         A rejection is returned as a report with status REJECTED and Binance's code; an
         outcome that stays unknown after lookups raises ``UnknownOrderState``.
@@ -77,6 +81,13 @@ class Exchange(Protocol):
         ...
 
     def cancel(self, symbol: str, client_order_id: str) -> OrderReport: ...
+
+    def order_fees(
+        self, symbol: str, exchange_order_ids: Collection[int], *, since_ms: int
+    ) -> dict[int, OrderFee]:
+        """The commission each of these orders paid, read from the fills since ``since_ms``
+        (Binance keeps 7 days); an order without fills there is left out."""
+        ...
 
     def setup(self, setup: AccountSetup) -> list[str]:
         """Bring the account to ``setup``; return a line per change actually made."""

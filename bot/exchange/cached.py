@@ -10,10 +10,17 @@ answers already known. Marks are never cached: they drive every decision.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal
 
-from bot.core.model import ContractSpec, HedgePosition, MarginBalance, OrderIntent, OrderReport
+from bot.core.model import (
+    ContractSpec,
+    HedgePosition,
+    MarginBalance,
+    OrderFee,
+    OrderIntent,
+    OrderReport,
+)
 from bot.exchange.base import AccountSetup, Exchange
 
 
@@ -66,10 +73,10 @@ class AccountCache:
             self._balances = (self._clock(), self.inner.balances())
         return list(self._balances[1])
 
-    def place(self, intent: OrderIntent) -> OrderReport:
+    def place(self, intent: OrderIntent, *, first_send: bool = False) -> OrderReport:
         # Invalidate first: an exception (unknown outcome) may still have changed the account.
         self.invalidate()
-        return self.inner.place(intent)
+        return self.inner.place(intent, first_send=first_send)
 
     def order(self, symbol: str, client_order_id: str) -> OrderReport:
         report = self.inner.order(symbol, client_order_id)
@@ -80,6 +87,11 @@ class AccountCache:
     def cancel(self, symbol: str, client_order_id: str) -> OrderReport:
         self.invalidate()
         return self.inner.cancel(symbol, client_order_id)
+
+    def order_fees(
+        self, symbol: str, exchange_order_ids: Collection[int], *, since_ms: int
+    ) -> dict[int, OrderFee]:
+        return self.inner.order_fees(symbol, exchange_order_ids, since_ms=since_ms)
 
     def setup(self, setup: AccountSetup) -> list[str]:
         self.invalidate()

@@ -10,7 +10,7 @@ through a ``PaperStateStore`` so a restarted dry-run continues where it stopped.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -21,6 +21,7 @@ from bot.core.model import (
     HedgePosition,
     MarginBalance,
     MarginType,
+    OrderFee,
     OrderIntent,
     OrderReport,
     OrderStatus,
@@ -161,7 +162,7 @@ class PaperExchange:
             )
         return out
 
-    def place(self, intent: OrderIntent) -> OrderReport:
+    def place(self, intent: OrderIntent, *, first_send: bool = False) -> OrderReport:
         if intent.client_order_id in self.state.orders:  # one order per client order id
             return self.state.orders[intent.client_order_id]
         if intent.symbol not in self._specs:
@@ -231,6 +232,21 @@ class PaperExchange:
 
     def cancel(self, symbol: str, client_order_id: str) -> OrderReport:
         return self.order(symbol, client_order_id)  # paper MARKET orders are final at once
+
+    def order_fees(
+        self, symbol: str, exchange_order_ids: Collection[int], *, since_ms: int
+    ) -> dict[int, OrderFee]:
+        wanted = set(exchange_order_ids)
+        return {
+            r.exchange_order_id: OrderFee(
+                exchange_order_id=r.exchange_order_id, fee=r.fee, fee_asset=r.fee_asset
+            )
+            for r in self.state.orders.values()
+            if r.symbol == symbol
+            and r.exchange_order_id in wanted
+            and r.executed_quantity > ZERO
+            and r.update_time_ms >= since_ms
+        }
 
     def setup(self, setup: AccountSetup) -> list[str]:
         venues = {s.venue for s in self._specs.values()}

@@ -374,6 +374,7 @@ class Journal:
                     exchange_update_ms=report.update_time_ms,
                     recorded_ms=recorded,
                     paper=report.paper,
+                    fee_known=report.fee_known,
                 )
             )
 
@@ -400,6 +401,21 @@ class Journal:
             record
             for record in self._orders(position=position)
             if record.outcome is None or record.outcome.status.value in _UNSETTLED_STATUSES
+        ]
+
+    def fills_awaiting_fees(
+        self, since: Instant, *, position: str | None = None
+    ) -> list[OrderReport]:
+        """Final outcomes of orders placed at or after ``since`` that filled but whose fee is not
+        known yet (``record_outcome`` a copy with the fee to settle one)."""
+        return [
+            record.outcome
+            for record in self._orders(position=position, since_ms=to_ms(since, field="since"))
+            if record.outcome is not None
+            and not record.outcome.fee_known
+            and record.outcome.executed_quantity > 0
+            and record.outcome.exchange_order_id is not None
+            and record.outcome.status.value not in _UNSETTLED_STATUSES
         ]
 
     def order(self, client_order_id: str) -> OrderRecord | None:

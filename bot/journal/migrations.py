@@ -95,6 +95,16 @@ def _add_order_outcomes_paper(conn: Connection) -> None:
     )
 
 
+def _add_order_outcomes_fee_known(conn: Connection) -> None:
+    true_literal = "TRUE" if conn.dialect.name == "postgresql" else "1"
+    conn.execute(
+        text(
+            "ALTER TABLE order_outcomes ADD COLUMN fee_known BOOLEAN NOT NULL "
+            f"DEFAULT {true_literal}"
+        )
+    )
+
+
 def _version_1(conn: Connection) -> None:
     _create("cycles", "cycle_hedges", "order_intents")(conn)
     _create_order_outcomes_v1(conn)
@@ -117,6 +127,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         version=4,
         description="order_outcomes.paper: reports of the dry-run paper exchange",
         apply=_add_order_outcomes_paper,
+    ),
+    Migration(
+        version=5,
+        description="order_outcomes.fee_known: fees settled from the trade list after the fill",
+        apply=_add_order_outcomes_fee_known,
     ),
 )
 

@@ -125,6 +125,7 @@ def order_records(
                 error_message=row.error_message,
                 update_time_ms=row.exchange_update_ms,
                 paper=bool(row.paper),
+                fee_known=bool(row.fee_known),
             )
         records.append(
             OrderRecord(

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 
 from bot.journal.columns import ExactDecimal
@@ -100,6 +101,8 @@ order_outcomes = Table(
     Column("recorded_ms", BigInteger, nullable=False),
     # version 4: the paper exchange (dry-run) produced the report; nothing traded
     Column("paper", Boolean, nullable=False, server_default=false()),
+    # version 5: False while the fee of a fill is still to be read from the trade list
+    Column("fee_known", Boolean, nullable=False, server_default=true()),
     Index("ix_order_outcomes_client_order_id", "client_order_id"),
 )
 

@@ -121,6 +121,10 @@ def test_price_move_adjusts_the_hedge_within_one_cycle(
         # The new short is the target the cycle computed, within the planner's band.
         short_usd = -after["BTCUSDT"] * Decimal(45_000)
         assert abs(short_usd - btc.target_short_usd) <= btc.target_short_usd * Decimal("0.02")
+        # The first cycle with nothing to trade read the opening orders' fees from the trades.
+        opening = [r.outcome for r in journal.orders_since(0) if r not in traded and r.outcome]
+        assert opening
+        assert all(o.fee_known and o.fee > 0 and o.fee_asset for o in opening), opening
 
 
 def test_sigkill_between_intent_and_outcome_then_restart_leaves_exactly_one_order(

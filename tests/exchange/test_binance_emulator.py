@@ -117,8 +117,14 @@ def test_open_increase_reduce_close_settles_pnl_and_fees(
     else:
         assert pos.entry_price == D(550)
         realized = q * (pos.entry_price - 500) + q * (pos.entry_price - 550)
-    fees = sum((r.fee for r in reports), D(0))
-    assert all(r.fee > 0 and r.fee_asset == settle for r in reports)
+    assert not any(r.fee_known for r in reports)  # Binance lists fees in the trades only
+    since_ms = reports[0].update_time_ms - 60_000
+    by_order = live.order_fees(
+        symbol, {r.exchange_order_id or 0 for r in reports}, since_ms=since_ms
+    )
+    fees = sum((f.fee for f in by_order.values()), D(0))
+    assert len(by_order) == 4
+    assert all(f.fee > 0 and f.fee_asset == settle for f in by_order.values())
     assert wallet(live, venue, settle) - before == pytest.approx(realized - fees, abs=D("1e-7"))
 
 

@@ -227,3 +227,35 @@ def test_partial_fill_is_reported_and_accounted(emulator: Any, live: BinanceFutu
     assert report.status in (OrderStatus.EXPIRED, OrderStatus.PARTIALLY_FILLED)
     assert short_position(live) == D(-1)
     assert live.order("BNBUSDT", "pf-1").executed_quantity == D(1)
+
+
+def lookups(emulator: Any) -> int:
+    """GET /fapi/v1/order requests so far (weight 1 each)."""
+    return int(emulator.control.snapshot()["weight_by_endpoint"].get(f"GET {ORDER}", 0))
+
+
+def test_a_first_send_skips_the_lookup_but_a_lost_answer_is_still_looked_up(
+    emulator: Any, live: BinanceFutures
+) -> None:
+    live.place(intent("BNBUSDT", Side.SELL, "1", "first-1"), first_send=True)
+    assert lookups(emulator) == 0
+
+    emulator.control.inject_fault(ORDER, "timeout_executed", method="POST", timeout_secs=0.1)
+    report = live.place(intent("BNBUSDT", Side.SELL, "1", "first-2"), first_send=True)
+
+    assert report.status is OrderStatus.FILLED
+    assert len(orders_for(emulator, "first-2")) == 1
+    assert lookups(emulator) == 1  # the lost answer, settled by client order id
+    assert short_position(live) == D(-2)
+
+
+def test_a_repeated_send_finds_the_order_instead_of_trading_again(
+    emulator: Any, live: BinanceFutures
+) -> None:
+    live.place(intent("BNBUSDT", Side.SELL, "1", "again-1"), first_send=True)
+
+    again = live.place(intent("BNBUSDT", Side.SELL, "1", "again-1"))
+
+    assert again.status is OrderStatus.FILLED
+    assert len(orders_for(emulator, "again-1")) == 1
+    assert short_position(live) == D(-1)

@@ -118,6 +118,33 @@ def test_open_increase_reduce_close(harness: Harness, symbol: str) -> None:
     assert harness.wallet(*SETTLE[symbol]) > before  # profit beat the fees
 
 
+@pytest.mark.parametrize("symbol", ["BNBUSDT", "BNBUSD_PERP"])
+def test_each_fill_pays_the_taker_fee_readable_by_order_id(harness: Harness, symbol: str) -> None:
+    ex, lot = harness.exchange, LOTS[symbol]
+    ex.setup(SETUP)
+    spec = SPECS[symbol]
+    opened = ex.place(intent(symbol, Side.SELL, str(lot), "f-open"))
+    harness.set_mark(symbol, D(500))
+    closed = ex.place(intent(symbol, Side.BUY, str(lot), "f-close", reduce_only=True))
+    reports = (opened, closed)
+    ids = [r.exchange_order_id for r in reports]
+    assert None not in ids
+
+    fees = ex.order_fees(
+        symbol, {i for i in ids if i is not None}, since_ms=opened.update_time_ms - 60_000
+    )
+
+    for report, price in zip(reports, (D(600), D(500)), strict=True):
+        assert report.exchange_order_id is not None
+        fee = fees[report.exchange_order_id]
+        size = lot * spec.contract_size / price if spec.inverse else lot * price
+        assert fee.fee == pytest.approx(size * D("0.0005"), rel=D("1e-9"))
+        assert fee.fee_asset == SETTLE[symbol][1]
+        if report.fee_known:  # the paper exchange knows at once; Binance only in its trades
+            assert (report.fee, report.fee_asset) == (fee.fee, fee.fee_asset)
+    assert ex.order_fees(symbol, {-5}, since_ms=opened.update_time_ms - 60_000) == {}
+
+
 def test_balances_include_bnb_on_both_venues(harness: Harness) -> None:
     harness.exchange.setup(SETUP)
 

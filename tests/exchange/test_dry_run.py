@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.core.model import MarginType, OrderStatus, Side, Venue
+from bot.core.model import MarginType, OrderReport, OrderStatus, Side, Venue
 from bot.exchange.base import AccountSetup, Exchange, SymbolSetup
 from bot.exchange.binance import BinanceFutures
 from bot.exchange.paper import InMemoryPaperStateStore, PaperExchange
@@ -62,8 +62,16 @@ def run(ex: Exchange, set_mark: Any, settle_funding: Any) -> Decimal:
                 intent(symbol, side, quantity, f"dry-{step}-{n}", reduce_only=reduce_only)
             )
             assert report.status is OrderStatus.FILLED, report
-            fees += report.fee
+            fees += report.fee if report.fee_known else fee_of(ex, report)
     return fees
+
+
+def fee_of(ex: Exchange, report: OrderReport) -> Decimal:
+    assert report.exchange_order_id is not None
+    found = ex.order_fees(
+        report.symbol, {report.exchange_order_id}, since_ms=report.update_time_ms - 60_000
+    )
+    return found[report.exchange_order_id].fee
 
 
 def test_paper_and_emulator_end_with_the_same_positions_and_pnl(

@@ -113,6 +113,34 @@ def test_the_latest_outcome_is_the_order_state_and_history_is_kept(journal: Jour
     assert journal.order("hb-1").outcome.status is OrderStatus.FILLED  # type: ignore[union-attr]
 
 
+def test_a_fill_waits_for_its_fee_until_a_copy_with_the_fee_is_recorded(
+    journal: Journal,
+) -> None:
+    for cid in ("hb-f1", "hb-f2", "hb-rejected", "hb-other"):
+        journal.record_intent(
+            intent(cid), position="other" if cid == "hb-other" else "main", cycle_id=None
+        )
+    unknown_fee = {"fee": Decimal(0), "fee_asset": "", "fee_known": False}
+    journal.record_outcome(filled("hb-f1", exchange_order_id=11, **unknown_fee))
+    journal.record_outcome(filled("hb-f2", exchange_order_id=12, **unknown_fee))
+    journal.record_outcome(filled("hb-other", exchange_order_id=13, **unknown_fee))
+    journal.record_outcome(
+        filled("hb-rejected", status=OrderStatus.REJECTED, executed_quantity=Decimal(0))
+    )
+
+    waiting = journal.fills_awaiting_fees(0, position="main")
+    assert [r.client_order_id for r in waiting] == ["hb-f1", "hb-f2"]
+
+    journal.record_outcome(
+        filled("hb-f1", exchange_order_id=11, fee=Decimal("0.0081"), fee_asset="BNB")
+    )
+
+    assert [r.client_order_id for r in journal.fills_awaiting_fees(0, position="main")] == ["hb-f2"]
+    settled = journal.order("hb-f1").outcome  # type: ignore[union-attr]
+    assert settled is not None
+    assert (settled.fee, settled.fee_asset, settled.fee_known) == (Decimal("0.0081"), "BNB", True)
+
+
 def test_intents_written_before_a_crash_are_pending_after_restart(journal_url: str) -> None:
     # The writer dies by SIGKILL right after committing the intent, as if between sending the
     # order and recording its outcome.

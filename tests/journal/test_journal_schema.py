@@ -51,15 +51,17 @@ def test_an_old_database_is_upgraded_and_keeps_its_rows(journal_url: str, clock:
         assert "chain_txs" not in tables
 
     with Journal.open(journal_url, clock=clock) as upgraded:
-        assert upgraded.schema_version() == LATEST_VERSION == 4
+        assert upgraded.schema_version() == LATEST_VERSION == 5
         assert [p.intent for p in upgraded.pending_intents()] == [order]
         migrated = upgraded.order("hb-v1-2")
         assert migrated is not None
         assert migrated.outcome is not None
-        assert (migrated.outcome.average_price, migrated.outcome.paper) == (
-            Decimal("612.5"),
-            False,
-        )
+        # a version-1 fee was read from the trade list at once: known
+        assert (
+            migrated.outcome.average_price,
+            migrated.outcome.paper,
+            migrated.outcome.fee_known,
+        ) == (Decimal("612.5"), False, True)
         assert upgraded.is_paused()
         upgraded.save_paper_state("paper", {"ok": True})  # version 2 table
         assert upgraded.pending_txs() == []  # version 3 table
@@ -72,11 +74,22 @@ def test_an_old_database_is_upgraded_and_keeps_its_rows(journal_url: str, clock:
             )
         )
         assert upgraded.order("hb-v1-1").outcome.paper is True  # type: ignore[union-attr]
+        upgraded.record_outcome(  # version 5 column
+            OrderReport(
+                symbol="BNBUSD_PERP",
+                client_order_id="hb-v1-1",
+                status=OrderStatus.FILLED,
+                exchange_order_id=7,
+                executed_quantity=Decimal(12),
+                fee_known=False,
+            )
+        )
+        assert [r.client_order_id for r in upgraded.fills_awaiting_fees(0)] == ["hb-v1-1"]
         with upgraded.engine.connect() as conn:
             applied = conn.execute(
                 text("SELECT version FROM schema_version ORDER BY version")
             ).all()
-        assert [row.version for row in applied] == [1, 2, 3, 4]
+        assert [row.version for row in applied] == [1, 2, 3, 4, 5]
 
 
 def test_reopening_a_current_database_changes_nothing(journal_url: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal
 
 from binance.client import Client
@@ -20,6 +20,7 @@ from bot.core.model import (
     ContractSpec,
     HedgePosition,
     MarginBalance,
+    OrderFee,
     OrderIntent,
     OrderReport,
     Venue,
@@ -51,6 +52,8 @@ from bot.exchange.errors import AccountSetupError, ExchangeError, OrderRejected
 
 STABLECOINS = STABLECOIN_ASSETS
 SYMBOL_CONFIG_TTL_SECS = 300.0
+# Collateral (BNB) is valued at a mark read this recently instead of asking again.
+VALUATION_MARK_MAX_AGE_SECS = 1.0
 # Multi-Assets Mode values non-stable USD-M collateral at index x this ratio (Binance FAQ).
 DEFAULT_COLLATERAL_RATIOS: Mapping[str, Decimal] = {
     "BNB": Decimal("0.95"),
@@ -78,7 +81,6 @@ class BinanceFutures:
         clock: Clock = time.monotonic,
         rng: random.Random | None = None,
         alert: Alert | None = None,
-        fetch_fees: bool = True,
         collateral_ratios: Mapping[str, Decimal] = DEFAULT_COLLATERAL_RATIOS,
         client: Client | None = None,
     ) -> None:
@@ -106,11 +108,12 @@ class BinanceFutures:
             rng=rng,
             alert=alert,
         )
-        self._orders = OrderGateway(self.transport, fetch_fees=fetch_fees)
+        self._orders = OrderGateway(self.transport)
         self._collateral_ratios = dict(collateral_ratios)
         self._specs: dict[str, ContractSpec] | None = None
         self._monotonic = clock
         self._symbol_config_cache: dict[Venue, tuple[float, dict[str, SymbolConfig]]] = {}
+        self._recent_marks: dict[str, tuple[float, Decimal]] = {}
 
     # -- metrics and clock -----------------------------------------------------------------
 
@@ -164,7 +167,17 @@ class BinanceFutures:
         raise ExchangeError(f"premiumIndex has no row for {symbol}")
 
     def mark_price(self, symbol: str) -> Decimal:
-        return self.premium_index(symbol).mark_price
+        mark = self.premium_index(symbol).mark_price
+        self._recent_marks[symbol] = (self._monotonic(), mark)
+        return mark
+
+    def _valuation_mark(self, symbol: str) -> Decimal:
+        """A mark to value collateral with: the one the cycle read a moment ago if there is one
+        (balances are read right after the marks), else a fresh read."""
+        recent = self._recent_marks.get(symbol)
+        if recent is not None and self._monotonic() - recent[0] <= VALUATION_MARK_MAX_AGE_SECS:
+            return recent[1]
+        return self.mark_price(symbol)
 
     def funding_rate(self, symbol: str) -> Decimal:
         """The rate Binance will apply at the next funding time (``lastFundingRate``)."""
@@ -225,7 +238,7 @@ class BinanceFutures:
         ratio = self._collateral_ratios.get(asset, ONE) if venue is Venue.USDM else ONE
         for symbol, spec in self.contract_specs().items():
             if spec.underlying == asset:
-                return self.mark_price(symbol) * ratio
+                return self._valuation_mark(symbol) * ratio
         raw = self.transport.call("futures_mark_price", symbol=f"{asset}USDT")
         return PremiumIndex.from_json(rows(raw)[0]).mark_price * ratio
 
@@ -235,8 +248,10 @@ class BinanceFutures:
             for row in self._balance_rows(venue):
                 # Multi-Assets lists empty wallets too; keep one that carries shared margin
                 # (an empty USDT wallet margins USDT contracts from a BNB-only account).
-                if row.balance != ZERO or row.available_balance > ZERO:
+                if row.balance != ZERO:
                     out.append(row.to_margin_balance(venue, self._usd_per_unit(row.asset, venue)))
+                elif row.available_balance > ZERO:  # an empty wallet is worth 0 at any price
+                    out.append(row.to_margin_balance(venue, ONE))
         return out
 
     def funding_income(self, symbol: str, start_time_ms: int | None = None) -> list[Income]:
@@ -249,14 +264,19 @@ class BinanceFutures:
 
     # -- orders ----------------------------------------------------------------------------
 
-    def place(self, intent: OrderIntent) -> OrderReport:
-        return self._orders.place(intent, self._methods(intent.symbol))
+    def place(self, intent: OrderIntent, *, first_send: bool = False) -> OrderReport:
+        return self._orders.place(intent, self._methods(intent.symbol), first_send=first_send)
 
     def order(self, symbol: str, client_order_id: str) -> OrderReport:
         return self._orders.lookup(symbol, client_order_id, self._methods(symbol))
 
     def cancel(self, symbol: str, client_order_id: str) -> OrderReport:
         return self._orders.cancel(symbol, client_order_id, self._methods(symbol))
+
+    def order_fees(
+        self, symbol: str, exchange_order_ids: Collection[int], *, since_ms: int
+    ) -> dict[int, OrderFee]:
+        return self._orders.fees(symbol, exchange_order_ids, since_ms, self._methods(symbol))
 
     # -- account setup ---------------------------------------------------------------------
 

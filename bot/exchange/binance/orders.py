@@ -2,18 +2,25 @@
 
 Every placement first looks its client order id up (one GET, weight 1), so a repeated intent
 (a retry by the executor, a restarted daemon) returns the existing order instead of trading
-again. A new-order request whose outcome is unknown (timeout, dropped connection, 5xx, -1006/-1007)
-is settled by looking the order up by its client order id; only when Binance has no such order
-is it sent again, with the same id. Rejections come back as REJECTED reports, not exceptions.
+again; only a caller whose journal recorded the intent a moment ago (``first_send``) skips
+it. A new-order request whose outcome is unknown (timeout, dropped connection, 5xx,
+-1006/-1007) is settled by looking the order up by its client order id; only when Binance has
+no such order is it sent again, with the same id. Rejections come back as REJECTED reports,
+not exceptions.
+
+Binance reports a fill's commission only in the trade list (``userTrades``, weight 5), so a
+report of a fill says its fee is not known yet; ``fees`` reads it later for many orders in one
+request, off the order path.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
-from bot.core.model import ZERO, OrderIntent, OrderReport, OrderStatus
+from bot.core.model import ZERO, OrderFee, OrderIntent, OrderReport, OrderStatus
 from bot.exchange.binance.codes import BinanceErrorCode
 from bot.exchange.binance.schemas import OrderResponse, Trade, rows
 from bot.exchange.binance.transport import Transport
@@ -30,6 +37,7 @@ from bot.exchange.errors import (
 
 log = logging.getLogger(__name__)
 
+TRADES_LIMIT = 1000  # Binance's maximum per userTrades request
 _NOT_FOUND_CODES = (BinanceErrorCode.NO_SUCH_ORDER, BinanceErrorCode.UNKNOWN_ORDER_SENT)
 
 
@@ -72,25 +80,27 @@ def not_found(symbol: str, client_order_id: str) -> OrderReport:
 
 
 class OrderGateway:
-    def __init__(self, transport: Transport, *, fetch_fees: bool = True) -> None:
+    def __init__(self, transport: Transport) -> None:
         self._t = transport
-        self._fetch_fees = fetch_fees
         self.resends = 0  # new-order requests sent again after a NOT_FOUND lookup
 
-    def place(self, intent: OrderIntent, methods: VenueMethods) -> OrderReport:
+    def place(
+        self, intent: OrderIntent, methods: VenueMethods, *, first_send: bool = False
+    ) -> OrderReport:
         """Place ``intent`` unless Binance already has its client order id (Binance refuses a
         duplicate id only among OPEN orders: a filled MARKET order's id is accepted again)."""
         params = order_params(intent)
-        existing = self.lookup(intent.symbol, intent.client_order_id, methods)
-        if existing.status is not OrderStatus.NOT_FOUND:
-            log.info("%s: already placed; not sending again", intent.client_order_id)
-            return existing
+        if not first_send:
+            existing = self.lookup(intent.symbol, intent.client_order_id, methods)
+            if existing.status is not OrderStatus.NOT_FOUND:
+                log.info("%s: already placed; not sending again", intent.client_order_id)
+                return existing
         policy = self._t.policy
         sends = waits = resyncs = 0
         while True:
             try:
                 raw = self._t.call_once(methods.create_order, **params)
-                return self._with_fees(OrderResponse.from_json(raw), methods)
+                return OrderResponse.from_json(raw).to_order_report()
             except ClockSkew as exc:  # refused before the engine: safe to resend
                 if resyncs:
                     return rejected(intent, exc)
@@ -145,7 +155,7 @@ class OrderGateway:
             if exc.code in _NOT_FOUND_CODES:
                 return not_found(symbol, client_order_id)
             raise
-        return self._with_fees(OrderResponse.from_json(raw), methods)
+        return OrderResponse.from_json(raw).to_order_report()
 
     def cancel(self, symbol: str, client_order_id: str, methods: VenueMethods) -> OrderReport:
         try:
@@ -158,16 +168,25 @@ class OrderGateway:
             raise
         return OrderResponse.from_json(raw).to_order_report()
 
-    def _with_fees(self, order: OrderResponse, methods: VenueMethods) -> OrderReport:
-        if not self._fetch_fees or order.executed_qty <= ZERO:
-            return order.to_order_report()
-        try:
-            raw = self._t.call(methods.account_trades, symbol=order.symbol, orderId=order.order_id)
-        except ExchangeError as exc:  # the order stands; only its fee is unknown
-            log.warning("%s: fee lookup failed: %s", order.client_order_id, exc)
-            return order.to_order_report()
-        trades = [Trade.from_json(r) for r in rows(raw)]
-        trades = [t for t in trades if t.order_id == order.order_id]
-        fee = sum((t.commission for t in trades), ZERO)
-        fee_asset = trades[0].commission_asset if trades else ""
-        return order.to_order_report(fee=fee, fee_asset=fee_asset)
+    def fees(
+        self, symbol: str, order_ids: Collection[int], since_ms: int, methods: VenueMethods
+    ) -> dict[int, OrderFee]:
+        wanted = set(order_ids)
+        raw = self._t.call(
+            methods.account_trades, symbol=symbol, startTime=since_ms, limit=TRADES_LIMIT
+        )
+        listed = [Trade.from_json(r) for r in rows(raw)]
+        trades = [t for t in listed if t.order_id in wanted]
+        out: dict[int, OrderFee] = {}
+        for trade in trades:
+            known = out.get(trade.order_id)
+            total = trade.commission + (known.fee if known else ZERO)
+            asset = known.fee_asset if known else trade.commission_asset
+            out[trade.order_id] = OrderFee(
+                exchange_order_id=trade.order_id, fee=total, fee_asset=asset
+            )
+        if len(listed) >= TRADES_LIMIT:
+            # a full page may cut the fills of the orders at either end: ask for them again
+            out.pop(listed[0].order_id, None)
+            out.pop(listed[-1].order_id, None)
+        return out

@@ -42,7 +42,7 @@ class OrderResponse:
             update_time_ms=int(raw.get("updateTime") or raw.get("time") or 0),
         )
 
-    def to_order_report(self, *, fee: Decimal = ZERO, fee_asset: str = "") -> OrderReport:
+    def to_order_report(self) -> OrderReport:
         return OrderReport(
             symbol=self.symbol,
             client_order_id=self.client_order_id,
@@ -52,8 +52,7 @@ class OrderResponse:
             quantity=self.orig_qty,
             executed_quantity=self.executed_qty,
             average_price=self.avg_price,
-            fee=fee,
-            fee_asset=fee_asset,
+            fee_known=self.executed_qty <= ZERO,  # a fill's fee is in the trade list only
             reduce_only=self.reduce_only,
             update_time_ms=self.update_time_ms,
         )
