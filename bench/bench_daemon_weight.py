@@ -7,7 +7,7 @@ includes real orders, not only reads. The emulator charges each request its Bina
 the measured minute, and cross-checks with the daemon's own ``hedgebot_exchange_used_weight``
 metric (the header's value at its last request).
 
-Target: under 10 % of the 2,400 per-minute limit (240).
+Target: under 10 % of the 2,400 per-minute limit (240), fee settlement included.
 Run: .venv/bin/python bench/bench_daemon_weight.py
 """
 
@@ -97,6 +97,8 @@ def main() -> int:
 
     in_window = [w for t, w in charges if start <= t < end]
     cycles = cycles_done(events)[first_cycle:]
+    window_from = events.index(cycles[0]) if cycles else len(events)
+    traded = {e["symbol"] for e in events[window_from:] if e.get("event") == "order"}
     orders = sum(int(e["orders"]) for e in cycles)
     used = _gauge(metrics, "hedgebot_exchange_used_weight")
     weight = sum(in_window)
@@ -112,6 +114,14 @@ def main() -> int:
     print(f"  request weights seen: {dict(sorted(sizes.items()))}")
     for endpoint, spent in by_endpoint.most_common():
         print(f"    {endpoint:<32} {spent:>4}")
+    # Fees are read from userTrades (weight 5) once per traded symbol, at most once a minute:
+    # a minute may hold one such round or none, so report the minute with one.
+    settled = "GET /fapi/v1/userTrades" in by_endpoint
+    worst = weight if settled else weight + 5 * len(traded)
+    print(
+        f"  with one fee settlement round ({len(traded)} traded symbol(s) x weight 5): {worst} "
+        f"({worst / LIMIT:.1%})" + (" (measured)" if settled else " (added)")
+    )
     print(f"  daemon metric hedgebot_exchange_used_weight at the end: {used}")
     return 0
 
