@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.core.model import ContractSpec, OrderIntent, Side, Venue
+from bot.core.model import ContractSpec, MarginType, OrderIntent, Side, Venue
+from bot.exchange.base import AccountSetup, SymbolSetup
 
 BNBUSDT = ContractSpec(
     symbol="BNBUSDT",
@@ -32,6 +33,16 @@ BNBUSD_PERP = ContractSpec(
     max_qty=Decimal("10000"),
 )
 SPECS = {s.symbol: s for s in (BNBUSDT, BNBUSD_PERP)}
+# Both BNB contracts margined in BNB: Multi-Assets Mode on USD-M, the coin wallet on COIN-M.
+BNB_SETUP = AccountSetup(
+    symbols=(
+        SymbolSetup(symbol="BNBUSDT", leverage=5, margin_type=MarginType.CROSS),
+        SymbolSetup(symbol="BNBUSD_PERP", leverage=3, margin_type=MarginType.CROSS),
+    ),
+    multi_assets_margin=True,
+    usdm_margin_asset="BNB",
+    coinm_margin_asset="BNB",
+)
 
 
 def intent(

@@ -15,17 +15,8 @@ from bot.exchange.account_setup import (
 )
 from bot.exchange.base import AccountSetup, SymbolSetup
 from bot.exchange.errors import AccountSetupError
-from tests.exchange.specs import SPECS
+from tests.exchange.specs import BNB_SETUP, SPECS
 
-BNB_SETUP = AccountSetup(
-    symbols=(
-        SymbolSetup(symbol="BNBUSDT", leverage=5, margin_type=MarginType.CROSS),
-        SymbolSetup(symbol="BNBUSD_PERP", leverage=3, margin_type=MarginType.CROSS),
-    ),
-    multi_assets_margin=True,
-    usdm_margin_asset="BNB",
-    coinm_margin_asset="BNB",
-)
 FUNDED = {(Venue.USDM, "BNB"): Decimal(1), (Venue.COINM, "BNB"): Decimal(1)}
 
 

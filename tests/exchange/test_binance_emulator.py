@@ -8,26 +8,16 @@ from typing import Any
 
 import pytest
 
-from bot.core.model import MarginType, OrderStatus, Side, Venue
+from bot.core.model import OrderStatus, Side, Venue
 from bot.emulator.testing import python_binance_client
-from bot.exchange.base import AccountSetup, Exchange, SymbolSetup
+from bot.exchange.base import Exchange
 from bot.exchange.binance import BinanceFutures
 from bot.exchange.errors import AccountSetupError
 from tests.exchange.conftest import FakeTime, live_adapter
-from tests.exchange.specs import intent
+from tests.exchange.specs import BNB_SETUP, intent
 
 pytestmark = pytest.mark.exchange
 D = Decimal
-
-BNB_SETUP = AccountSetup(
-    symbols=(
-        SymbolSetup(symbol="BNBUSDT", leverage=5, margin_type=MarginType.CROSS),
-        SymbolSetup(symbol="BNBUSD_PERP", leverage=3, margin_type=MarginType.CROSS),
-    ),
-    multi_assets_margin=True,
-    usdm_margin_asset="BNB",
-    coinm_margin_asset="BNB",
-)
 
 
 def wallet(ex: BinanceFutures, venue: Venue, asset: str) -> Decimal:

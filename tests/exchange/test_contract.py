@@ -11,21 +11,12 @@ from typing import Any
 import pytest
 
 from bot.core.model import MarginType, OrderStatus, Side, Venue
-from bot.exchange.base import AccountSetup, Exchange, SymbolSetup
+from bot.exchange.base import Exchange
 from bot.exchange.paper import PaperExchange
 from tests.exchange.conftest import FakeTime, live_adapter
-from tests.exchange.specs import SPECS, intent
+from tests.exchange.specs import BNB_SETUP, SPECS, intent
 
 D = Decimal
-SETUP = AccountSetup(
-    symbols=(
-        SymbolSetup(symbol="BNBUSDT", leverage=5, margin_type=MarginType.CROSS),
-        SymbolSetup(symbol="BNBUSD_PERP", leverage=3, margin_type=MarginType.CROSS),
-    ),
-    multi_assets_margin=True,
-    usdm_margin_asset="BNB",
-    coinm_margin_asset="BNB",
-)
 LOTS = {"BNBUSDT": D(1), "BNBUSD_PERP": D(30)}
 SETTLE = {"BNBUSDT": (Venue.USDM, "USDT"), "BNBUSD_PERP": (Venue.COINM, "BNB")}
 
@@ -69,8 +60,8 @@ def harness(request: pytest.FixtureRequest, fake_time: FakeTime) -> Harness:
 
 
 def test_setup_reports_each_change_once(harness: Harness) -> None:
-    first = harness.exchange.setup(SETUP)
-    second = harness.exchange.setup(SETUP)
+    first = harness.exchange.setup(BNB_SETUP)
+    second = harness.exchange.setup(BNB_SETUP)
 
     assert [line.removeprefix("paper: ") for line in first] == [
         "usdm: Multi-Assets Mode off -> on",
@@ -94,7 +85,7 @@ def test_specs_describe_linear_and_inverse_contracts(harness: Harness) -> None:
 @pytest.mark.parametrize("symbol", ["BNBUSDT", "BNBUSD_PERP"])
 def test_open_increase_reduce_close(harness: Harness, symbol: str) -> None:
     ex, lot = harness.exchange, LOTS[symbol]
-    ex.setup(SETUP)
+    ex.setup(BNB_SETUP)
     before = harness.wallet(*SETTLE[symbol])
 
     opened = ex.place(intent(symbol, Side.SELL, str(lot), "c-open"))
@@ -109,7 +100,7 @@ def test_open_increase_reduce_close(harness: Harness, symbol: str) -> None:
     assert opened.executed_quantity == lot
     assert opened.average_price == D(600)
     assert increased.quantity == -2 * lot
-    assert increased.leverage == SETUP.symbols[0 if symbol == "BNBUSDT" else 1].leverage
+    assert increased.leverage == BNB_SETUP.symbols[0 if symbol == "BNBUSDT" else 1].leverage
     assert increased.margin_type is MarginType.CROSS
     assert increased.unrealized_pnl > 0  # a short, and the price fell
     assert reduced == -lot
@@ -121,7 +112,7 @@ def test_open_increase_reduce_close(harness: Harness, symbol: str) -> None:
 @pytest.mark.parametrize("symbol", ["BNBUSDT", "BNBUSD_PERP"])
 def test_each_fill_pays_the_taker_fee_readable_by_order_id(harness: Harness, symbol: str) -> None:
     ex, lot = harness.exchange, LOTS[symbol]
-    ex.setup(SETUP)
+    ex.setup(BNB_SETUP)
     spec = SPECS[symbol]
     opened = ex.place(intent(symbol, Side.SELL, str(lot), "f-open"))
     harness.set_mark(symbol, D(500))
@@ -146,7 +137,7 @@ def test_each_fill_pays_the_taker_fee_readable_by_order_id(harness: Harness, sym
 
 
 def test_balances_include_bnb_on_both_venues(harness: Harness) -> None:
-    harness.exchange.setup(SETUP)
+    harness.exchange.setup(BNB_SETUP)
 
     balances = {(b.venue, b.asset): b for b in harness.exchange.balances()}
 

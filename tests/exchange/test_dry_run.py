@@ -9,24 +9,15 @@ from typing import Any
 
 import pytest
 
-from bot.core.model import MarginType, OrderReport, OrderStatus, Side, Venue
-from bot.exchange.base import AccountSetup, Exchange, SymbolSetup
+from bot.core.model import OrderReport, OrderStatus, Side, Venue
+from bot.exchange.base import Exchange
 from bot.exchange.binance import BinanceFutures
 from bot.exchange.paper import InMemoryPaperStateStore, PaperExchange
-from tests.exchange.specs import intent
+from tests.exchange.specs import BNB_SETUP, intent
 
 pytestmark = pytest.mark.exchange
 D = Decimal
 
-SETUP = AccountSetup(
-    symbols=(
-        SymbolSetup(symbol="BNBUSDT", leverage=5, margin_type=MarginType.CROSS),
-        SymbolSetup(symbol="BNBUSD_PERP", leverage=3, margin_type=MarginType.CROSS),
-    ),
-    multi_assets_margin=True,
-    usdm_margin_asset="BNB",
-    coinm_margin_asset="BNB",
-)
 # (marks to set, then intents to place): a hedge opened, grown, trimmed, funded, partly closed.
 SCENARIO: list[tuple[dict[str, str], list[tuple[str, Side, str, bool]]]] = [
     ({}, [("BNBUSDT", Side.SELL, "1.5", False), ("BNBUSD_PERP", Side.SELL, "40", False)]),
@@ -81,7 +72,7 @@ def test_paper_and_emulator_end_with_the_same_positions_and_pnl(
     control.fund("BNB", 10, "usdm")
     for symbol in ("BNBUSDT", "BNBUSD_PERP"):
         control.set_funding_rate(symbol, FUNDING_RATE)
-    live.setup(SETUP)
+    live.setup(BNB_SETUP)
     # The paper exchange is wired as dry-run wires it: specs and marks from the venue's
     # public data (here the emulator's), balances as the account starts.
     paper = PaperExchange(
@@ -91,7 +82,7 @@ def test_paper_and_emulator_end_with_the_same_positions_and_pnl(
         initial_balances=wallets(live),
         taker_fee=D("0.0005"),
     )
-    paper.setup(SETUP)
+    paper.setup(BNB_SETUP)
     live_start, paper_start = wallets(live), wallets(paper)
     funding_time = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -106,7 +97,7 @@ def test_paper_and_emulator_end_with_the_same_positions_and_pnl(
     for symbol in ("BNBUSDT", "BNBUSD_PERP"):
         control.set_mark(symbol, D(600))
         control.set_funding_rate(symbol, FUNDING_RATE)
-    live.setup(SETUP)
+    live.setup(BNB_SETUP)
     live_fees = run(live, control.set_mark, lambda: control.advance_time(8 * 3600))
 
     live_positions = {p.symbol: p for p in live.positions()}
