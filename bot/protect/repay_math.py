@@ -179,15 +179,7 @@ def min_repay(
     def evaluate(raw: int) -> int:
         return model(with_debt_repaid(snapshot, symbol, raw))
 
-    raw = min_raw_to_reach(evaluate, target_wad=target_wad, upper=upper, guess=guess)
-    chosen = upper if raw is None else raw
-    return Solution(
-        symbol=symbol,
-        raw=chosen,
-        decimals=asset.decimals,
-        reaches=raw is not None,
-        hf_after_wad=evaluate(chosen),
-    )
+    return _least(evaluate, symbol, asset.decimals, target_wad=target_wad, upper=upper, guess=guess)
 
 
 def min_supply(
@@ -210,12 +202,28 @@ def min_supply(
     def evaluate(raw: int) -> int:
         return model(with_collateral_supplied(snapshot, symbol, raw))
 
-    raw = min_raw_to_reach(evaluate, target_wad=target_wad, upper=upper_raw, guess=guess)
-    chosen = upper_raw if raw is None else raw
+    return _least(
+        evaluate, symbol, asset.decimals, target_wad=target_wad, upper=upper_raw, guess=guess
+    )
+
+
+def _least(
+    evaluate: Callable[[int], int],
+    symbol: str,
+    decimals: int,
+    *,
+    target_wad: int,
+    upper: int,
+    guess: int,
+) -> Solution:
+    """The least raw amount up to ``upper`` whose HF reaches ``target_wad``; ``upper`` itself
+    with ``reaches=False`` when even that is not enough."""
+    raw = min_raw_to_reach(evaluate, target_wad=target_wad, upper=upper, guess=guess)
+    chosen = upper if raw is None else raw
     return Solution(
         symbol=symbol,
         raw=chosen,
-        decimals=asset.decimals,
+        decimals=decimals,
         reaches=raw is not None,
         hf_after_wad=evaluate(chosen),
     )
