@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -88,6 +88,16 @@ class EmulatorControl:
 
     def reset(self) -> None:
         self._call("POST", "reset")
+
+    def reset_to_defaults(self) -> None:
+        """A fresh state and Binance's default limits and options, whatever a test set."""
+        self.reset()
+        self.configure(
+            **asdict(Limits()),
+            server_skew_ms=0,
+            strict_signatures=False,
+            allow_coinm_stop_orders=False,
+        )
 
     def snapshot(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "snapshot")

@@ -21,16 +21,6 @@ def emulator_session() -> Iterator[EmulatorHandle]:
 
 @pytest.fixture
 def emulator(emulator_session: EmulatorHandle) -> Iterator[EmulatorHandle]:
-    emulator_session.control.reset()
-    emulator_session.control.configure(
-        weight_per_minute=2400,
-        orders_per_10s=300,
-        orders_per_minute=1200,
-        ban_after_rejections=3,
-        ban_secs=120,
-        server_skew_ms=0,
-        strict_signatures=False,
-        allow_coinm_stop_orders=False,
-    )
+    emulator_session.control.reset_to_defaults()
     yield emulator_session
     emulator_session.control.clear_faults()
