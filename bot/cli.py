@@ -133,24 +133,20 @@ def run(
     _have_keys()
     from bot.chain.rpc import ChainError
     from bot.daemon.app import run_daemon
-    from bot.daemon.service import UnexplainedPositionError
+    from bot.daemon.guard.build import ProtectionKeyError
+    from bot.daemon.hedger.venue import UnexplainedPositionError
     from bot.daemon.wiring import LiveTradingRefused
-    from bot.exchange.errors import AccountSetupError
-    from bot.protect.wiring import protector_factory
+    from bot.exchange.errors import AccountSetupError, OrderRejected
 
     try:
-        code = run_daemon(
-            cfg,
-            dry_run=dry_run,
-            live=live,
-            max_cycles=max_cycles,
-            protector_factory=protector_factory,
-        )
+        code = run_daemon(cfg, dry_run=dry_run, live=live, max_cycles=max_cycles)
     except (
         LiveTradingRefused,
         ChainError,
         AccountSetupError,
+        OrderRejected,
         UnexplainedPositionError,
+        ProtectionKeyError,
         SecretError,
     ) as exc:
         err.print(f"[bold red]not starting:[/] {exc}", highlight=False)
@@ -163,11 +159,15 @@ def pause(
     config: ConfigOption,
     reason: Annotated[str, typer.Option(help="Why (kept in the journal).")] = "operator pause",
 ) -> None:
-    """Pause trading: the daemon obeys at its next cycle."""
+    """Pause the hedger (no orders); the guard keeps repaying. The daemon obeys at its next
+    cycle."""
     from bot.daemon.operator import set_pause
 
     set_pause(_load(config), paused=True, reason=reason)
-    out.print("paused: the daemon places no orders from its next cycle on")
+    out.print(
+        "hedger paused: no orders from its next cycle on; the guard keeps protecting "
+        "(hedgebot guard stop is its own command)"
+    )
 
 
 @app.command("resume")
@@ -182,13 +182,61 @@ def resume(
     out.print("resumed")
 
 
+guard_app = typer.Typer(
+    help="The liquidation guard: it repays from the reserve whatever the hedger does. "
+    "pause/flatten never stop it; these commands do.",
+    no_args_is_help=True,
+)
+app.add_typer(guard_app, name="guard")
+
+PositionOption = Annotated[
+    list[str] | None, typer.Option("--position", help="Position name (repeatable; default all).")
+]
+
+
+@guard_app.command("stop")
+def guard_stop(
+    config: ConfigOption,
+    reason: Annotated[str, typer.Option(help="Why (kept in the journal, sent as an alert).")],
+    position: PositionOption = None,
+) -> None:
+    """Stop the guard: no repay will be sent until `hedgebot guard start`."""
+    _switch_guard(config, stopped=True, reason=reason, positions=position or [])
+
+
+@guard_app.command("start")
+def guard_start(
+    config: ConfigOption,
+    reason: Annotated[str, typer.Option(help="Why (kept in the journal).")] = "operator start",
+    position: PositionOption = None,
+) -> None:
+    """Start a stopped guard again."""
+    _switch_guard(config, stopped=False, reason=reason, positions=position or [])
+
+
+def _switch_guard(config: Path, *, stopped: bool, reason: str, positions: list[str]) -> None:
+    from bot.daemon.operator import set_guard_stopped
+
+    try:
+        names = set_guard_stopped(
+            _load(config), stopped=stopped, reason=reason, positions=positions
+        )
+    except ValueError as exc:
+        err.print(f"[bold red]guard:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from exc
+    state = "STOPPED: no repay will be sent" if stopped else "running"
+    for name in names:
+        out.print(f"guard of {name}: {state} (the daemon obeys at its next tick)", highlight=False)
+
+
 @app.command("flatten")
 def flatten(
     config: ConfigOption,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Flatten the paper exchange.")] = False,
     live: Annotated[bool, typer.Option("--live", help="Confirm real trading on mainnet.")] = False,
 ) -> None:
-    """Close every hedge position reduce-only, then pause the daemon."""
+    """Close every hedge position reduce-only, then pause the hedger (the guard keeps
+    protecting)."""
     from bot.daemon.operator import flatten_all
 
     for line in flatten_all(_load(config), dry_run=dry_run, live=live):

@@ -204,3 +204,58 @@ def circuit_breaker_tripped(*, position: str, reason: str, at: datetime | None =
         dedupe_key=f"breaker:{position}",
         at=at,
     )
+
+
+def guard_switched(
+    *, position: str, stopped: bool, actor: str, reason: str, at: datetime | None = None
+) -> Alert:
+    """The operator stopped or restarted a position's repay guard."""
+    what = "STOPPED: no repay will be sent" if stopped else "running again"
+    return Alert(
+        kind=AlertKind.GUARD_STOPPED if stopped else AlertKind.GUARD_STARTED,
+        severity=Severity.CRITICAL if stopped else Severity.WARNING,
+        title=f"{position}: liquidation guard {what}",
+        text=f"by {actor}: {reason}",
+        dedupe_key=f"guard-switch:{position}:{stopped}:{reason}",
+        fields=(("actor", actor), ("reason", reason)),
+        at=at,
+    )
+
+
+def guard_stalled(
+    *, position: str, seconds: float, blocks: int, error: str, at: datetime | None = None
+) -> Alert:
+    return Alert(
+        kind=AlertKind.GUARD_STALLED,
+        severity=Severity.CRITICAL,
+        title=f"{position}: the liquidation guard has read nothing for {blocks} blocks",
+        text=f"No chain read completed in {seconds:.1f} s; last error: {error}",
+        dedupe_key=f"guard-stalled:{position}",
+        fields=(("seconds", f"{seconds:.1f}"), ("last error", error)),
+        at=at,
+    )
+
+
+def protection_off(*, position: str, reason: str, at: datetime | None = None) -> Alert:
+    return Alert(
+        kind=AlertKind.PROTECTION_OFF,
+        severity=Severity.WARNING,
+        title=f"{position}: repay protection is OFF",
+        text=reason,
+        dedupe_key=f"protection-off:{position}",
+        at=at,
+    )
+
+
+def unmapped_token(*, position: str, token: str, at: datetime | None = None) -> Alert:
+    return Alert(
+        kind=AlertKind.UNMAPPED_TOKEN,
+        severity=Severity.WARNING,
+        title=f"{position}: {token} is in the position but not in `tokens:`",
+        text=(
+            f"{token} is not hedged (the hedge covers the mapped tokens only); the guard counts "
+            f"it at the Aave oracle's price. Add it under `tokens:` to hedge it."
+        ),
+        dedupe_key=f"unmapped:{position}:{token}",
+        at=at,
+    )

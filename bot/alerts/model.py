@@ -27,6 +27,11 @@ class AlertKind(StrEnum):
     REPAY_FAILED = "repay_failed"
     RESERVE_REFILL_NEEDED = "reserve_refill_needed"
     CIRCUIT_BREAKER = "circuit_breaker"
+    GUARD_STOPPED = "guard_stopped"
+    GUARD_STARTED = "guard_started"
+    GUARD_STALLED = "guard_stalled"
+    PROTECTION_OFF = "protection_off"
+    UNMAPPED_TOKEN = "unmapped_token"  # noqa: S105 (a kind, not a secret)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,6 +11,7 @@ from bot.config.models import (
     LossFractionPolicyConfig,
     NoHedgePolicyConfig,
     PolicyConfig,
+    ProtectConfig,
     RatioPolicyConfig,
 )
 from bot.core import (
@@ -22,9 +23,10 @@ from bot.core import (
     PlanRules,
     RatioPolicy,
 )
+from bot.core.breakers import BreakerLimits
+from bot.core.cadence import Cadence
 from bot.core.model import TokenMapping
-from bot.daemon.breakers import BreakerLimits
-from bot.daemon.cadence import Cadence
+from bot.core.repay_params import ProtectParams
 
 
 def policy_from(config: PolicyConfig) -> HedgePolicy:
@@ -85,4 +87,22 @@ def cadence(config: HedgebotConfig) -> Cadence:
         fast_interval_secs=s.fast_interval_secs,
         alert_hf=s.alert_hf,
         fast_below_liq_distance=Decimal(s.fast_below_liq_distance),
+    )
+
+
+def protect_params(config: ProtectConfig, stable_symbols: list[str]) -> ProtectParams:
+    return ProtectParams(
+        enabled=config.enabled,
+        trigger_hf=config.trigger_hf,
+        target_hf=config.target_hf,
+        reserve_tokens=tuple(config.reserve_tokens),
+        reserve_wallet=config.reserve_wallet,
+        max_per_action_usd=config.max_per_action_usd,
+        max_per_day_usd=config.max_per_day_usd,
+        max_fee_gwei=config.max_fee_gwei,
+        max_priority_fee_gwei=config.max_priority_fee_gwei,
+        require_confirmation=config.require_confirmation,
+        use_shadow_hf=config.use_shadow_hf,
+        stable_symbols=tuple(stable_symbols),
+        replace_after_secs=config.replace_after_secs,
     )

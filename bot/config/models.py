@@ -259,6 +259,12 @@ class ProtectConfig(Strict):
     max_priority_fee_gwei: PositiveDecimal = Decimal(3)
     require_confirmation: bool = False
     use_shadow_hf: bool = False
+    # The guard reads the position this often, on its own schedule (a block on BNB Chain).
+    poll_interval_secs: float = Field(default=0.45, ge=0.05, le=60)
+    # No completed read for this many polls: a critical alert (RPC down, node stuck).
+    stall_alert_polls: int = Field(default=20, ge=2, le=10_000)
+    # A repay without a receipt after this long is re-sent with a higher fee, same nonce.
+    replace_after_secs: float = Field(default=30.0, ge=1, le=3600)
 
     @field_validator("reserve_wallet")
     @classmethod

@@ -24,7 +24,9 @@ __all__ = [
     "exact_health_factor_wad",
     "readable_health_factor",
     "shadow_snapshot",
+    "unmapped_tokens",
     "wad_to_health_factor",
+    "with_unmapped_tokens",
 ]
 
 STABLE_UNDERLYING = "USD"
@@ -63,6 +65,25 @@ def wad_to_health_factor(wad: int) -> Decimal:
 def exact_health_factor(snapshot: PositionSnapshot, *, math: AaveMath | None = None) -> Decimal:
     """The exact on-chain health factor as a Decimal (``Infinity`` with no debt)."""
     return wad_to_health_factor(exact_health_factor_wad(snapshot, math=math))
+
+
+def unmapped_tokens(
+    snapshot: PositionSnapshot, mapping: Mapping[str, TokenMapping]
+) -> tuple[str, ...]:
+    """Tokens the position holds that ``mapping`` does not name (listed by Aave, or donated)."""
+    return tuple(sorted({a.symbol for a in snapshot.assets if a.symbol not in mapping}))
+
+
+def with_unmapped_tokens(
+    snapshot: PositionSnapshot, mapping: Mapping[str, TokenMapping]
+) -> dict[str, TokenMapping]:
+    """``mapping`` plus an entry for every token it misses: such a token keeps its oracle price
+    and is never hedged (underlying ``USD``, beta 0). Anyone can supply a token on a
+    borrower's behalf; it must change nothing but the HF the chain computes."""
+    complete = dict(mapping)
+    for symbol in unmapped_tokens(snapshot, mapping):
+        complete[symbol] = TokenMapping(token=symbol, underlying=STABLE_UNDERLYING, beta=ZERO)
+    return complete
 
 
 def shadow_snapshot(

@@ -46,6 +46,22 @@ class MarginType(StrEnum):
     ISOLATED = "ISOLATED"
 
 
+class NoteKind(StrEnum):
+    """What a ``PlanNote`` says, so decisions never match message text."""
+
+    INFO = "info"
+    BAND = "band"  # inside the band: no order
+    CAP = "cap"  # a notional or quantity cap bound the target
+    SHRINK = "shrink"  # reduced to what the margin supports
+    DROP = "drop"  # under the venue's minimum: not sent
+    TOP_UP = "top_up"  # margin wanted before the hedge can grow (``amount_usd``)
+    LIQ_DISTANCE = "liq_distance"  # the short is closer to its liquidation than the floor
+    LONG_BLOCKED = "long_blocked"
+    LEVERAGE = "leverage"
+    BREAKER_CUT = "breaker_cut"  # an increase cut to fit a breaker: built over cycles
+    BREAKER_HELD = "breaker_held"  # an intent a breaker did not let through
+
+
 class OrderStatus(StrEnum):
     NEW = "NEW"
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
@@ -227,9 +243,7 @@ class PlanNote:
 
     symbol: str
     message: str
-    # Machine-readable class of the note ("band", "cap", "shrink", "drop", "top_up",
-    # "liq_distance", "long_blocked", ...) and the USD amount it concerns (a top-up's size).
-    kind: str = "info"
+    kind: NoteKind = NoteKind.INFO  # the USD amount below is a top-up's size
     amount_usd: Decimal = ZERO
 
 

@@ -25,6 +25,7 @@ from bot.core.model import (
     HedgePosition,
     HedgeTarget,
     MarginType,
+    NoteKind,
     OrderIntent,
     PlanNote,
     RebalancePlan,
@@ -77,7 +78,7 @@ def plan_rebalance(
                 notes.append(
                     PlanNote(
                         symbol=symbol,
-                        kind="leverage",
+                        kind=NoteKind.LEVERAGE,
                         message=f"{symbol} runs at {position.leverage}x, above max_leverage "
                         f"{rules.max_leverage}x",
                     )
@@ -87,7 +88,7 @@ def plan_rebalance(
             notes.append(
                 PlanNote(
                     symbol=symbol,
-                    kind="long_blocked",
+                    kind=NoteKind.LONG_BLOCKED,
                     message=f"target long {usd(-wanted)} on {underlying} refused "
                     "(allow_long is off): hedge set to 0",
                 )
@@ -98,7 +99,7 @@ def plan_rebalance(
             notes.append(
                 PlanNote(
                     symbol=symbol,
-                    kind="cap",
+                    kind=NoteKind.CAP,
                     message=f"target {usd(wanted)} capped at {usd(cap)} for {symbol}",
                 )
             )
@@ -139,7 +140,7 @@ def _apply_total_cap(legs: list[Leg], rules: PlanRules, notes: list[PlanNote]) -
         notes.append(
             PlanNote(
                 symbol=leg.symbol,
-                kind="cap",
+                kind=NoteKind.CAP,
                 message=f"total hedge {usd(total)} above max_total_notional_usd {usd(limit)}: "
                 f"{leg.symbol} scaled from {usd(before)} to {usd(leg.wanted)}",
             )
@@ -197,7 +198,7 @@ def _apply_margin(
             notes.append(
                 PlanNote(
                     symbol=leg.symbol,
-                    kind="shrink",
+                    kind=NoteKind.SHRINK,
                     amount_usd=shortfall,
                     message=f"{leg.symbol}: target {usd(leg.wanted)} needs {usd(need)} margin "
                     f"(x{rules.margin_safety_factor} at {rules.leverage}x, liquidation >= "
@@ -214,7 +215,7 @@ def _apply_margin(
             notes.append(
                 PlanNote(
                     symbol=leg.symbol,
-                    kind="top_up",
+                    kind=NoteKind.TOP_UP,
                     amount_usd=keep - budget,
                     message=f"{leg.symbol}: a hedge of {usd(leg.wanted)} needs {usd(keep)} "
                     f"margin to keep liquidation >= {rules.min_short_liq_distance:.0%} away, "

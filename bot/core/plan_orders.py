@@ -13,7 +13,16 @@ from bot.core.futures import (
     quantity_for_usd,
 )
 from bot.core.ids import client_order_id
-from bot.core.model import ONE, ZERO, ContractSpec, HedgePosition, OrderIntent, PlanNote, Side
+from bot.core.model import (
+    ONE,
+    ZERO,
+    ContractSpec,
+    HedgePosition,
+    NoteKind,
+    OrderIntent,
+    PlanNote,
+    Side,
+)
 from bot.core.plan_rules import PlanRules, round_to_step
 
 __all__ = ["Leg", "orders_for", "usd"]
@@ -50,7 +59,7 @@ def orders_for(
         notes.append(
             PlanNote(
                 symbol=symbol,
-                kind="band",
+                kind=NoteKind.BAND,
                 message=f"{symbol}: hedge {usd(leg.current)} vs target {usd(leg.wanted)} is "
                 f"inside the band {usd(band)}: no trade",
             )
@@ -82,14 +91,16 @@ def orders_for(
         dropped = _rejection(spec, quantity, leg.mark, reduce_only)
         if dropped:
             notes.append(
-                PlanNote(symbol=symbol, kind="drop", message=f"{symbol} {leg_kind}: {dropped}")
+                PlanNote(
+                    symbol=symbol, kind=NoteKind.DROP, message=f"{symbol} {leg_kind}: {dropped}"
+                )
             )
             continue
         if quantity > spec.max_qty:
             notes.append(
                 PlanNote(
                     symbol=symbol,
-                    kind="cap",
+                    kind=NoteKind.CAP,
                     message=f"{symbol} {leg_kind}: {quantity} above max_qty {spec.max_qty}; "
                     "the rest follows next cycle",
                 )
@@ -142,7 +153,7 @@ def _distance_remark(leg: Leg, rules: PlanRules, notes: list[PlanNote]) -> str:
         notes.append(
             PlanNote(
                 symbol=leg.symbol,
-                kind="liq_distance",
+                kind=NoteKind.LIQ_DISTANCE,
                 message=f"{leg.symbol}: the short would be liquidated at {liquidation} "
                 f"({distance:.1%} away), under the {rules.min_short_liq_distance:.0%} floor",
             )

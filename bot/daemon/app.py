@@ -1,29 +1,36 @@
-"""``hedgebot run``: build everything from the config, check it, then run the daemon."""
+"""``hedgebot run``: build both loops of every position from the config, then run them.
+
+The guards are built first: they need the chain and the wallet only, so a config that cannot
+protect (no wallet key) is refused before anything else, and an exchange that cannot be reached
+at start delays the hedgers, never the guards.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
 
 import structlog
 
 from bot import __version__
+from bot.alerts import AlertDispatcher
 from bot.alerts import events as alert_events
-from bot.chain.aave_v3 import AaveV3Reader
 from bot.config.models import HedgebotConfig
 from bot.config.secrets import binance_credentials
-from bot.daemon.cycle import PositionCycle, Protector
-from bot.daemon.executor import reconcile_pending
-from bot.daemon.service import Daemon, UnexplainedPositionError, unexplained_positions, utc_now
+from bot.daemon.board import MarketBoard
+from bot.daemon.guard.build import build_guard
+from bot.daemon.hedger.build import build_hedger, first_contact
+from bot.daemon.hedger.venue import VenueGate
+from bot.daemon.loops import Loop
+from bot.daemon.service import Daemon, utc_now
 from bot.daemon.wiring import (
+    TradingMode,
     account_setup,
     alert_dispatcher,
     journal_for,
     live_exchange,
     paper_exchange,
-    position_settings,
-    reader_for,
     trading_mode,
 )
 from bot.exchange.base import Exchange
@@ -34,17 +41,15 @@ from bot.metrics import HealthTracker, HedgebotMetrics, MetricsServer
 log = structlog.get_logger(__name__)
 
 
-class ProtectorFactory(Protocol):
-    def __call__(
-        self,
-        config: HedgebotConfig,
-        index: int,
-        reader: AaveV3Reader,
-        journal: Journal,
-        *,
-        dry_run: bool,
-        alerts: Any,
-    ) -> Protector | None: ...
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Services:
+    """What every loop shares."""
+
+    journal: Journal
+    alerts: AlertDispatcher
+    metrics: HedgebotMetrics
+    health: HealthTracker
+    board: MarketBoard
 
 
 def build_exchange(
@@ -58,6 +63,37 @@ def build_exchange(
     return AccountCache(public, refresh_secs=refresh) if refresh > 0 else public
 
 
+def build_loops(
+    config: HedgebotConfig, mode: TradingMode, *, live: bool, services: Services, now: datetime
+) -> list[Loop]:
+    s = services
+    loops: list[Loop] = [
+        build_guard(
+            config, index, journal=s.journal, alerts=s.alerts, metrics=s.metrics,
+            health=s.health, board=s.board, dry_run=mode.dry_run,
+        )
+        for index in range(len(config.positions))
+    ]  # fmt: skip
+    exchange = build_exchange(config, s.journal, dry_run=mode.dry_run, live=live)
+    venue = VenueGate(
+        exchange,
+        account_setup(config),
+        journal=s.journal,
+        symbols=sorted(config.hedge.symbols.values()),
+        positions=[p.name for p in config.positions],
+        on_unexplained=config.hedge.on_unexplained_position,
+    )
+    first_contact(venue, now)
+    for position in config.positions:
+        loops.append(
+            build_hedger(
+                config, position, exchange=exchange, venue=venue, journal=s.journal,
+                alerts=s.alerts, metrics=s.metrics, health=s.health, board=s.board,
+            )
+        )  # fmt: skip
+    return loops
+
+
 def run_daemon(
     config: HedgebotConfig,
     *,
@@ -65,97 +101,53 @@ def run_daemon(
     live: bool,
     max_cycles: int | None = None,
     clock: Callable[[], datetime] = utc_now,
-    protector_factory: ProtectorFactory | None = None,
 ) -> int:
     mode = trading_mode(config, credentials=binance_credentials(), dry_run_flag=dry_run, live=live)
     log.warning("trading mode", mode=mode.label, why=mode.reason, network=config.network.value)
-    journal = journal_for(config)
     metrics = HedgebotMetrics()
-    health = HealthTracker(max_missed=3)
-    alerts = alert_dispatcher(config, on_delivery=metrics.count_alert)
-    server = MetricsServer(metrics, health, host=config.metrics.host, port=config.metrics.port)
+    services = Services(
+        journal=journal_for(config),
+        alerts=alert_dispatcher(config, on_delivery=metrics.count_alert),
+        metrics=metrics,
+        health=HealthTracker(max_missed=3),
+        board=MarketBoard(),
+    )
+    server = MetricsServer(
+        metrics, services.health, host=config.metrics.host, port=config.metrics.port
+    )
     try:
-        exchange = build_exchange(config, journal, dry_run=mode.dry_run, live=live)
-        for change in exchange.setup(account_setup(config)):
-            log.info("account setup", change=change)
-        cycles = []
-        for index, position in enumerate(config.positions):
-            settled = reconcile_pending(
-                exchange=exchange, journal=journal, position=position.name, now=clock()
-            )
-            if settled:
-                log.info("reconciled pending intents", count=len(settled))
-            reader = reader_for(position)
-            info = reader.start()
-            log.info(
-                "lending market",
-                protocol=info.protocol,
-                chain_id=info.chain_id,
-                pool_revision=info.pool_revision,
-                base_unit=info.base_currency_unit,
-                reserves=len(info.reserves),
-            )
-            settings = position_settings(config, position)
-            health.register(position.name, interval_s=config.schedule.interval_secs)
-            protector = None
-            if protector_factory is not None:
-                protector = protector_factory(
-                    config, index, reader, journal, dry_run=mode.dry_run, alerts=alerts
-                )
-            cycles.append(
-                PositionCycle(
-                    settings,
-                    reader=reader,
-                    exchange=exchange,
-                    journal=journal,
-                    alerts=alerts,
-                    metrics=metrics,
-                    health=health,
-                    protector=protector,
-                )
-            )
-        mismatches = unexplained_positions(
-            exchange, journal, symbols=sorted(config.hedge.symbols.values())
-        )
-        for symbol, actual, explained in mismatches:
-            log.warning(
-                "position not explained by the journal",
-                symbol=symbol,
-                on_exchange=str(actual),
-                journal=str(explained),
-                policy=config.hedge.on_unexplained_position,
-            )
-        if mismatches and config.hedge.on_unexplained_position == "refuse":
-            raise UnexplainedPositionError(
-                "the exchange holds positions the journal does not explain: "
-                + ", ".join(f"{s} {a} (journal {e})" for s, a, e in mismatches)
-                + "; close them, or set hedge.on_unexplained_position: adopt"
-            )
+        loops = build_loops(config, mode, live=live, services=services, now=clock())
         port = server.start()
         log.info("metrics", url=f"http://{config.metrics.host}:{port}/metrics")
         daemon = Daemon(
-            cycles,
+            loops,
             misfire_grace_secs=config.schedule.misfire_grace_secs,
             clock=clock,
             max_cycles=max_cycles,
         )
-        daemon.install_signal_handlers()
-        alerts.submit(
-            alert_events.daemon_started(
-                version=__version__,
-                positions=tuple(p.name for p in config.positions),
-                mode=mode.label,
-            )
-        )
-        daemon.start()
-        try:
-            daemon.wait()
-        finally:
-            daemon.shutdown()
-            alerts.submit(alert_events.daemon_stopped(reason="stopped"))
-        return 0
+        return _serve(daemon, config, mode, services.alerts)
     finally:
-        alerts.close(timeout=5.0)
+        services.alerts.close(timeout=5.0)
         server.stop()
-        journal.close()
+        services.journal.close()
         log.info("daemon stopped")
+
+
+def _serve(
+    daemon: Daemon, config: HedgebotConfig, mode: TradingMode, alerts: AlertDispatcher
+) -> int:
+    daemon.install_signal_handlers()
+    alerts.submit(
+        alert_events.daemon_started(
+            version=__version__,
+            positions=tuple(p.name for p in config.positions),
+            mode=mode.label,
+        )
+    )
+    daemon.start()
+    try:
+        daemon.wait()
+    finally:
+        daemon.shutdown()
+        alerts.submit(alert_events.daemon_stopped(reason="stopped"))
+    return 0

@@ -1,4 +1,5 @@
-"""Operator actions outside the daemon loop: pause, resume, flatten."""
+"""Operator actions outside the daemon: pause, resume and flatten act on the hedger only;
+stopping a position's guard is its own command (``hedgebot guard stop``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from bot.config.models import HedgebotConfig
 from bot.config.secrets import binance_credentials
 from bot.core.model import HedgePosition, OrderIntent, Side
 from bot.daemon.app import build_exchange
-from bot.daemon.executor import execute, reconcile_pending
+from bot.daemon.hedger.executor import execute, reconcile_pending
 from bot.daemon.service import utc_now
 from bot.daemon.wiring import journal_for, trading_mode
 
@@ -22,6 +23,24 @@ def set_pause(
         journal.set_paused(paused, reason=reason, actor=actor)
     finally:
         journal.close()
+
+
+def set_guard_stopped(
+    config: HedgebotConfig, *, stopped: bool, reason: str, positions: Sequence[str] = ()
+) -> list[str]:
+    """Stop or restart the guard of ``positions`` (all when empty); the daemon obeys at its
+    next guard tick and alerts. Unknown position names are an error naming them."""
+    known = [p.name for p in config.positions]
+    unknown = [p for p in positions if p not in known]
+    if unknown:
+        raise ValueError(f"no position named {', '.join(unknown)} (known: {', '.join(known)})")
+    journal = journal_for(config)
+    try:
+        for name in positions or known:
+            journal.set_guard_stopped(name, stopped, reason=reason, actor="operator")
+    finally:
+        journal.close()
+    return list(positions or known)
 
 
 def flatten_intents(positions: Sequence[HedgePosition], *, now: datetime) -> list[OrderIntent]:
@@ -66,7 +85,7 @@ def flatten_all(
             lines.append("no open hedge positions")
         left = [p for p in exchange.positions() if p.quantity]
         lines.append(
-            "flat; daemon paused (hedgebot resume to continue)"
+            "flat; hedger paused (hedgebot resume to continue); the guard keeps protecting"
             if not left
             else f"still open: {', '.join(f'{p.symbol} {p.quantity}' for p in left)}"
         )

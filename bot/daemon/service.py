@@ -1,6 +1,6 @@
-"""The daemon process: start-up checks, the scheduler driving each position's cycle, and a
-clean stop on SIGTERM/SIGINT (finish the running cycle, flush the journal and alerts, exit 0).
-"""
+"""The daemon process: the scheduler driving every loop (each position's guard and hedger, each
+on its own cadence), and a clean stop on SIGTERM/SIGINT (finish the running ticks, flush the
+journal and alerts, exit 0)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,14 @@ import signal
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from types import FrameType
 
 import structlog
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.core.model import HedgePosition, Side
-from bot.daemon.cycle import PositionCycle
-from bot.exchange.base import Exchange
-from bot.journal import Journal
+from bot.daemon.loops import Loop
 
 log = structlog.get_logger(__name__)
 
@@ -27,78 +24,62 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class UnexplainedPositionError(RuntimeError):
-    """The exchange holds a hedge the journal does not account for, and config says refuse."""
-
-
-def unexplained_positions(
-    exchange: Exchange, journal: Journal, *, symbols: Sequence[str]
-) -> list[tuple[str, Decimal, Decimal]]:
-    """(symbol, position on the exchange, position the journal's fills explain) per mismatch."""
-    explained: dict[str, Decimal] = dict.fromkeys(symbols, Decimal(0))
-    for record in journal.orders_since(0):
-        outcome = record.outcome
-        if outcome is None or outcome.executed_quantity == 0:
-            continue
-        intent = record.journaled.intent
-        signed = outcome.executed_quantity * (1 if intent.side is Side.BUY else -1)
-        explained[intent.symbol] = explained.get(intent.symbol, Decimal(0)) + signed
-    on_exchange: dict[str, HedgePosition] = {p.symbol: p for p in exchange.positions()}
-    out = []
-    for symbol in sorted(set(explained) | set(on_exchange)):
-        actual = on_exchange[symbol].quantity if symbol in on_exchange else Decimal(0)
-        if actual != explained.get(symbol, Decimal(0)):
-            out.append((symbol, actual, explained.get(symbol, Decimal(0))))
-    return out
-
-
 class Daemon:
-    """Schedules every position's cycle; the cadence adapts after each cycle."""
+    """Schedules every loop; a loop's result says when its next tick is due.
+
+    ``max_cycles`` counts hedger cycles (tests and rehearsals stop after N of them); guard
+    ticks are not counted: the guard runs while the daemon runs.
+    """
 
     def __init__(
         self,
-        cycles: Sequence[PositionCycle],
+        loops: Sequence[Loop],
         *,
         misfire_grace_secs: float,
         clock: Callable[[], datetime] = utc_now,
         max_cycles: int | None = None,
     ) -> None:
-        self._cycles = {c.settings.name: c for c in cycles}
+        self._loops = {loop.name: loop for loop in loops}
         self._clock = clock
         self._grace = misfire_grace_secs
         self._stop = threading.Event()
         self._max_cycles = max_cycles
         self._count = 0
         self._count_lock = threading.Lock()
-        self._scheduler = BackgroundScheduler(timezone=UTC)
+        # One thread per loop: a slow exchange never delays a guard tick.
+        workers = ThreadPoolExecutor(max_workers=max(2, len(self._loops)))
+        self._scheduler = BackgroundScheduler(timezone=UTC, executors={"default": workers})
         self._intervals: dict[str, float] = {}
 
     @property
     def stop_event(self) -> threading.Event:
         return self._stop
 
-    def _run_cycle(self, name: str) -> None:
+    def _tick(self, name: str) -> None:
         if self._stop.is_set():
             return
-        cycle = self._cycles[name]
-        result = cycle.run(self._clock())
+        result = self._loops[name].tick(self._clock())
+        if name.endswith(":hedger"):
+            self._count_cycle()
+        interval = result.next_interval_secs
+        if interval != self._intervals.get(name) and not self._stop.is_set():
+            self._intervals[name] = interval
+            log.info("cadence changed", loop=name, interval_secs=interval)
+            self._scheduler.reschedule_job(name, trigger=IntervalTrigger(seconds=interval))
+
+    def _count_cycle(self) -> None:
         with self._count_lock:
             self._count += 1
             if self._max_cycles is not None and self._count >= self._max_cycles:
                 self._stop.set()
-        interval = result.next_interval_secs
-        if interval != self._intervals.get(name) and not self._stop.is_set():
-            self._intervals[name] = interval
-            log.info("cadence changed", position=name, interval_secs=interval)
-            self._scheduler.reschedule_job(name, trigger=IntervalTrigger(seconds=interval))
 
     def start(self) -> None:
-        for name, cycle in self._cycles.items():
-            interval = cycle.settings.cadence.interval_secs
-            self._intervals[name] = interval
+        """Every loop's first tick now, at once: none waits for another to start."""
+        for name, loop in self._loops.items():
+            self._intervals[name] = loop.interval_secs
             self._scheduler.add_job(
-                self._run_cycle,
-                IntervalTrigger(seconds=interval),
+                self._tick,
+                IntervalTrigger(seconds=loop.interval_secs),
                 args=[name],
                 id=name,
                 coalesce=True,
@@ -121,7 +102,9 @@ class Daemon:
             pass
 
     def shutdown(self) -> None:
-        """Let a running cycle finish, then stop scheduling."""
+        """Let running ticks finish, stop scheduling, then let the wallet threads settle."""
         self._stop.set()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
+        for loop in self._loops.values():
+            loop.stop(wait=False)

@@ -12,12 +12,52 @@ from rich.table import Table
 
 from bot.config.models import HedgebotConfig, PositionConfig
 from bot.config.secrets import binance_credentials
+from bot.core.assess import Assessment, assess
+from bot.core.hedger import HedgerSettings
 from bot.core.model import PositionSnapshot
+from bot.core.reserve import CrashReserve, reserve_for_crash
 from bot.daemon.app import build_exchange
-from bot.daemon.assess import Assessment, assess
-from bot.daemon.cycle import PositionSettings
-from bot.daemon.wiring import journal_for, position_settings, reader_for
-from bot.protect.reserve import CrashReserve, reserve_for_crash
+from bot.daemon.wiring import hedger_settings, journal_for, reader_for
+from bot.journal import Journal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoopsState:
+    """The two loops as the operator set them: the guard's switch and the hedger's pause."""
+
+    guard: str  # "on", "STOPPED", "off"
+    guard_reason: str
+    hedger: str  # "running" or "paused"
+    hedger_reason: str
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "guard": self.guard,
+            "guard_reason": self.guard_reason,
+            "hedger": self.hedger,
+            "hedger_reason": self.hedger_reason,
+        }
+
+
+def loops_state(config: HedgebotConfig, position: str, journal: Journal) -> LoopsState:
+    switch = journal.guard_switch(position)
+    pause = journal.pause_state()
+    if config.protect is None or not config.protect.enabled:
+        guard, why = (
+            "off",
+            ("protect.enabled: false" if config.protect else "no protect section")
+            + ": the guard watches and alerts, it repays nothing",
+        )
+    elif switch.stopped:
+        guard, why = "STOPPED", f"by {switch.actor}: {switch.reason}"
+    else:
+        guard, why = "on", "repays from the reserve under protect.trigger_hf"
+    return LoopsState(
+        guard=guard,
+        guard_reason=why,
+        hedger="paused" if pause.paused else "running",
+        hedger_reason=pause.reason if pause.paused else "",
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,6 +67,7 @@ class StatusReport:
     snapshot: PositionSnapshot
     assessment: Assessment
     reserve: CrashReserve | None
+    loops: LoopsState
 
     def as_json(self) -> dict[str, Any]:
         s, a = self.snapshot, self.assessment
@@ -43,6 +84,8 @@ class StatusReport:
             "stale_reason": s.stale_reason,
             "oracle_hf": num(a.oracle_hf),
             "shadow_hf": num(a.shadow_hf),
+            "loops": self.loops.as_json(),
+            "unmapped_tokens": list(a.unmapped_tokens),
             "assets": [
                 {
                     "symbol": x.symbol,
@@ -92,7 +135,7 @@ class StatusReport:
 
 
 def _reserve(
-    config: HedgebotConfig, settings: PositionSettings, snapshot: PositionSnapshot, crash_pct: float
+    config: HedgebotConfig, settings: HedgerSettings, snapshot: PositionSnapshot, crash_pct: float
 ) -> CrashReserve | None:
     stables = [t for t, m in settings.mapping.items() if m.underlying == "USD"]
     debts = [x.symbol for x in snapshot.assets if x.debt > 0 and x.symbol in stables]
@@ -113,7 +156,7 @@ def position_status(
     reader = reader_for(position)
     reader.start()
     snapshot = reader.snapshot(position.wallet, now=int(time.time()))
-    settings = position_settings(config, position)
+    settings = hedger_settings(config, position)
     journal = journal_for(config)
     try:
         dry = binance_credentials() is None
@@ -135,6 +178,7 @@ def position_status(
             use_shadow_hf=settings.use_shadow_hf,
             count_margin_as_exposure=settings.count_margin_as_exposure,
         )
+        loops = loops_state(config, position.name, journal)
     finally:
         journal.close()
     return StatusReport(
@@ -143,6 +187,7 @@ def position_status(
         snapshot=snapshot,
         assessment=a,
         reserve=_reserve(config, settings, snapshot, crash_pct),
+        loops=loops,
     )
 
 
@@ -159,6 +204,12 @@ def render_status(report: StatusReport, console: Console) -> None:
     )
     if s.stale_reason:
         console.print(f"[red]stale: {s.stale_reason}[/]")
+    loops = report.loops
+    style = "green" if loops.guard == "on" else "bold red"
+    console.print(f"guard  [{style}]{loops.guard}[/]  {loops.guard_reason}", highlight=False)
+    console.print(f"hedger {loops.hedger}  {loops.hedger_reason}", highlight=False)
+    for token in a.unmapped_tokens:
+        console.print(f"[yellow]{token} is not in `tokens:`: not hedged[/]", highlight=False)
     assets = Table("asset", "collateral", "debt", "price (USD)", "LT", title="lending position")
     for x in s.assets:
         assets.add_row(

@@ -19,11 +19,19 @@ from bot.alerts import (
 )
 from bot.chain.aave_v3 import AaveV3Reader
 from bot.chain.rpc import RpcPool
-from bot.config.convert import breaker_limits, cadence, plan_rules, policy_from, token_mapping
+from bot.config.convert import (
+    breaker_limits,
+    cadence,
+    plan_rules,
+    policy_from,
+    protect_params,
+    token_mapping,
+)
 from bot.config.models import HedgebotConfig, Network, PositionConfig
 from bot.config.secrets import ApiCredentials, SecretError, read_secret
+from bot.core.guard import GuardSettings
+from bot.core.hedger import HedgerSettings
 from bot.core.model import Venue
-from bot.daemon.cycle import PositionSettings
 from bot.exchange.base import AccountSetup, Exchange, SymbolSetup
 from bot.exchange.binance.adapter import BinanceFutures
 from bot.exchange.paper import JournalPaperStateStore, PaperExchange
@@ -122,9 +130,16 @@ def reader_for(position: PositionConfig) -> AaveV3Reader:
     )
 
 
-def position_settings(config: HedgebotConfig, position: PositionConfig) -> PositionSettings:
+def hf_thresholds(config: HedgebotConfig) -> HfThresholds:
     thresholds = sorted(config.alerts.hf_thresholds, reverse=True)
-    return PositionSettings(
+    return HfThresholds(
+        warning_hf=thresholds[0] if thresholds else Decimal("1.3"),
+        critical_hf=thresholds[-1] if len(thresholds) > 1 else Decimal("1.1"),
+    )
+
+
+def hedger_settings(config: HedgebotConfig, position: PositionConfig) -> HedgerSettings:
+    return HedgerSettings(
         name=position.name,
         wallet=position.wallet,
         mapping=token_mapping(config),
@@ -136,10 +151,23 @@ def position_settings(config: HedgebotConfig, position: PositionConfig) -> Posit
         use_shadow_hf=config.hedge.use_shadow_hf,
         count_margin_as_exposure=config.hedge.count_margin_as_exposure,
         fee_settle_interval_secs=config.hedge.fee_settle_interval_secs,
-        hf_thresholds=HfThresholds(
-            warning_hf=thresholds[0] if thresholds else Decimal("1.3"),
-            critical_hf=thresholds[-1] if len(thresholds) > 1 else Decimal("1.1"),
-        ),
+        hf_thresholds=hf_thresholds(config),
+    )
+
+
+def guard_settings(config: HedgebotConfig, position: PositionConfig) -> GuardSettings:
+    """The guard's settings; ``params`` None when protect is absent or off (watch only)."""
+    protect = config.protect
+    params = None
+    if protect is not None and protect.enabled:
+        stables = [t for t, m in config.tokens.items() if m.underlying == "USD"]
+        params = protect_params(protect, stables)
+    return GuardSettings(
+        name=position.name,
+        wallet=position.wallet,
+        params=params,
+        mapping=token_mapping(config),
+        hf_thresholds=hf_thresholds(config),
     )
 
 

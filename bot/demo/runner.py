@@ -30,6 +30,7 @@ from rich.live import Live
 
 from bot.config import load_config
 from bot.config.convert import token_mapping
+from bot.core.reserve import reserve_for_crash
 from bot.daemon.wiring import reader_for
 from bot.demo.chart import write_chart
 from bot.demo.daemon_process import DaemonProcess, DemoError, daemon_env
@@ -55,7 +56,6 @@ from bot.demo.stack import (
 from bot.demo.summary import DemoSummary, summarize, summary_table
 from bot.devnet import start_devnet
 from bot.emulator.testing import running_emulator
-from bot.protect.reserve import reserve_for_crash
 
 TICK_SECS = 0.1  # wall seconds between market steps and observations
 READY_TIMEOUT_SECS = 90.0

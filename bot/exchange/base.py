@@ -53,6 +53,12 @@ class Exchange(Protocol):
         """True for the dry-run paper exchange: nothing reaches a real venue."""
         ...
 
+    @property
+    def used_weight_1m(self) -> int | None:
+        """The request weight the venue says this IP used in the current minute (None when
+        the venue does not say, as the paper exchange)."""
+        ...
+
     def contract_specs(self) -> Mapping[str, ContractSpec]:
         """Filters and contract sizes of the symbols this exchange was built for."""
         ...

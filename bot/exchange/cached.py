@@ -45,8 +45,7 @@ class AccountCache:
 
     @property
     def used_weight_1m(self) -> int | None:
-        used = getattr(self.inner, "used_weight_1m", None)
-        return used if isinstance(used, int) else None
+        return self.inner.used_weight_1m
 
     def invalidate(self) -> None:
         self._positions = None

@@ -99,6 +99,10 @@ class PaperExchange:
     def is_paper(self) -> bool:
         return True
 
+    @property
+    def used_weight_1m(self) -> int | None:
+        return None  # nothing reaches a venue
+
     def contract_specs(self) -> Mapping[str, ContractSpec]:
         return self._specs
 

@@ -51,6 +51,7 @@ from bot.journal.records import (
     CycleRecord,
     CycleSummary,
     FundingRecord,
+    GuardSwitch,
     JournaledIntent,
     OperatorAction,
     OrderRecord,
@@ -644,6 +645,56 @@ class Journal:
                 created_ms=at,
             )
         log.info("pause flag set", deployment=self._deployment, paused=paused, actor=actor)
+
+    # --- the guard's switch (pause stops the hedger only; this one stops the guard) ----------
+
+    def guard_switch(self, position: str) -> GuardSwitch:
+        table = schema.guard_flags
+        query = select(table).where(
+            table.c.deployment == self._deployment, table.c.position == position
+        )
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return GuardSwitch(stopped=False, reason="", actor="", changed_at=None)
+        return GuardSwitch(
+            stopped=bool(row.stopped),
+            reason=row.reason,
+            actor=row.actor,
+            changed_at=from_ms(row.updated_ms),
+        )
+
+    def set_guard_stopped(
+        self,
+        position: str,
+        stopped: bool,
+        *,
+        reason: str,
+        actor: str = "operator",
+        now: Instant | None = None,
+    ) -> None:
+        """Stop or restart ``position``'s liquidation guard, journaled as an operator action in
+        the same transaction. The guard reads the switch on every tick."""
+        at = self._ms(now)
+        values = {
+            "deployment": self._deployment,
+            "position": position,
+            "stopped": stopped,
+            "reason": reason,
+            "actor": actor,
+            "updated_ms": at,
+        }
+        with self._write() as conn:
+            sql.upsert(conn, schema.guard_flags, values, key=("deployment", "position"))
+            sql.insert_operator_action(
+                conn,
+                action="guard-stop" if stopped else "guard-start",
+                actor=actor,
+                reason=reason,
+                position=position,
+                created_ms=at,
+            )
+        log.warning("guard switch set", position=position, stopped=stopped, actor=actor)
 
     # --- paper exchange state ----------------------------------------------------------------
 

@@ -133,6 +133,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         description="order_outcomes.fee_known: fees settled from the trade list after the fill",
         apply=_add_order_outcomes_fee_known,
     ),
+    Migration(
+        version=6,
+        description="guard_flags: the liquidation guard stopped or running, per position",
+        apply=_create("guard_flags"),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -118,6 +118,16 @@ class PauseState:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class GuardSwitch:
+    """Whether the operator has a position's liquidation guard stopped (``hedgebot guard``)."""
+
+    stopped: bool
+    reason: str
+    actor: str
+    changed_at: datetime | None  # None: never changed (running)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TxIntent:
     """An on-chain transaction about to be signed and sent; ``tx_key`` is deterministic."""
 

@@ -201,3 +201,16 @@ chain_tx_sends = Table(
     Column("sent_ms", BigInteger, nullable=False),
     Index("ix_chain_tx_sends_tx_key", "tx_key"),
 )
+
+# --- version 6: the liquidation guard's own switch, per position -------------------------------
+
+guard_flags = Table(
+    "guard_flags",
+    metadata,
+    Column("deployment", String(100), primary_key=True),
+    Column("position", String(100), primary_key=True),
+    Column("stopped", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+)

@@ -20,6 +20,9 @@ CYCLE_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
+GUARD_STATES = ("running", "stopped", "watch_only", "stalled")
+
+
 class HedgebotMetrics:
     """Every metric the daemon exports, with typed setters named after what they record."""
 
@@ -97,6 +100,25 @@ class HedgebotMetrics:
         self.paused = Gauge(
             "hedgebot_paused", "1 while trading is paused (operator or circuit breaker)", registry=r
         )
+        self.guard_state = Gauge(
+            "hedgebot_guard_state",
+            "1 for the liquidation guard's current state (running, stopped, watch_only, "
+            "stalled), 0 for the others",
+            ["position", "state"],
+            registry=r,
+        )
+        self.guard_ticks = Counter(
+            "hedgebot_guard_ticks",
+            "Guard reads by verdict (healthy, repay, tx_in_flight, failed...)",
+            ["position", "verdict"],
+            registry=r,
+        )
+        self.guard_txs = Counter(
+            "hedgebot_guard_transactions",
+            "Repay, supply and approve transactions the guard settled, by status",
+            ["position", "kind", "status"],
+            registry=r,
+        )
         self.alerts = Counter(
             "hedgebot_alerts",
             "Alert deliveries by sink and outcome",
@@ -161,6 +183,16 @@ class HedgebotMetrics:
 
     def set_paused(self, paused: bool) -> None:
         self.paused.set(1 if paused else 0)
+
+    def set_guard_state(self, *, position: str, state: str) -> None:
+        for known in GUARD_STATES:
+            self.guard_state.labels(position=position, state=known).set(1 if known == state else 0)
+
+    def count_guard_tick(self, *, position: str, verdict: str) -> None:
+        self.guard_ticks.labels(position=position, verdict=verdict).inc()
+
+    def count_guard_tx(self, *, position: str, kind: str, status: str) -> None:
+        self.guard_txs.labels(position=position, kind=kind, status=status).inc()
 
     def count_alert(self, sink: str, outcome: str) -> None:
         """Matches ``AlertDispatcher(on_delivery=...)``."""

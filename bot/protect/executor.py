@@ -1,5 +1,6 @@
-"""Carry out a ``ProtectAction`` on-chain: approve (exact amount, only when the allowance is
-short), then ``Pool.repay(asset, amount, 2, onBehalfOf)`` (2 = variable rate) or
+"""Carry out a ``ProtectAction`` on-chain: approve (only when the allowance is short: the
+amount, or the standing allowance when one is configured), then
+``Pool.repay(asset, amount, 2, onBehalfOf)`` (2 = variable rate) or
 ``Pool.supply(asset, amount, onBehalfOf, 0)``, from the reserve wallet the transaction
 manager signs for. Dry-run simulates the same calls with ``eth_call`` and sends nothing.
 
@@ -8,15 +9,17 @@ ABIs come from ``bot.chain.abis`` (copied from the Aave npm artifacts).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import structlog
 from web3 import Web3
 
 from bot.chain.abis import load_abi
+from bot.core.repay import ActionKind, ProtectAction
 from bot.journal.records import TxStatus
-from bot.protect.policy import ActionKind, ProtectAction
 from bot.wallet.txmanager import TxManager
 from bot.wallet.txtypes import Simulation, TxOutcome, TxRequest
 
@@ -38,15 +41,59 @@ class ExecutionReport:
 
 
 class ProtectExecutor:
-    def __init__(self, w3: Web3, txm: TxManager, *, pool: str) -> None:
+    def __init__(
+        self,
+        w3: Web3,
+        txm: TxManager,
+        *,
+        pool: str,
+        standing_allowance: Mapping[str, Decimal] | None = None,
+    ) -> None:
+        """``standing_allowance`` (token address -> whole tokens): approve this much at once
+        so that a repay in a crash is one transaction, not an approve and a repay a block
+        apart. Bounded by the operator's daily cap, which is all the guard may spend anyway."""
         self._w3 = w3
         self._txm = txm
         self._pool = w3.eth.contract(address=Web3.to_checksum_address(pool), abi=load_abi("Pool"))
+        self._standing = {k.lower(): v for k, v in (standing_allowance or {}).items()}
+        self._standing_raw: dict[str, int] = {}
+
+    @property
+    def sender(self) -> str:
+        return self._txm.address
+
+    def prepare_allowances(self) -> list[TxOutcome]:
+        """Raise each reserve token's allowance to its standing amount where it is under half
+        of it (one approve per token at start, not one per repay)."""
+        owner = Web3.to_checksum_address(self._txm.address)
+        out = []
+        for asset in self._standing:
+            standing = self._standing_for(asset)
+            token = self._token(asset)
+            if int(token.functions.allowance(owner, self._pool.address).call()) * 2 >= standing:
+                continue
+            request = TxRequest(
+                key=f"allow:{asset}:{standing}:{self._w3.eth.block_number}",
+                kind="approve",
+                to=token.address,
+                data=_encode(token, "approve", [self._pool.address, standing]),
+                asset=asset,
+            )
+            out.append(self._txm.send(request))
+        return out
 
     def recover(self) -> list[TxOutcome]:
         """At start-up, before any decision: settle what a previous process left in flight
         (its receipts are journaled; a lost one frees its nonce for the next action)."""
         return self._txm.recover()
+
+    def _standing_for(self, asset: str) -> int:
+        if asset not in self._standing:
+            return 0
+        if asset not in self._standing_raw:
+            decimals = int(self._token(asset).functions.decimals().call())
+            self._standing_raw[asset] = int(self._standing[asset].scaleb(decimals))
+        return self._standing_raw[asset]
 
     def _token(self, address: str) -> Any:
         return self._w3.eth.contract(
@@ -60,11 +107,12 @@ class ProtectExecutor:
         allowance = int(token.functions.allowance(owner, self._pool.address).call())
         approve = None
         if allowance < action.amount_raw:
+            wanted = max(action.amount_raw, self._standing_for(action.asset.lower()))
             approve = TxRequest(
                 key=f"approve:{action.key}",
                 kind="approve",
                 to=token.address,
-                data=_encode(token, "approve", [self._pool.address, action.amount_raw]),
+                data=_encode(token, "approve", [self._pool.address, wanted]),
                 amount=action.amount,
                 asset=action.asset,
                 position=action.on_behalf_of,

@@ -9,11 +9,11 @@ import pytest
 
 from bot.chain.aave_v3 import AaveV3Reader
 from bot.chain.rpc import ChainIdMismatch, RpcPool, RpcUnavailable
+from bot.core.repay import ReserveBalance, decide
+from bot.core.repay_params import ProtectParams
 from bot.devnet.anvil import free_port
 from bot.devnet.cache import start_devnet
 from bot.devnet.devnet import Devnet
-from bot.protect.params import ProtectParams
-from bot.protect.policy import ReserveBalance, decide
 
 pytestmark = pytest.mark.chain
 D = Decimal

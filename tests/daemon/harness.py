@@ -105,6 +105,7 @@ def daemon_config(
     max_block_age_secs: int = 3600,
     alert_hf: float = 1.3,
     count_margin_as_exposure: bool = True,
+    rpc_url: str | None = None,
 ) -> dict[str, Any]:
     """A deployment config for the local stack (the shape of config/demo.yaml)."""
     config: dict[str, Any] = {
@@ -115,7 +116,7 @@ def daemon_config(
                 "name": POSITION,
                 "protocol": "aave-v3",
                 "chain_id": devnet.chain_id,
-                "rpc_urls": [devnet.rpc_url],
+                "rpc_urls": [rpc_url or devnet.rpc_url],
                 "addresses_provider": devnet.deployment.addresses_provider,
                 "wallet": wallet,
                 "max_block_age_secs": max_block_age_secs,

@@ -23,6 +23,7 @@ from bot.core.model import OrderStatus
 from bot.devnet.devnet import Devnet
 from bot.emulator.testing import EmulatorHandle
 from bot.journal import CycleOutcome, Journal
+from tests.chaos.rpc_proxy import RpcProxy
 from tests.daemon.harness import (
     POSITION,
     SYMBOLS,
@@ -201,7 +202,7 @@ def test_flatten_closes_every_hedge_and_pauses_the_running_daemon(
 
         result = cli("flatten", "--config", str(config), env=env)
         assert result.returncode == 0, result.stderr
-        assert "flat; daemon paused" in result.stdout, result.stdout
+        assert "flat; hedger paused" in result.stdout, result.stdout
 
         _, skipped = daemon.wait_event("cycle skipped", after=marker, timeout=10)
         assert skipped["reason"] == "paused: flatten"
@@ -218,12 +219,14 @@ def test_flatten_closes_every_hedge_and_pauses_the_running_daemon(
     assert all(o["status"] == "FILLED" for o in flat_orders)
 
 
-def test_metrics_and_healthz_answer_and_healthz_fails_when_cycles_stop_succeeding(
+def test_metrics_and_healthz_answer_and_healthz_fails_when_the_guard_stops_reading(
     devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path
 ) -> None:
-    borrower, config, _ = _setup(devnet, emulator, tmp_path)
+    host, port = devnet.rpc_url.removeprefix("http://").split(":")
+    proxy = RpcProxy(host, int(port))
+    borrower, config, _ = _setup(devnet, emulator, tmp_path, rpc_url=proxy.url)
     env = daemon_env(emulator, wallet_key=borrower.key)
-    with running_daemon(config, env, tmp_path / "daemon.log") as daemon:
+    with proxy, running_daemon(config, env, tmp_path / "daemon.log") as daemon:
         base = daemon.metrics_base_url()
         _wait_steady(daemon)
         metrics = httpx.get(f"{base}/metrics", timeout=5)
@@ -249,16 +252,26 @@ def test_metrics_and_healthz_answer_and_healthz_fails_when_cycles_stop_succeedin
         assert health.status_code == 200
         assert health.json()["status"] == "ok"
 
-        # Every exchange read now fails: cycles fail, and /healthz turns 503 within 3 intervals.
+        # Every exchange read fails: the hedger's cycles fail and /healthz says "degraded",
+        # still 200: the guard, which needs no exchange, keeps the daemon useful.
         emulator.control.inject_fault("/fapi/*", "http_500", count=100_000, method="GET")
         deadline = time.monotonic() + 20
-        while (answer := httpx.get(f"{base}/healthz", timeout=5)).status_code == 200:
-            assert time.monotonic() < deadline, "healthz still ok while every cycle fails"
+        while "degraded" not in (answer := httpx.get(f"{base}/healthz", timeout=5)).text:
+            assert time.monotonic() < deadline, f"healthz never degraded: {answer.text}"
             time.sleep(0.2)
-        assert answer.status_code == 503
-        assert answer.json()["status"] == "unhealthy"
-        assert "last successful cycle" in answer.json()["reason"]
+        assert answer.status_code == 200
+        assert f"{POSITION}:hedger: last successful cycle" in answer.json()["reason"]
         emulator.control.clear_faults()
+
+        # The chain stops answering: the guard cannot read, /healthz turns 503.
+        proxy.set_mode("close")
+        deadline = time.monotonic() + 30
+        while (answer := httpx.get(f"{base}/healthz", timeout=5)).status_code == 200:
+            assert time.monotonic() < deadline, "healthz still ok while the guard reads nothing"
+            time.sleep(0.2)
+        assert answer.json()["status"] == "unhealthy"
+        assert f"{POSITION}:guard: last successful cycle" in answer.json()["reason"]
+        proxy.set_mode("pass")
         assert daemon.terminate() == 0
 
 

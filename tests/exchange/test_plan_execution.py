@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.core.model import Side
-from bot.daemon.executor import execute
+from bot.daemon.hedger.executor import execute
 from bot.exchange.binance import BinanceFutures
 from bot.journal import Journal
 from tests.exchange.specs import intent

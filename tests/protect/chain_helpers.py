@@ -11,10 +11,10 @@ from web3 import Web3
 from bot.chain.aave_v3 import AaveV3Reader
 from bot.chain.abis import load_abi
 from bot.core.model import PositionSnapshot
+from bot.core.repay import ProtectAction, ReserveBalance, decide
+from bot.core.repay_math import find_asset
+from bot.core.repay_params import ProtectParams
 from bot.devnet.devnet import Devnet
-from bot.protect.params import ProtectParams
-from bot.protect.policy import ProtectAction, ReserveBalance, decide
-from bot.protect.repay_math import find_asset
 from tests.protect.conftest import BORROWER, RESERVE, make_reader
 
 PARAMS = ProtectParams(trigger_hf=Decimal("1.3"), target_hf=Decimal("1.6"))

@@ -12,11 +12,11 @@ from web3 import Web3
 from bot.chain.aave_v3 import AaveV3Reader
 from bot.chain.abis import load_abi
 from bot.chain.rpc import RpcPool
+from bot.core.repay import ReserveBalance, decide
+from bot.core.repay_params import ProtectParams
 from bot.journal import Journal
 from bot.protect.aave_errors import explain_revert
 from bot.protect.executor import ProtectExecutor
-from bot.protect.params import ProtectParams
-from bot.protect.policy import ReserveBalance, decide
 from bot.wallet.fees import FeePolicy
 from bot.wallet.signer import load_signer
 from bot.wallet.txmanager import TxManager

@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from web3 import Web3
 
+from bot.core.repay import ActionKind, decide
+from bot.core.repay_math import find_asset
 from bot.devnet.devnet import Devnet, LiquidationReverted
 from bot.journal import Journal
 from bot.journal.records import TxStatus
 from bot.protect.executor import ProtectExecutor
-from bot.protect.policy import ActionKind, decide
-from bot.protect.repay_math import find_asset
 from tests.protect.chain_helpers import PARAMS, scene
 from tests.protect.conftest import LIQUIDATOR, make_txm
 

@@ -17,10 +17,10 @@ from web3 import Web3
 from web3.exceptions import TransactionNotFound
 
 from bot.chain.abis import load_abi
+from bot.core.repay import decide
 from bot.journal import Journal
 from bot.journal.records import TxStatus
 from bot.protect.executor import ProtectExecutor
-from bot.protect.policy import decide
 from tests.protect.chain_helpers import PARAMS, Scene, scene
 from tests.protect.conftest import RESERVE, anvil_key, fee_policy, make_txm
 

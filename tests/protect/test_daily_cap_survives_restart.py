@@ -8,9 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
+from bot.daemon.board import MarketBoard
+from bot.daemon.guard.read import GuardReads
 from bot.journal import Journal, TxIntent
-from bot.protect.params import ProtectParams
-from bot.protect.wiring import ReserveProtector
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
@@ -42,14 +42,13 @@ def test_spent_today_comes_from_the_journal(tmp_path: Path) -> None:
     _repay(journal, "yesterday", "7000", at=NOW - timedelta(days=1), nonce=1)
     _repay(journal, "this-morning", "9204.67", at=NOW - timedelta(hours=6), nonce=2)
     journal.close()
-    restarted = ReserveProtector(
+    restarted = GuardReads(
         position="main",
-        params=ProtectParams(),
+        wallet="0x" + "1" * 40,
         reader=cast(Any, None),
-        executor=cast(Any, None),
-        reserve_wallet="0x" + "1" * 40,
-        alerts=None,
-        dry_run=False,
         journal=Journal.open(tmp_path / "journal.db"),
+        board=MarketBoard(),
+        reserve=None,
+        marks_max_age_secs=5,
     )
     assert restarted.spent_today_usd(NOW) == Decimal("9204.67")

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.health import exact_health_factor_wad
-from bot.protect.params import HfSource, ProtectParams
-from bot.protect.policy import ActionKind, ReserveBalance, decide
-from bot.protect.repay_math import hf_to_wad, to_raw, with_crash, with_debt_repaid
-from bot.protect.reserve import refill_report, reserve_for_crash, reserve_table
+from bot.core.repay import ActionKind, ReserveBalance, decide
+from bot.core.repay_math import hf_to_wad, to_raw, with_crash, with_debt_repaid
+from bot.core.repay_params import HfSource, ProtectParams
+from bot.core.reserve import refill_report, reserve_for_crash, reserve_table
 from tests.protect.factories import USDC_ADDR, USDT_ADDR, position, positions
 
 PARAMS = ProtectParams(trigger_hf=Decimal("1.3"), target_hf=Decimal("1.6"))

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.health import exact_health_factor_wad
-from bot.protect.repay_math import (
+from bot.core.repay_math import (
     hf_to_wad,
     min_raw_to_reach,
     min_repay,

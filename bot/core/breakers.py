@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from bot.core import round_to_step
-from bot.core.model import ContractSpec, OrderIntent, PlanNote
+from bot.core.model import ContractSpec, NoteKind, OrderIntent, PlanNote
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,7 +65,7 @@ def gate_intents(
             notes.append(
                 PlanNote(
                     symbol=intent.symbol,
-                    kind="breaker",
+                    kind=NoteKind.BREAKER_HELD,
                     message=f"breaker: {count} orders in the last hour reached "
                     f"max_orders_per_hour {limits.max_orders_per_hour}; {intent.side} "
                     f"{intent.quantity} not sent",
@@ -86,7 +86,7 @@ def gate_intents(
                 notes.append(
                     PlanNote(
                         symbol=intent.symbol,
-                        kind="breaker",
+                        kind=NoteKind.BREAKER_CUT if fitted > 0 else NoteKind.BREAKER_HELD,
                         message=f"breaker: {intent.side} {intent.quantity} {intent.symbol} "
                         f"(${notional:,.0f}) exceeds the ${max(room, Decimal(0)):,.0f} left "
                         f"under {limit}: {verdict}",

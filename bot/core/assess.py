@@ -24,6 +24,7 @@ from bot.core import (
     plan_rebalance,
     shadow_snapshot,
 )
+from bot.core.health import unmapped_tokens, with_unmapped_tokens
 from bot.core.model import (
     STABLECOIN_ASSETS,
     ContractSpec,
@@ -60,6 +61,7 @@ class Assessment:
     plan: RebalancePlan
     shadow_snapshot: PositionSnapshot  # the position repriced at exchange marks
     ladder_states: Mapping[str, LadderState] = field(default_factory=dict)
+    unmapped_tokens: tuple[str, ...] = ()  # held but not in ``tokens:``: not hedged
 
     @property
     def targets(self) -> tuple[HedgeTarget, ...]:
@@ -117,8 +119,11 @@ def assess(
     """Health factors, exposures, liquidation geometry, policy targets and the plan.
 
     ``marks`` are keyed by futures symbol; underlying marks are derived through
-    ``symbol_for_underlying``.
+    ``symbol_for_underlying``. Tokens missing from ``mapping`` keep their oracle price and are
+    not hedged (``Assessment.unmapped_tokens`` names them).
     """
+    unmapped = unmapped_tokens(snapshot, mapping)
+    mapping = with_unmapped_tokens(snapshot, mapping)
     underlying_marks = {u: marks[s] for u, s in symbol_for_underlying.items() if s in marks}
     all_marks = {**underlying_marks, **marks}
     oracle_hf = exact_health_factor(snapshot)
@@ -186,4 +191,5 @@ def assess(
         plan=plan,
         shadow_snapshot=shadow,
         ladder_states=states,
+        unmapped_tokens=unmapped,
     )

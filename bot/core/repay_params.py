@@ -45,6 +45,7 @@ class ProtectParams:
     gas_margin: Decimal = Decimal("1.25")  # gas limit = estimate x this
     receipt_timeout_secs: float = 180.0
     replace_after_secs: float = 30.0  # no receipt after this long: bump the fee, same nonce
+    receipt_poll_secs: float = 0.1  # how often the wallet thread asks for a receipt
 
     def __post_init__(self) -> None:
         if self.trigger_hf <= 1:
@@ -85,4 +86,5 @@ class ProtectParams:
             gas_margin=self.gas_margin,
             receipt_timeout_secs=self.receipt_timeout_secs,
             replace_after_secs=self.replace_after_secs,
+            poll_interval_secs=self.receipt_poll_secs,
         )

@@ -6,9 +6,9 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.core.breakers import BreakerLimits, gate_intents, should_pause_after_failures
+from bot.core.cadence import Cadence, next_interval_secs
 from bot.core.model import ContractSpec, OrderIntent, Side, Venue
-from bot.daemon.breakers import BreakerLimits, gate_intents, should_pause_after_failures
-from bot.daemon.cadence import Cadence, next_interval_secs
 
 LIMITS = BreakerLimits(
     max_orders_per_hour=3,

@@ -17,8 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bot.core.model import PositionSnapshot
-from bot.protect.params import HfSource, ProtectParams
-from bot.protect.repay_math import (
+from bot.core.repay_math import (
     HfModel,
     Solution,
     default_hf_model,
@@ -31,6 +30,7 @@ from bot.protect.repay_math import (
     with_collateral_supplied,
     with_debt_repaid,
 )
+from bot.core.repay_params import HfSource, ProtectParams
 
 
 class ActionKind(StrEnum):

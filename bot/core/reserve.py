@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.core.model import ONE, ZERO, PositionSnapshot
-from bot.protect.repay_math import (
+from bot.core.repay_math import (
     HfModel,
     default_hf_model,
     find_asset,

@@ -1,0 +1,223 @@
+"""The hedger's decision, as one pure function: what it read in, orders and alerts out.
+
+``decide_hedge`` runs the assessment (health factors, exposures, policy, plan), passes the plan
+through the breakers and says which alerts the cycle raises and when the next cycle is due.
+The daemon's hedger loop reads its inputs, calls this, sends the orders and publishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from bot.alerts import events as alert_events
+from bot.alerts.hysteresis import HfAlertState, HfThresholds, step_hf_alert
+from bot.alerts.model import Alert
+from bot.core.assess import Assessment, assess
+from bot.core.breakers import BreakerLimits, GatedPlan, gate_intents
+from bot.core.cadence import Cadence, next_interval_secs
+from bot.core.futures import notional_usd
+from bot.core.model import (
+    ContractSpec,
+    HedgePosition,
+    MarginBalance,
+    NoteKind,
+    OrderIntent,
+    PositionSnapshot,
+    TokenMapping,
+)
+from bot.core.plan import PlanRules
+from bot.core.policy import HedgePolicy, LadderState
+
+DEFAULT_HF_THRESHOLDS = HfThresholds(warning_hf=Decimal("1.3"), critical_hf=Decimal("1.15"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HedgerSettings:
+    """One position's hedging configuration."""
+
+    name: str
+    wallet: str
+    mapping: Mapping[str, TokenMapping]
+    symbol_for_underlying: Mapping[str, str]
+    policy: HedgePolicy
+    rules: PlanRules
+    limits: BreakerLimits
+    cadence: Cadence
+    use_shadow_hf: bool = True
+    count_margin_as_exposure: bool = True
+    fee_settle_interval_secs: float = 60.0
+    hf_thresholds: HfThresholds = DEFAULT_HF_THRESHOLDS
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarketView:
+    """What the hedger read from the exchange (and the journal's order count) for one cycle."""
+
+    specs: Mapping[str, ContractSpec]
+    marks: Mapping[str, Decimal]  # by futures symbol
+    hedges: tuple[HedgePosition, ...]
+    balances: tuple[MarginBalance, ...]
+    orders_last_hour: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HedgerMemory:
+    """What one cycle hands to the next: the ladder's state, the shadow HF alert level and the
+    unmapped tokens already alerted."""
+
+    ladder: Mapping[str, LadderState] = field(default_factory=dict)
+    shadow_hf_alert: HfAlertState = field(default_factory=HfAlertState)
+    unmapped_alerted: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HedgeDecision:
+    assessment: Assessment
+    intents: tuple[OrderIntent, ...]  # what may be sent, reductions first
+    reasons: tuple[str, ...]  # the targets' reasons and every note, for the journal
+    alerts: tuple[Alert, ...]
+    memory: HedgerMemory
+    next_interval_secs: float
+
+
+def decide_hedge(
+    *,
+    snapshot: PositionSnapshot,
+    market: MarketView,
+    settings: HedgerSettings,
+    memory: HedgerMemory,
+    cycle_id: str,
+    now: datetime,
+) -> HedgeDecision:
+    s = settings
+    a = assess(
+        snapshot=snapshot,
+        mapping=s.mapping,
+        hedges=market.hedges,
+        balances=market.balances,
+        specs=market.specs,
+        marks=market.marks,
+        symbol_for_underlying=s.symbol_for_underlying,
+        policy=s.policy,
+        rules=s.rules,
+        position_name=s.name,
+        cycle_id=cycle_id,
+        use_shadow_hf=s.use_shadow_hf,
+        count_margin_as_exposure=s.count_margin_as_exposure,
+        ladder_states=memory.ladder,
+    )
+    gated = _gate(a, market, s)
+    alerts: list[Alert] = []
+    hf_state = _shadow_hf_alert(a, s, memory.shadow_hf_alert, now, alerts)
+    new_unmapped = [t for t in a.unmapped_tokens if t not in memory.unmapped_alerted]
+    alerts += [alert_events.unmapped_token(position=s.name, token=t, at=now) for t in new_unmapped]
+    alerts += _note_alerts(a, gated, s, now)
+    reasons = [u.target.reason for u in a.underlyings] + [n.message for n in a.plan.notes]
+    reasons += [n.message for n in gated.notes]
+    return HedgeDecision(
+        assessment=a,
+        intents=gated.allowed,
+        reasons=tuple(reasons),
+        alerts=tuple(alerts),
+        memory=HedgerMemory(
+            ladder=dict(a.ladder_states),
+            shadow_hf_alert=hf_state,
+            unmapped_alerted=memory.unmapped_alerted | frozenset(new_unmapped),
+        ),
+        next_interval_secs=next_interval_secs(
+            s.cadence,
+            health_factors=[a.oracle_hf, a.shadow_hf],
+            liquidation_distances=[u.liquidation_distance for u in a.underlyings],
+        ),
+    )
+
+
+def _gate(a: Assessment, market: MarketView, s: HedgerSettings) -> GatedPlan:
+    specs, marks = market.specs, market.marks
+    return gate_intents(
+        a.plan.intents,
+        notional_usd={
+            i.client_order_id: notional_usd(specs[i.symbol], i.quantity, marks[i.symbol])
+            for i in a.plan.intents
+        },
+        specs=specs,
+        orders_last_hour=market.orders_last_hour,
+        limits=s.limits,
+        open_notional_usd=open_notional_usd(market.hedges, specs, marks),
+        max_total_notional_usd=s.rules.max_total_notional_usd,
+    )
+
+
+def open_notional_usd(
+    hedges: Sequence[HedgePosition], specs: Mapping[str, ContractSpec], marks: Mapping[str, Decimal]
+) -> Decimal:
+    """The USD notional of every open hedge the specs know."""
+    return sum(
+        (
+            abs(notional_usd(specs[h.symbol], h.quantity, marks.get(h.symbol, h.mark_price)))
+            for h in hedges
+            if h.symbol in specs
+        ),
+        Decimal(0),
+    )
+
+
+def unrealized_usd(
+    hedges: Sequence[HedgePosition], specs: Mapping[str, ContractSpec], marks: Mapping[str, Decimal]
+) -> Decimal:
+    """The hedges' unrealised PnL in USD (COIN-M PnL is in coin: valued at the mark)."""
+    total = Decimal(0)
+    for h in hedges:
+        spec = specs.get(h.symbol)
+        mark = marks.get(h.symbol, h.mark_price)
+        total += h.unrealized_pnl * mark if spec is not None and spec.inverse else h.unrealized_pnl
+    return total
+
+
+def _shadow_hf_alert(
+    a: Assessment, s: HedgerSettings, state: HfAlertState, now: datetime, out: list[Alert]
+) -> HfAlertState:
+    """The HF at exchange marks (the oracle HF is the guard's to alert: it needs no exchange)."""
+    if a.shadow_hf.is_infinite():
+        return state
+    step = step_hf_alert(
+        state, hf=a.shadow_hf, thresholds=s.hf_thresholds, position=s.name, source="shadow", at=now
+    )
+    if step.alert is not None:
+        out.append(step.alert)
+    return step.state
+
+
+def _note_alerts(a: Assessment, gated: GatedPlan, s: HedgerSettings, now: datetime) -> list[Alert]:
+    alerts = [
+        alert_events.circuit_breaker_tripped(position=s.name, reason=note.message, at=now)
+        for note in gated.notes
+        # a large change built over several cycles is the breaker working, not tripping
+        if note.kind is not NoteKind.BREAKER_CUT
+    ]
+    alerts += [
+        alert_events.liquidation_distance_low(
+            position=s.name,
+            symbol=note.symbol,
+            distance=note.amount_usd,
+            floor=s.rules.min_short_liq_distance,
+            at=now,
+        )
+        for note in a.plan.notes
+        if note.kind is NoteKind.LIQ_DISTANCE
+    ]
+    return alerts
+
+
+__all__ = [
+    "HedgeDecision",
+    "HedgerMemory",
+    "HedgerSettings",
+    "MarketView",
+    "decide_hedge",
+    "open_notional_usd",
+    "unrealized_usd",
+]

@@ -1,0 +1,154 @@
+"""Build one position's guard from the config: its own chain reader, and with ``protect`` on,
+the reserve wallet's signer, transaction manager and worker thread.
+
+A ``protect`` section that cannot repay (no key, an unreadable one, a key for another address)
+refuses to start: protection that is off must be off on purpose (``protect.enabled: false``).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import structlog
+
+from bot.alerts import events as alert_events
+from bot.chain.aave_v3 import AaveV3Reader
+from bot.config.models import HedgebotConfig, PositionConfig
+from bot.core.repay_params import ProtectParams
+from bot.daemon.board import MarketBoard
+from bot.daemon.guard.act import RepayDesk
+from bot.daemon.guard.loop import GuardLoop, GuardTiming
+from bot.daemon.guard.publish import AlertSubmitter, GuardPublisher
+from bot.daemon.guard.read import GuardReads, ReserveWallet
+from bot.daemon.wiring import guard_settings, reader_for
+from bot.journal import Journal
+from bot.metrics import HealthTracker, HedgebotMetrics
+from bot.protect.aave_errors import explain_revert
+from bot.protect.executor import ProtectExecutor
+from bot.wallet.signer import SignerError, load_signer
+from bot.wallet.txmanager import TxManager
+from bot.wallet.worker import TxWorker
+
+log = structlog.get_logger(__name__)
+
+
+class ProtectionKeyError(ValueError):
+    """``protect`` is configured and on, but the reserve wallet's key cannot be used."""
+
+
+def build_guard(
+    config: HedgebotConfig,
+    index: int,
+    *,
+    journal: Journal,
+    alerts: AlertSubmitter,
+    metrics: HedgebotMetrics,
+    health: HealthTracker,
+    board: MarketBoard,
+    dry_run: bool,
+) -> GuardLoop:
+    position = config.positions[index]
+    settings = guard_settings(config, position)
+    reader = start_reader(position)
+    desk, reserve = None, None
+    if settings.params is not None:
+        owner = settings.params.reserve_wallet or position.wallet
+        desk = repay_desk(settings.params, position, reader, journal, owner, dry_run=dry_run)
+        reserve = ReserveWallet(reader, owner=owner, tokens=settings.params.reserve_tokens)
+    else:
+        _say_protection_off(config, position.name, alerts)
+    timing = guard_timing(config)
+    name = f"{position.name}:guard"
+    # /healthz turns red only after a stall: a missed read or two is the RPC's weather.
+    health.register(name, interval_s=timing.stall_secs / 3, critical=True)
+    publisher = GuardPublisher(
+        position=position.name,
+        alerts=alerts,
+        metrics=metrics,
+        health=health,
+        health_key=name,
+        reserve_target_usd=config.protect.reserve_target_usd if config.protect else None,
+    )
+    reads = GuardReads(
+        position=position.name,
+        wallet=position.wallet,
+        reader=reader,
+        journal=journal,
+        board=board,
+        reserve=reserve,
+        marks_max_age_secs=max(5.0, 3 * config.schedule.interval_secs),
+    )
+    return GuardLoop(settings, reads=reads, desk=desk, publisher=publisher, timing=timing)
+
+
+def guard_timing(config: HedgebotConfig) -> GuardTiming:
+    protect = config.protect
+    poll = protect.poll_interval_secs if protect else 1.0
+    polls = protect.stall_alert_polls if protect else 20
+    return GuardTiming(interval_secs=poll, stall_blocks=polls, block_time_secs=poll)
+
+
+def start_reader(position: PositionConfig) -> AaveV3Reader:
+    reader = reader_for(position)
+    info = reader.start()
+    log.info(
+        "lending market",
+        position=position.name,
+        protocol=info.protocol,
+        chain_id=info.chain_id,
+        pool_revision=info.pool_revision,
+        base_unit=info.base_currency_unit,
+        reserves=len(info.reserves),
+    )
+    return reader
+
+
+def repay_desk(
+    params: ProtectParams,
+    position: PositionConfig,
+    reader: AaveV3Reader,
+    journal: Journal,
+    owner: str,
+    *,
+    dry_run: bool,
+) -> RepayDesk:
+    try:
+        signer = load_signer(expected_address=owner)
+    except SignerError as exc:
+        raise ProtectionKeyError(
+            f"protect is on for position {position.name!r} but the reserve wallet's key cannot "
+            f"be used: {exc}. Provide the key, or write `protect.enabled: false` in the config "
+            f"to run without repay protection"
+        ) from exc
+    w3 = reader.rpc.call("web3", lambda w3: w3)
+    txm = TxManager(
+        w3,
+        signer,
+        journal,
+        params.fee_policy(),
+        chain_id=position.chain_id,
+        explain_revert=explain_revert,
+    )
+    listed = {r.symbol: r.asset for r in reader.info.reserves}
+    standing = {
+        listed[s]: Decimal(params.max_per_day_usd) for s in params.reserve_tokens if s in listed
+    }
+    executor = ProtectExecutor(w3, txm, pool=reader.info.pool, standing_allowance=standing)
+    return RepayDesk(executor, TxWorker(position.name), dry_run=dry_run)
+
+
+def _say_protection_off(config: HedgebotConfig, position: str, alerts: AlertSubmitter) -> None:
+    reason = (
+        "protect.enabled: false in the config"
+        if config.protect is not None
+        else "the config has no protect section"
+    )
+    log.warning(
+        "repay protection OFF: the guard watches the HF and alerts, and repays nothing",
+        position=position,
+        why=reason,
+    )
+    alerts.submit(alert_events.protection_off(position=position, reason=reason))
+
+
+__all__ = ["ProtectionKeyError", "build_guard", "guard_timing"]

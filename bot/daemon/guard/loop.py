@@ -1,0 +1,137 @@
+"""One position's guard: read -> ``decide_guard`` -> hand a repay to the wallet -> publish.
+
+A tick never raises and never waits for a transaction: the wallet's worker thread sends and
+follows it, and the next tick reads the worker's state before deciding again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.guard import (
+    GuardDecision,
+    GuardInputs,
+    GuardMemory,
+    GuardSettings,
+    GuardVerdict,
+    decide_guard,
+)
+from bot.daemon.guard.act import DeskState, RepayDesk
+from bot.daemon.guard.publish import GuardPublisher
+from bot.daemon.guard.read import GuardReads
+from bot.daemon.loops import LoopResult
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GuardTiming:
+    interval_secs: float  # a read per block is the aim
+    stall_blocks: int  # no completed read for this many blocks: critical alert
+    block_time_secs: float
+
+    @property
+    def stall_secs(self) -> float:
+        return self.stall_blocks * self.block_time_secs
+
+
+class GuardLoop:
+    def __init__(
+        self,
+        settings: GuardSettings,
+        *,
+        reads: GuardReads,
+        desk: RepayDesk | None,
+        publisher: GuardPublisher,
+        timing: GuardTiming,
+    ) -> None:
+        self.settings = settings
+        self.name = f"{settings.name}:guard"
+        self.timing = timing
+        self._reads = reads
+        self._desk = desk
+        self._publisher = publisher
+        self._memory = GuardMemory()
+        self._last_read = time.monotonic()
+        self._reserve_noted = False
+
+    @property
+    def interval_secs(self) -> float:
+        return self.timing.interval_secs
+
+    def tick(self, now: datetime) -> LoopResult:
+        """One read and decision at ``now``; never raises."""
+        try:
+            decision, block = self._step(now)
+        except Exception as exc:  # the next tick tries again; a long silence is alerted
+            silent = time.monotonic() - self._last_read
+            self._publisher.failed(
+                exc,
+                now=now,
+                silent_secs=silent,
+                stall_secs=self.timing.stall_secs,
+                blocks=self.timing.stall_blocks,
+            )
+            return LoopResult(ok=False, next_interval_secs=self.interval_secs, note=str(exc))
+        self._last_read = time.monotonic()
+        self._publisher.decided(decision, block=block, now=now)
+        return LoopResult(ok=True, next_interval_secs=self.interval_secs, note=decision.reason)
+
+    def stop(self, *, wait: bool) -> None:
+        if self._desk is not None:
+            self._desk.close()
+
+    def _step(self, now: datetime) -> tuple[GuardDecision, int]:
+        snapshot = self._reads.snapshot(now)
+        desk = self._desk_state(now)
+        switch = self._reads.switch()
+        inputs = GuardInputs(
+            snapshot=snapshot,
+            stopped_reason=switch.reason if switch.stopped else None,
+            in_flight=desk.running if desk else None,
+            settled_block=desk.settled_block if desk else 0,
+            marks=self._reads.marks(now),
+        )
+        decision = self._decide(inputs, now)
+        if decision.verdict is GuardVerdict.NEEDS_RESERVE:
+            decision = self._decide(self._with_reserve(inputs, now), now)
+        if decision.verdict is GuardVerdict.REPAY and decision.action is not None:
+            assert self._desk is not None  # no desk means watch only: never REPAY
+            if self._desk.send(decision.action):
+                self._publisher.handed_over(decision.action, dry_run=self._desk.dry_run)
+        return decision, snapshot.block_number
+
+    def _decide(self, inputs: GuardInputs, now: datetime) -> GuardDecision:
+        decision = decide_guard(inputs, settings=self.settings, memory=self._memory, now=now)
+        self._memory = decision.memory
+        return decision
+
+    def _with_reserve(self, inputs: GuardInputs, now: datetime) -> GuardInputs:
+        return GuardInputs(
+            snapshot=inputs.snapshot,
+            stopped_reason=inputs.stopped_reason,
+            in_flight=inputs.in_flight,
+            settled_block=inputs.settled_block,
+            marks=inputs.marks,
+            reserves=self._reads.reserves(),
+            spent_today_usd=self._reads.spent_today_usd(now),
+        )
+
+    def _desk_state(self, now: datetime) -> DeskState | None:
+        """The worker's state; settled jobs are published here, and a pending transaction
+        left by a failed job (or a previous process) is handed to the worker to settle."""
+        if self._desk is None:
+            return None
+        state = self._desk.state()
+        self._publisher.settled(state.finished, now)
+        if state.finished or not self._reserve_noted:
+            self._reserve_noted = True
+            self._publisher.reserve_seen(
+                self._reads.reserves(), self._reads.hedge_profit_usd(now), now
+            )
+        if state.running is None and self._desk.recover_if_needed():
+            return DeskState(running="recover", finished=(), settled_block=state.settled_block)
+        return state
+
+
+__all__ = ["GuardLoop", "GuardTiming"]

@@ -1,0 +1,105 @@
+"""The guard's reads: the position (one chain call), its switch, fresh marks, the reserve."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, time
+from decimal import Decimal
+
+from web3 import Web3
+
+from bot.chain.aave_v3 import AaveV3Reader
+from bot.chain.abis import load_abi
+from bot.core.model import PositionSnapshot
+from bot.core.repay import ReserveBalance
+from bot.daemon.board import MarketBoard
+from bot.journal import GuardSwitch, Journal, TxStatus
+
+SPENDING_KINDS = ("repay", "supply")
+
+
+class ReserveWallet:
+    """Balances of the reserve tokens in the wallet that repays (decimals read once)."""
+
+    def __init__(self, reader: AaveV3Reader, *, owner: str, tokens: Sequence[str]) -> None:
+        self._reader = reader
+        self._owner = Web3.to_checksum_address(owner)
+        self._tokens = tuple(tokens)
+        self._decimals: dict[str, int] = {}
+
+    def balances(self) -> tuple[ReserveBalance, ...]:
+        by_symbol = {r.symbol: r for r in self._reader.info.reserves}
+        listed = [(s, by_symbol[s].asset) for s in self._tokens if s in by_symbol]
+        return tuple(self._balance(symbol, asset) for symbol, asset in listed)
+
+    def _balance(self, symbol: str, asset: str) -> ReserveBalance:
+        if asset not in self._decimals:
+            self._decimals[asset] = int(self._call(f"{symbol}.decimals", asset, "decimals"))
+        decimals = self._decimals[asset]
+        raw = int(self._call(f"{symbol}.balanceOf", asset, "balanceOf", self._owner))
+        return ReserveBalance(
+            symbol=symbol,
+            address=asset,
+            decimals=decimals,
+            balance=Decimal(raw) / Decimal(10) ** decimals,
+        )
+
+    def _call(self, what: str, asset: str, fn: str, *args: object) -> int:
+        def read(w3: Web3) -> int:
+            token = w3.eth.contract(address=Web3.to_checksum_address(asset), abi=load_abi("ERC20"))
+            return int(getattr(token.functions, fn)(*args).call())
+
+        return self._reader.rpc.call(what, read)
+
+
+class GuardReads:
+    """Everything the guard reads, from the chain, the journal and the hedger's board."""
+
+    def __init__(
+        self,
+        *,
+        position: str,
+        wallet: str,
+        reader: AaveV3Reader,
+        journal: Journal,
+        board: MarketBoard,
+        reserve: ReserveWallet | None,
+        marks_max_age_secs: float,
+    ) -> None:
+        self.position = position
+        self._wallet = wallet
+        self._reader = reader
+        self._journal = journal
+        self._board = board
+        self._reserve = reserve
+        self._marks_max_age_secs = marks_max_age_secs
+
+    def snapshot(self, now: datetime) -> PositionSnapshot:
+        return self._reader.snapshot(self._wallet, now=int(now.timestamp()))
+
+    def switch(self) -> GuardSwitch:
+        return self._journal.guard_switch(self.position)
+
+    def marks(self, now: datetime) -> Mapping[str, Decimal] | None:
+        note = self._board.fresh(now, max_age_secs=self._marks_max_age_secs)
+        return None if note is None else note.marks
+
+    def hedge_profit_usd(self, now: datetime) -> Decimal:
+        note = self._board.fresh(now, max_age_secs=self._marks_max_age_secs)
+        return Decimal(0) if note is None else note.hedge_profit_usd
+
+    def reserves(self) -> tuple[ReserveBalance, ...]:
+        return () if self._reserve is None else self._reserve.balances()
+
+    def spent_today_usd(self, now: datetime) -> Decimal:
+        """Repaid or supplied since UTC midnight, from the journal so a restart keeps the
+        daily cap (reserve stablecoins count 1 USD each)."""
+        midnight = datetime.combine(now.astimezone(UTC).date(), time(0), tzinfo=UTC)
+        mined = self._journal.txs_since(midnight, status=TxStatus.MINED)
+        return sum(
+            (t.intent.amount or Decimal(0) for t in mined if t.intent.kind in SPENDING_KINDS),
+            Decimal(0),
+        )
+
+
+__all__ = ["GuardReads", "ReserveWallet"]

@@ -1,0 +1,85 @@
+"""Build one position's hedger from the config, on the exchange all positions share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+
+from bot.config.models import HedgebotConfig, PositionConfig
+from bot.daemon.board import MarketBoard
+from bot.daemon.hedger.loop import HedgerLoop
+from bot.daemon.hedger.publish import AlertSubmitter, HedgerPublisher
+from bot.daemon.hedger.read import HedgerReads
+from bot.daemon.hedger.venue import VenueGate
+from bot.daemon.wiring import hedger_settings, reader_for
+from bot.exchange.base import Exchange
+from bot.exchange.errors import ClockSkew, RateLimited, TransientExchangeError
+from bot.journal import Journal
+from bot.metrics import HealthTracker, HedgebotMetrics
+
+log = structlog.get_logger(__name__)
+
+
+def first_contact(venue: VenueGate, now: datetime) -> None:
+    """Set the account up at start. An exchange that cannot be reached (or is rate limiting)
+    does not stop the daemon: the guards start, and every hedger cycle tries again. A refusal
+    (bad keys, an account that cannot be set up, unexplained positions) stops it."""
+    try:
+        venue.ensure_ready(now)
+    except (TransientExchangeError, RateLimited, ClockSkew) as exc:
+        log.error(
+            "exchange not reachable at start: the guard runs, the hedger retries every cycle",
+            error=f"{type(exc).__name__}: {exc}",
+        )
+
+
+def build_hedger(
+    config: HedgebotConfig,
+    position: PositionConfig,
+    *,
+    exchange: Exchange,
+    venue: VenueGate,
+    journal: Journal,
+    alerts: AlertSubmitter,
+    metrics: HedgebotMetrics,
+    health: HealthTracker,
+    board: MarketBoard,
+) -> HedgerLoop:
+    settings = hedger_settings(config, position)
+    reader = reader_for(position)
+    reader.start()
+    name = f"{position.name}:hedger"
+    # A hedger held up by the exchange degrades the daemon; only the guard can fail /healthz.
+    health.register(name, interval_s=config.schedule.interval_secs, critical=False)
+    reads = HedgerReads(
+        position=position.name,
+        wallet=position.wallet,
+        reader=reader,
+        exchange=exchange,
+        journal=journal,
+        metrics=metrics,
+        symbols=list(config.hedge.symbols.values()),
+    )
+    publisher = HedgerPublisher(
+        position=position.name,
+        journal=journal,
+        alerts=alerts,
+        metrics=metrics,
+        board=board,
+        symbol_for_underlying=settings.symbol_for_underlying,
+    )
+    return HedgerLoop(
+        settings,
+        reads=reads,
+        exchange=exchange,
+        venue=venue,
+        journal=journal,
+        alerts=alerts,
+        metrics=metrics,
+        health=health,
+        publisher=publisher,
+    )
+
+
+__all__ = ["build_hedger", "first_contact"]

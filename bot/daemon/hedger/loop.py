@@ -1,0 +1,216 @@
+"""One position's hedger: read -> ``decide_hedge`` -> place orders -> publish.
+
+It holds the little state one cycle hands to the next (``HedgerMemory``) and sequences the
+stages; every decision is made by ``bot.core.hedger.decide_hedge``.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from decimal import Decimal
+
+import structlog
+
+from bot.alerts import events as alert_events
+from bot.core.breakers import should_pause_after_failures
+from bot.core.hedger import HedgeDecision, HedgerMemory, HedgerSettings, decide_hedge
+from bot.daemon.hedger.executor import Execution, execute, reconcile_pending
+from bot.daemon.hedger.fees import settle_fees
+from bot.daemon.hedger.publish import AlertSubmitter, HedgerPublisher
+from bot.daemon.hedger.read import HedgerReads, ReadTimes
+from bot.daemon.hedger.venue import VenueGate
+from bot.daemon.loops import LoopResult
+from bot.exchange.base import Exchange
+from bot.exchange.errors import ExchangeError, IpBanned
+from bot.journal import CycleOutcome, CycleSummary, Journal
+from bot.logs import bind_cycle
+from bot.metrics import HealthTracker, HedgebotMetrics
+
+log = structlog.get_logger(__name__)
+
+
+class HedgerLoop:
+    def __init__(
+        self,
+        settings: HedgerSettings,
+        *,
+        reads: HedgerReads,
+        exchange: Exchange,
+        venue: VenueGate,
+        journal: Journal,
+        alerts: AlertSubmitter,
+        metrics: HedgebotMetrics,
+        health: HealthTracker,
+        publisher: HedgerPublisher,
+    ) -> None:
+        self.settings = settings
+        self.name = f"{settings.name}:hedger"
+        self._reads = reads
+        self._exchange = exchange
+        self._venue = venue
+        self._journal = journal
+        self._alerts = alerts
+        self._metrics = metrics
+        self._health = health
+        self._publisher = publisher
+        self._memory = HedgerMemory()
+        self._fees_settled_at: datetime | None = None
+
+    @property
+    def interval_secs(self) -> float:
+        return self.settings.cadence.interval_secs
+
+    def stop(self, *, wait: bool) -> None:
+        return None  # nothing runs beside the scheduler
+
+    def tick(self, now: datetime) -> LoopResult:
+        """Run one cycle at ``now``; never raises for a cycle-level failure."""
+        s = self.settings
+        cycle_id = f"{s.name}-{int(now.timestamp() * 1000):x}"
+        started = time.perf_counter()
+        with bind_cycle(position=s.name, cycle_id=cycle_id):
+            self._journal.start_cycle(position=s.name, cycle_id=cycle_id, now=now)
+            try:
+                result = self._cycle(cycle_id, now)
+            except Exception as exc:  # one failed cycle must not kill the daemon
+                log.exception("cycle failed")
+                result = self._failed(cycle_id, exc, now)
+            outcome = CycleOutcome.OK if result.ok else CycleOutcome.FAILED
+            if result.skipped:
+                outcome = CycleOutcome.SKIPPED
+            self._metrics.observe_cycle(
+                position=s.name,
+                duration_s=time.perf_counter() - started,
+                outcome=outcome.value,
+                finished_at=now,
+            )
+            if result.ok:
+                self._health.record_success(self.name, now)
+            return result
+
+    def _cycle(self, cycle_id: str, now: datetime) -> LoopResult:
+        s = self.settings
+        paused = self._journal.is_paused()
+        self._metrics.set_paused(paused)
+        self._health.set_state(self.name, "paused" if paused else "")
+        if paused:
+            return self._skip(cycle_id, now, f"paused: {self._journal.pause_state().reason}")
+        self._venue.ensure_ready(now)
+        reconcile_pending(exchange=self._exchange, journal=self._journal, position=s.name, now=now)
+        times = ReadTimes()
+        snapshot = self._reads.snapshot(now, times)
+        if snapshot.is_stale:
+            reason = snapshot.stale_reason or "stale"
+            self._alerts.submit(
+                alert_events.stale_data(
+                    position=s.name, reason=reason, block_number=snapshot.block_number, at=now
+                )
+            )
+            summary = CycleSummary(block_number=snapshot.block_number)
+            return self._skip(cycle_id, now, f"stale chain data: {reason}", summary)
+        market = self._reads.market(now, times)
+        self._publisher.market(market, now)
+        clock = time.perf_counter()
+        decision = decide_hedge(
+            snapshot=snapshot,
+            market=market,
+            settings=s,
+            memory=self._memory,
+            cycle_id=cycle_id,
+            now=now,
+        )
+        self._memory = decision.memory
+        self._publisher.decided(decision)
+        plan_s, clock = time.perf_counter() - clock, time.perf_counter()
+        execution = self._act(decision, now, cycle_id)
+        orders_s = time.perf_counter() - clock
+        if decision.intents:
+            self._metrics.observe_exchange(endpoint="place_orders", seconds=orders_s)
+        sent = self._publisher.executed(decision, execution, self._exchange, now)
+        reasons = list(decision.reasons)
+        if execution.halted_reason:
+            reasons.append(execution.halted_reason)
+        block = snapshot.block_number
+        self._publisher.finished(cycle_id, decision, block=block, reasons=reasons, now=now)
+        a = decision.assessment
+        log.info(
+            "cycle done",
+            block=block,
+            oracle_hf=_fmt(a.oracle_hf),
+            shadow_hf=_fmt(a.shadow_hf),
+            orders=sent,
+            next_in_secs=decision.next_interval_secs,
+            # Where the cycle's time went, for latency work (the reaction benchmark).
+            rpc_ms=_ms(times.rpc_s),
+            exchange_read_ms=_ms(times.exchange_s),
+            plan_ms=_ms(plan_s),
+            orders_ms=_ms(orders_s),
+        )
+        return LoopResult(ok=True, next_interval_secs=decision.next_interval_secs, orders_sent=sent)
+
+    def _act(self, decision: HedgeDecision, now: datetime, cycle_id: str) -> Execution:
+        try:
+            execution = execute(
+                decision.intents,
+                exchange=self._exchange,
+                journal=self._journal,
+                position=self.settings.name,
+                cycle_id=cycle_id,
+                now=now,
+            )
+        except IpBanned as exc:
+            self._alerts.submit(alert_events.exchange_banned(detail=str(exc), at=now))
+            raise
+        if not decision.intents:
+            self._settle_fees(now)
+        return execution
+
+    def _skip(
+        self, cycle_id: str, now: datetime, reason: str, summary: CycleSummary | None = None
+    ) -> LoopResult:
+        self._journal.finish_cycle(
+            cycle_id=cycle_id, outcome=CycleOutcome.SKIPPED, summary=summary, error=reason, now=now
+        )
+        log.warning("cycle skipped", reason=reason)
+        interval = self.settings.cadence.interval_secs
+        return LoopResult(ok=True, skipped=True, next_interval_secs=interval, note=reason)
+
+    def _failed(self, cycle_id: str, exc: Exception, now: datetime) -> LoopResult:
+        s = self.settings
+        note = f"{type(exc).__name__}: {exc}"
+        self._journal.finish_cycle(
+            cycle_id=cycle_id, outcome=CycleOutcome.FAILED, error=note, now=now
+        )
+        failures = self._journal.consecutive_failed_cycles(s.name)
+        if should_pause_after_failures(failures, s.limits):
+            reason = f"{failures} consecutive failed cycles"
+            self._journal.set_paused(True, reason=reason, actor="circuit-breaker", now=now)
+            self._alerts.submit(
+                alert_events.circuit_breaker_tripped(position=s.name, reason=reason, at=now)
+            )
+        return LoopResult(ok=False, next_interval_secs=s.cadence.fast_interval_secs, note=note)
+
+    def _settle_fees(self, now: datetime) -> None:
+        """Off the order path: a cycle that sent nothing reads the fees of earlier fills."""
+        last, every = self._fees_settled_at, self.settings.fee_settle_interval_secs
+        if last is not None and (now - last).total_seconds() < every:
+            return
+        self._fees_settled_at = now
+        try:
+            settle_fees(
+                exchange=self._exchange, journal=self._journal, position=self.settings.name, now=now
+            )
+        except ExchangeError as exc:  # the fills stand; only their fees wait for the next round
+            log.warning("fee settlement failed", error=str(exc))
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def _fmt(value: Decimal) -> str:
+    return "inf" if value.is_infinite() else f"{value:.4f}"
+
+
+__all__ = ["HedgerLoop"]

@@ -1,0 +1,142 @@
+"""What a hedger cycle leaves behind: the journal's cycle row, metrics, alerts, the board the
+guard reads marks from, and one ``cycle done`` log line with where the time went."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+import structlog
+
+from bot.alerts import Alert
+from bot.alerts import events as alert_events
+from bot.core.assess import Assessment
+from bot.core.hedger import HedgeDecision, MarketView, unrealized_usd
+from bot.core.model import OrderReport, OrderStatus
+from bot.daemon.board import MarketBoard, MarketNote
+from bot.daemon.hedger.executor import Execution
+from bot.exchange.base import Exchange
+from bot.journal import CycleOutcome, CycleSummary, HedgeLine, Journal
+from bot.metrics import HedgebotMetrics
+
+log = structlog.get_logger(__name__)
+
+
+class AlertSubmitter(Protocol):
+    def submit(self, alert: Alert) -> bool: ...
+
+
+class HedgerPublisher:
+    def __init__(
+        self,
+        *,
+        position: str,
+        journal: Journal,
+        alerts: AlertSubmitter,
+        metrics: HedgebotMetrics,
+        board: MarketBoard,
+        symbol_for_underlying: Mapping[str, str],
+    ) -> None:
+        self._position = position
+        self._journal = journal
+        self._alerts = alerts
+        self._metrics = metrics
+        self._board = board
+        self._symbol_for_underlying = dict(symbol_for_underlying)
+
+    def market(self, market: MarketView, now: datetime) -> None:
+        """Post the marks (by underlying) and the hedges' profit for the guard."""
+        marks = {
+            u: market.marks[s] for u, s in self._symbol_for_underlying.items() if s in market.marks
+        }
+        profit = unrealized_usd(market.hedges, market.specs, market.marks)
+        self._board.post(MarketNote(at=now, marks=marks, hedge_profit_usd=profit))
+
+    def decided(self, decision: HedgeDecision) -> None:
+        a = decision.assessment
+        self._metrics.set_health_factors(
+            position=self._position, oracle_hf=_finite(a.oracle_hf), shadow_hf=_finite(a.shadow_hf)
+        )
+        for u in a.underlyings:
+            self._metrics.set_hedge(
+                position=self._position,
+                underlying=u.underlying,
+                target_short_usd=u.target.short_usd,
+                current_short_usd=u.current_short_usd,
+            )
+            if u.liquidation_distance is not None:
+                self._metrics.set_liquidation_distance(
+                    position=self._position,
+                    underlying=u.underlying,
+                    distance=u.liquidation_distance,
+                )
+        for alert in decision.alerts:
+            self._alerts.submit(alert)
+
+    def executed(
+        self, decision: HedgeDecision, execution: Execution, exchange: Exchange, now: datetime
+    ) -> int:
+        """Count, alert and return the orders the venue accepted."""
+        used = exchange.used_weight_1m
+        if used is not None:
+            venues = sorted({spec.venue.value for spec in exchange.contract_specs().values()})
+            self._metrics.set_used_weight(venue="+".join(venues), weight=used)
+        sent = 0
+        for report in execution.reports:
+            self._metrics.count_order(position=self._position, status=report.status)
+            if report.status is OrderStatus.REJECTED:
+                self._alerts.submit(
+                    alert_events.order_rejected(position=self._position, report=report, at=now)
+                )
+            else:
+                sent += 1
+        self._hedge_changes(decision.assessment, execution.reports, now)
+        return sent
+
+    def finished(
+        self, cycle_id: str, decision: HedgeDecision, *, block: int, reasons: Sequence[str],
+        now: datetime,
+    ) -> None:  # fmt: skip
+        a = decision.assessment
+        summary = CycleSummary(
+            block_number=block,
+            oracle_hf=_finite(a.oracle_hf),
+            shadow_hf=_finite(a.shadow_hf),
+            hedges=tuple(
+                HedgeLine(
+                    underlying=u.underlying,
+                    target_short_usd=u.target.short_usd,
+                    current_short_usd=u.current_short_usd,
+                    reason=u.target.reason,
+                )
+                for u in a.underlyings
+            ),
+            reasons=tuple(reasons),
+        )
+        self._journal.finish_cycle(
+            cycle_id=cycle_id, outcome=CycleOutcome.OK, summary=summary, now=now
+        )
+
+    def _hedge_changes(self, a: Assessment, reports: Sequence[OrderReport], now: datetime) -> None:
+        traded = {r.symbol for r in reports if r.executed_quantity > 0}
+        for u in a.underlyings:
+            if u.symbol in traded:
+                self._alerts.submit(
+                    alert_events.hedge_changed(
+                        position=self._position,
+                        underlying=u.underlying,
+                        from_short_usd=u.current_short_usd,
+                        to_short_usd=u.target.short_usd,
+                        reason=u.target.reason,
+                        at=now,
+                    )
+                )
+
+
+def _finite(value: Decimal) -> Decimal | None:
+    return None if value.is_infinite() else value
+
+
+__all__ = ["HedgerPublisher"]

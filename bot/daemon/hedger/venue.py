@@ -1,0 +1,112 @@
+"""The exchange account made ready once, by whichever hedger gets there first.
+
+Account set-up (leverage, margin type, Multi-Assets Mode) and the check that the journal
+explains every open position need the exchange. An exchange that cannot be reached at start
+must not keep the guard from starting, so the daemon tries here at start and each hedger cycle
+tries again until it succeeds.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+import structlog
+
+from bot.core.model import HedgePosition, Side
+from bot.daemon.hedger.executor import reconcile_pending
+from bot.exchange.base import AccountSetup, Exchange
+from bot.journal import Journal
+
+log = structlog.get_logger(__name__)
+
+
+class UnexplainedPositionError(RuntimeError):
+    """The exchange holds a hedge the journal does not account for, and config says refuse."""
+
+
+def unexplained_positions(
+    exchange: Exchange, journal: Journal, *, symbols: Sequence[str]
+) -> list[tuple[str, Decimal, Decimal]]:
+    """(symbol, position on the exchange, position the journal's fills explain) per mismatch."""
+    explained: dict[str, Decimal] = dict.fromkeys(symbols, Decimal(0))
+    for record in journal.orders_since(0):
+        outcome = record.outcome
+        if outcome is None or outcome.executed_quantity == 0:
+            continue
+        intent = record.journaled.intent
+        signed = outcome.executed_quantity * (1 if intent.side is Side.BUY else -1)
+        explained[intent.symbol] = explained.get(intent.symbol, Decimal(0)) + signed
+    on_exchange: dict[str, HedgePosition] = {p.symbol: p for p in exchange.positions()}
+    out = []
+    for symbol in sorted(set(explained) | set(on_exchange)):
+        actual = on_exchange[symbol].quantity if symbol in on_exchange else Decimal(0)
+        if actual != explained.get(symbol, Decimal(0)):
+            out.append((symbol, actual, explained.get(symbol, Decimal(0))))
+    return out
+
+
+class VenueGate:
+    def __init__(
+        self,
+        exchange: Exchange,
+        setup: AccountSetup,
+        *,
+        journal: Journal,
+        symbols: Sequence[str],
+        positions: Sequence[str],
+        on_unexplained: str,
+    ) -> None:
+        self._exchange = exchange
+        self._setup = setup
+        self._journal = journal
+        self._symbols = sorted(symbols)
+        self._positions = tuple(positions)
+        self._on_unexplained = on_unexplained
+        self._lock = threading.Lock()
+        self._ready = False
+
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    def ensure_ready(self, now: datetime) -> None:
+        """Set the account up, settle what a previous run left pending and check the positions,
+        once; raises until that succeeds."""
+        with self._lock:
+            if self._ready:
+                return
+            for change in self._exchange.setup(self._setup):
+                log.info("account setup", change=change)
+            # Orders a previous run left without an outcome count before positions are checked.
+            for position in self._positions:
+                settled = reconcile_pending(
+                    exchange=self._exchange, journal=self._journal, position=position, now=now
+                )
+                if settled:
+                    log.info("reconciled pending intents", position=position, count=len(settled))
+            self._check_positions()
+            self._ready = True
+            log.info("exchange account ready", at=now.isoformat())
+
+    def _check_positions(self) -> None:
+        mismatches = unexplained_positions(self._exchange, self._journal, symbols=self._symbols)
+        for symbol, actual, explained in mismatches:
+            log.warning(
+                "position not explained by the journal",
+                symbol=symbol,
+                on_exchange=str(actual),
+                journal=str(explained),
+                policy=self._on_unexplained,
+            )
+        if mismatches and self._on_unexplained == "refuse":
+            raise UnexplainedPositionError(
+                "the exchange holds positions the journal does not explain: "
+                + ", ".join(f"{s} {a} (journal {e})" for s, a, e in mismatches)
+                + "; close them, or set hedge.on_unexplained_position: adopt"
+            )
+
+
+__all__ = ["UnexplainedPositionError", "VenueGate", "unexplained_positions"]
