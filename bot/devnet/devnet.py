@@ -91,12 +91,17 @@ class Devnet:
     # --- prices ----------------------------------------------------------------------------
     def set_price(self, symbol: str, usd: Decimal) -> None:
         """Write the MockAggregator's answer (storage slot 0; it has no setter) and mine."""
-        answer = to_raw(usd, 8)
-        if answer <= 0:
-            raise ValueError(f"price for {symbol} must be positive, got {usd}")
-        slot_value = "0x" + answer.to_bytes(32, "big").hex()
-        feed = self.deployment.token(symbol).aggregator
-        self.anvil.rpc("anvil_setStorageAt", feed, "0x0", slot_value)
+        self.set_prices({symbol: usd})
+
+    def set_prices(self, prices: dict[str, Decimal]) -> None:
+        """Move several oracle prices in one mined block."""
+        for symbol, usd in prices.items():
+            answer = to_raw(usd, 8)
+            if answer <= 0:
+                raise ValueError(f"price for {symbol} must be positive, got {usd}")
+            slot_value = "0x" + answer.to_bytes(32, "big").hex()
+            feed = self.deployment.token(symbol).aggregator
+            self.anvil.rpc("anvil_setStorageAt", feed, "0x0", slot_value)
         self.mine()
 
     def price(self, symbol: str) -> Decimal:
@@ -125,6 +130,21 @@ class Devnet:
         raw = to_raw(amount, tok.decimals)
         fn = self._pool.functions.supply(tok.underlying, raw, Web3.to_checksum_address(wallet), 0)
         transact(self.w3, fn, wallet, what=f"supply {amount} {symbol}")
+
+    def supply_on_behalf(self, donor: str, wallet: str, symbol: str, raw: int) -> None:
+        """``donor`` supplies ``raw`` units of ``symbol`` for ``wallet`` (Aave lets anyone)."""
+        tok = self.deployment.token(symbol)
+        erc20 = contract(self.w3, "MintableERC20", tok.underlying)
+        transact(self.w3, erc20.functions.mint(Web3.to_checksum_address(donor), raw), donor)
+        self.approve_pool(donor, symbol)
+        fn = self._pool.functions.supply(tok.underlying, raw, Web3.to_checksum_address(wallet), 0)
+        transact(self.w3, fn, donor, what=f"supply {raw} raw {symbol} for {wallet}")
+
+    def allowance(self, owner: str, symbol: str) -> int:
+        """Raw units of ``symbol`` the Pool may pull from ``owner``."""
+        erc20 = contract(self.w3, "MintableERC20", self.deployment.token(symbol).underlying)
+        pool = Web3.to_checksum_address(self.deployment.pool)
+        return int(erc20.functions.allowance(Web3.to_checksum_address(owner), pool).call())
 
     def borrow(self, wallet: str, symbol: str, amount: Decimal) -> None:
         tok = self.deployment.token(symbol)
