@@ -31,7 +31,7 @@ from enum import StrEnum
 import httpx
 import structlog
 
-from bot.alerts.model import Alert, Severity
+from bot.alerts.model import Alert, AlertKind, Severity
 from bot.alerts.sinks import AlertSink, retry_after_seconds
 
 log = structlog.get_logger(__name__)
@@ -51,7 +51,8 @@ class DeliveryOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RateLimit:
-    """At most ``burst`` alerts at once, refilled at ``per_minute`` per minute."""
+    """At most ``burst`` alerts of one kind at once per sink, refilled at ``per_minute`` per
+    minute."""
 
     per_minute: float = 20.0
     burst: int = 5
@@ -165,7 +166,9 @@ class AlertDispatcher:
         self._deduplicated = 0
         self._stats = {sink.name: SinkStats() for sink in self._sinks}
         self._suppressed_since_sent = {sink.name: 0 for sink in self._sinks}
-        self._buckets = {sink.name: _TokenBucket(self._rate_limit, monotonic()) for sink in sinks}
+        # One bucket per sink and alert kind: a flood of hedge changes must not use up the
+        # tokens a repay or a stalled guard needs.
+        self._buckets: dict[tuple[str, AlertKind], _TokenBucket] = {}
         # ``None`` is the stop sentinel: it wakes a worker waiting on an empty queue.
         self._queues: dict[str, queue.Queue[Alert | None]] = {
             sink.name: queue.Queue(maxsize=queue_size) for sink in self._sinks
@@ -306,7 +309,11 @@ class AlertDispatcher:
 
     def _deliver(self, sink: AlertSink, alert: Alert) -> None:
         # Critical alerts take a token when one is left but go out regardless.
-        has_token = self._buckets[sink.name].take(self._monotonic())
+        now = self._monotonic()
+        bucket = self._buckets.setdefault(
+            (sink.name, alert.kind), _TokenBucket(self._rate_limit, now)
+        )
+        has_token = bucket.take(now)
         if not has_token and alert.severity is not Severity.CRITICAL:
             with self._lock:
                 self._suppressed_since_sent[sink.name] += 1

@@ -225,6 +225,29 @@ def test_critical_alerts_pass_the_rate_limit(
     assert "alert 2" in route.calls[-1].request.content.decode()
 
 
+def test_a_flood_of_one_kind_does_not_silence_another(
+    router: respx.MockRouter, make_dispatcher: Callable[..., AlertDispatcher]
+) -> None:
+    route = router.post(SLACK_URL).respond(200, text="ok")
+    dispatcher = make_dispatcher(
+        [slack], rate_limit=RateLimit(per_minute=1, burst=2), monotonic=FakeMonotonic()
+    )
+    for n in range(5):
+        dispatcher.submit(alert(n))  # stale-data alerts: two go out, three are suppressed
+    repaid = Alert(
+        kind=AlertKind.REPAY_EXECUTED,
+        severity=Severity.WARNING,
+        title="repaid 9000 USDC",
+        text="",
+        dedupe_key="repay:0xabc",
+    )
+    dispatcher.submit(repaid)
+    assert dispatcher.flush(5)
+
+    assert route.call_count == 3
+    assert "repaid 9000 USDC" in route.calls[-1].request.content.decode()
+
+
 def test_the_same_dedupe_key_is_sent_once_per_window(
     router: respx.MockRouter, make_dispatcher: Callable[..., AlertDispatcher]
 ) -> None:

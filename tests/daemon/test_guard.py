@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bot.devnet.anvil import free_port
@@ -32,8 +33,10 @@ from tests.daemon.guard_scene import (
     wait_guard_armed,
 )
 from tests.daemon.harness import (
+    WEBHOOK_ENV,
     Borrower,
     DaemonProcess,
+    WebhookReceiver,
     cli,
     daemon_config,
     daemon_env,
@@ -187,3 +190,145 @@ def test_the_guard_repays_when_the_exchange_is_unreachable_from_the_start(
         _protected_through_two_crashes(devnet, emulator, borrower, journal_path, daemon)
         assert daemon.terminate() == 0
     assert len(mined_repays(journal_path)) >= 1
+
+
+def _hedger_cycles(events: list[dict[str, Any]]) -> int:
+    return sum(1 for e in events if e.get("event") in ("cycle done", "cycle skipped"))
+
+
+def test_an_unmined_repay_stalls_neither_loop_and_is_replaced_once(
+    devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    """Blocks stop for 20 s right after the crash: the repay sits in the node's pool. The
+    hedger keeps its cadence, the guard bumps the fee once (replace after 12 s), a restart
+    in the middle starts both loops at once, and when blocks resume one repay is mined."""
+    borrower = open_borrower(devnet, emulator)
+    config, journal_path = _config(devnet, emulator, borrower, tmp_path)
+    raw = daemon_config(
+        devnet=devnet, emulator=emulator, wallet=borrower.address, journal_path=journal_path
+    )
+    raw["protect"]["replace_after_secs"] = 12
+    write_config(config, raw)
+    env = daemon_env(emulator, wallet_key=borrower.key)
+    with running_daemon(config, env, tmp_path / "daemon.log") as daemon:
+        daemon.wait_event("cycle done", orders=0, timeout=60)
+        wait_guard_armed(daemon, devnet, borrower.address)
+        devnet.set_automine(False)  # from here on, a block only when the test mines one
+        hit = crash(devnet, emulator, borrower.address, FIRST_FACTOR)
+        _, handed = daemon.wait_event("repay handed to the wallet", timeout=10)
+        before = _hedger_cycles(daemon.events())
+        time.sleep(20)
+        cycles = _hedger_cycles(daemon.events()) - before
+        sends = _repay_sends(journal_path)
+        print(f"20 s without blocks: {cycles} hedger cycles, repay sent as {len(sends)} tx(s)")
+        # HF is under schedule.alert_hf: the hedger runs at its fast 0.5 s cadence.
+        assert cycles >= 32, f"the hedger fell behind its 0.5 s cadence: {cycles} cycles in 20 s"
+        assert len(sends) == 2, f"expected one replacement: {sends}"
+        daemon.kill()
+
+    # Restart while the repay is still unmined: both loops start without waiting for it.
+    with running_daemon(config, env, tmp_path / "daemon-2.log") as again:
+        started = time.monotonic()
+        again.wait_event("cycle done", timeout=15)
+        again.wait_event("guard verdict", timeout=15)
+        both_in = time.monotonic() - started
+        print(f"after the restart both loops ran within {both_in:.1f} s, the repay unmined")
+        assert mined_repays(journal_path) == []
+        devnet.set_automine(True)
+        devnet.mine()
+        repay = wait_for_repay(journal_path, after=hit.block - 1, timeout=30)
+        again.wait_event("guard verdict", verdict="healthy", timeout=30)
+        time.sleep(2)  # a second repay, if the guard were to send one, would be on its way
+        assert again.terminate() == 0
+    repays = mined_repays(journal_path)
+    assert [r.intent.tx_key for r in repays] == [repay.intent.tx_key] == [handed["key"]]
+    assert hf_at(devnet, borrower.address) >= TARGET_HF
+
+
+def _repay_sends(journal_path: Path) -> tuple[str, ...]:
+    with Journal.open(f"sqlite:///{journal_path}") as journal:
+        repays = [t for t in journal.txs_since(0) if t.intent.kind == "repay"]
+    assert len(repays) == 1, repays
+    return repays[0].tx_hashes
+
+
+def _key_refused(result: Any, *expected: str) -> None:
+    assert result.returncode == 2, result.stdout + result.stderr
+    message = result.stderr + result.stdout
+    assert "Traceback" not in message, message
+    for text in expected:
+        assert text in message, message
+
+
+def test_protect_without_a_usable_key_refuses_to_start(
+    devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    borrower = open_borrower(devnet, emulator)
+    config, _ = _config(devnet, emulator, borrower, tmp_path)
+    missing = cli("run", "--config", str(config), env=daemon_env(emulator, wallet_key=None))
+    _key_refused(missing, "HEDGEBOT_WALLET_KEY", "protect.enabled: false")
+    someone_else = "0x" + "11" * 32  # a valid key, for another address
+    wrong = cli("run", "--config", str(config), env=daemon_env(emulator, wallet_key=someone_else))
+    _key_refused(wrong, borrower.address, "protect.enabled: false")
+    assert someone_else not in wrong.stdout + wrong.stderr
+
+
+def test_protect_disabled_on_purpose_starts_with_a_warning_and_status_shows_the_guard_off(
+    devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    borrower = open_borrower(devnet, emulator)
+    config, _ = _config(devnet, emulator, borrower, tmp_path)
+    raw = daemon_config(
+        devnet=devnet, emulator=emulator, wallet=borrower.address, journal_path=tmp_path / "j.db"
+    )
+    raw["protect"]["enabled"] = False
+    write_config(config, raw)
+    env = daemon_env(emulator, wallet_key=None)
+    run = cli("run", "--config", str(config), "--max-cycles", "1", "--log-format", "json", env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "repay protection OFF" in run.stdout + run.stderr
+    status = cli("status", "--config", str(config), "--json", env=env)
+    assert status.returncode == 0, status.stderr
+    assert '"guard": "off"' in status.stdout, status.stdout
+
+
+def test_only_its_own_command_stops_the_guard_and_the_stop_is_seen_everywhere(
+    devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    borrower = open_borrower(devnet, emulator)
+    config, journal_path = _config(devnet, emulator, borrower, tmp_path)
+    raw = daemon_config(
+        devnet=devnet, emulator=emulator, wallet=borrower.address, journal_path=journal_path,
+        webhook=True,
+    )  # fmt: skip
+    write_config(config, raw)
+    receiver = WebhookReceiver()
+    env = daemon_env(emulator, wallet_key=borrower.key, extra={WEBHOOK_ENV: receiver.url})
+    with receiver, running_daemon(config, env, tmp_path / "daemon.log") as daemon:
+        base = daemon.metrics_base_url()
+        wait_guard_armed(daemon, devnet, borrower.address)
+        stop = cli("guard", "stop", "--config", str(config), "--reason", "maintenance", env=env)
+        assert stop.returncode == 0, stop.stderr
+        daemon.wait_event("guard switch", stopped=True, timeout=10)
+        hit = crash(devnet, emulator, borrower.address, FIRST_FACTOR)
+        daemon.wait_event("guard verdict", verdict="stopped", timeout=10)
+        time.sleep(2)
+        assert mined_repays(journal_path) == [], "a stopped guard repaid"
+        health = httpx.get(f"{base}/healthz", timeout=5).json()
+        assert health["positions"]["e2e:guard"]["state"] == "stopped", health
+        metrics = httpx.get(f"{base}/metrics", timeout=5).text
+        assert 'hedgebot_guard_state{position="e2e",state="stopped"} 1.0' in metrics
+        status = cli("status", "--config", str(config), "--json", env=env)
+        assert '"guard": "STOPPED"' in status.stdout, status.stdout
+        receiver.wait_for_kinds({"guard_stopped"})
+
+        start = cli("guard", "start", "--config", str(config), env=env)
+        assert start.returncode == 0, start.stderr
+        repay = wait_for_repay(journal_path, after=hit.block - 1, timeout=15)
+        assert hf_at(devnet, borrower.address, repay.receipt_block or "latest") >= TARGET_HF
+        receiver.wait_for_kinds({"guard_started", "repay_executed"})
+        assert daemon.terminate() == 0
+    with Journal.open(f"sqlite:///{journal_path}") as journal:
+        actions = [(a.action, a.reason) for a in journal.operator_actions()]
+    assert ("guard-stop", "maintenance") in actions
+    assert ("guard-start", "operator start") in actions
