@@ -17,6 +17,7 @@ import requests
 from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError, Web3Exception
 from web3.middleware import ExtraDataToPOAMiddleware
+from web3.providers import JSONBaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,24 @@ class _CountingHTTPProvider(HTTPProvider):
         return super().make_request(method, params)
 
 
+class _PoolProvider(JSONBaseProvider):
+    """A web3 provider that sends every request through an ``RpcPool``: failover, cooldown
+    and chain-id checks for code that talks to web3 directly (the transaction manager)."""
+
+    def __init__(self, pool: RpcPool) -> None:
+        super().__init__()
+        self._pool = pool
+
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        def send(w3: Web3) -> RPCResponse:
+            return w3.provider.make_request(method, params)
+
+        return self._pool.call(str(method), send)
+
+    def is_connected(self, show_traceback: bool = False) -> bool:
+        return True
+
+
 def _redact(url: str) -> str:
     # API keys often live in the path or query of provider URLs: log scheme://host only.
     head, sep, rest = url.partition("://")
@@ -109,6 +128,7 @@ class RpcPool:
         self._sleep = sleep
         self._clock = clock
         use_poa = chain_id in POA_CHAIN_IDS if poa is None else poa
+        self._poa = use_poa
         self._endpoints: list[tuple[EndpointHealth, Web3]] = []
         for url in urls:
             health = EndpointHealth(url=url)
@@ -118,6 +138,13 @@ class RpcPool:
             if use_poa:
                 w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
             self._endpoints.append((health, w3))
+
+    def web3(self) -> Web3:
+        """A ``Web3`` whose every request fails over across this pool's endpoints."""
+        w3 = Web3(_PoolProvider(self), middleware=[])
+        if self._poa:
+            w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+        return w3
 
     @property
     def request_count(self) -> int:

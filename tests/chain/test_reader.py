@@ -69,6 +69,18 @@ def test_failover_from_a_dead_endpoint(devnet: Devnet) -> None:
     assert live_health.requests > 0
 
 
+def test_the_wallets_web3_fails_over_like_the_reader(devnet: Devnet) -> None:
+    """The transaction manager talks to web3 directly: its requests fail over too."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    pool = RpcPool([dead, devnet.rpc_url], devnet.chain_id, timeout_secs=1.0)
+    w3 = pool.web3()
+    assert w3.eth.block_number == devnet.latest_block()[0]
+    assert w3.eth.get_transaction_count(devnet.account(0), "pending") >= 0
+    dead_health, live_health = pool.health()
+    assert not dead_health.healthy
+    assert live_health.requests >= 3  # chain id check, then the two reads
+
+
 def test_no_endpoint_answers() -> None:
     rpc = RpcPool([f"http://127.0.0.1:{free_port()}"], 31337, timeout_secs=1, backoff_secs=0.01)
     with pytest.raises(RpcUnavailable, match="no RPC endpoint answered eth_chainId"):

@@ -13,6 +13,7 @@ import structlog
 
 from bot.alerts import events as alert_events
 from bot.chain.aave_v3 import AaveV3Reader
+from bot.chain.rpc import RpcPool
 from bot.config.models import HedgebotConfig, PositionConfig
 from bot.core.repay_params import ProtectParams
 from bot.daemon.board import MarketBoard
@@ -120,7 +121,13 @@ def repay_desk(
             f"be used: {exc}. Provide the key, or write `protect.enabled: false` in the config "
             f"to run without repay protection"
         ) from exc
-    w3 = reader.rpc.call("web3", lambda w3: w3)
+    # Its own pool of the position's endpoints: the wallet thread fails over like the reader,
+    # without sharing the reader's connections across threads.
+    w3 = RpcPool(
+        [str(u) for u in position.rpc_urls],
+        position.chain_id,
+        timeout_secs=position.rpc_timeout_secs,
+    ).web3()
     txm = TxManager(
         w3,
         signer,
