@@ -2,7 +2,9 @@
 real Aave v3 position on anvil through the emulator while the test moves prices at random
 (seeded) and breaks things: exchange 5xx, timeouts after the order executed, 429, 418, -1021,
 partial fills, an RPC endpoint that resets or hangs, stale blocks, and SIGKILLs (one while an
-order is in flight) followed by restarts.
+order is in flight) followed by restarts. Halfway through, prices crash deep enough to liquidate
+the loan without its guard: the guard repays from the USDC reserve (through the same RPC
+faults) while a liquidator tries ``liquidationCall`` on every block.
 
 After every driver tick (0.25 s, i.e. after every cycle the daemon finished since the last
 tick) the invariants of ``invariants.py`` are checked against the emulator and the journal.
@@ -12,6 +14,7 @@ The table of faults injected (armed), fired and survived is printed at the end.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -29,11 +32,14 @@ from typing import Any
 
 import pytest
 import yaml
+from web3 import Web3
 
+from bot.demo.liquidator import Liquidator
 from bot.devnet import start_devnet
+from bot.devnet.aave import contract
 from bot.devnet.devnet import Devnet
 from bot.emulator.testing import EmulatorHandle, python_binance_client, running_emulator
-from bot.journal import CycleOutcome, CycleRecord, Journal
+from bot.journal import CycleOutcome, CycleRecord, Journal, TxRecord, TxStatus
 from tests.chaos.invariants import (
     Caps,
     InvariantChecker,
@@ -99,6 +105,15 @@ EPISODES = (
     (64.0, "sigkill"),
     (76.0, "rpc_down"),
 )
+# The crash: prices are pulled towards CRASH_ANCHOR of their start from CRASH_AT, back after
+# RECOVER_AT. Without repays HF would fall from 1.79 to about 0.98: liquidatable.
+CRASH_AT, RECOVER_AT = 42.0, 70.0
+CRASH_ANCHOR = 0.55
+CRASH_STEP = 0.09  # a price step may be this large while the market runs to its anchor
+RESERVE_USDC = Decimal(60_000)
+TRIGGER_HF, TARGET_HF = Decimal("1.3"), Decimal("1.6")
+LIQUIDATOR_INDEX = 5
+BORROWER_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"  # anvil #2
 RPC_FAULT_SECS = 3.0
 RPC_FAULT_MAX_SECS = 10.0
 STALE_SECS = 6.5
@@ -218,6 +233,13 @@ def write_config(path: Path, *, devnet: Devnet, emulator: EmulatorHandle, proxy:
             "fast_interval_secs": INTERVAL_SECS,
             "alert_hf": "1.3",
         },
+        "protect": {
+            "trigger_hf": str(TRIGGER_HF),
+            "target_hf": str(TARGET_HF),
+            "reserve_tokens": ["USDC"],
+            "max_per_action_usd": 50_000,
+            "max_per_day_usd": 200_000,
+        },
         "journal": {"url": f"sqlite:///{journal_path}"},
         "metrics": {"host": "127.0.0.1", "port": 0},
     }
@@ -233,6 +255,7 @@ def daemon_env(emulator: EmulatorHandle) -> dict[str, str]:
     }
     env["BINANCE_API_KEY"] = emulator.api_key
     env["BINANCE_API_SECRET"] = emulator.api_secret
+    env["HEDGEBOT_WALLET_KEY"] = BORROWER_KEY
     return env
 
 
@@ -251,10 +274,13 @@ class Market:
         self.prices = dict(self.start)
         self.timeline = MarkTimeline()
         self.moves = 0
+        self.anchor = 1.0  # prices revert towards start x anchor
+        self.low = 1.0  # the lowest price reached, as a fraction of the start
 
     def _next(self, token: str, kick: float) -> Decimal:
-        drift = float(self.prices[token] / self.start[token]) - 1
-        step = max(-0.025, min(0.025, self.rng.gauss(0, 0.012) - 0.2 * drift))
+        drift = float(self.prices[token] / self.start[token]) / self.anchor - 1
+        bound = CRASH_STEP if abs(drift) > 0.1 else 0.025
+        step = max(-bound, min(bound, self.rng.gauss(0, 0.012) - 0.2 * drift))
         if kick:
             step = kick if self.rng.random() < 0.5 or drift > 0.1 else -kick
             step = -abs(step) if drift > 0.1 else step
@@ -268,9 +294,9 @@ class Market:
     def move(self, *, oracle: bool = True, kick: float = 0.0) -> None:
         """One step; ``oracle=False`` moves the exchange only (the chain is left stale)."""
         self.prices = {t: self._next(t, kick) for t in TOKENS}
+        self.low = min(self.low, *(float(self.prices[t] / self.start[t]) for t in TOKENS))
         if oracle:
-            for token in TOKENS:
-                self.devnet.set_price(token, self.prices[token])
+            self.devnet.set_prices(dict(self.prices))
         self.set_marks()
         self.moves += 1
 
@@ -332,6 +358,7 @@ class Stack:
     borrower: str
     daemon: DaemonProcess
     journal_path: Path
+    liquidator: Liquidator
 
 
 @pytest.fixture
@@ -350,6 +377,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             collateral={"WBTC": Decimal(1), "WETH": Decimal(10)},
             debt={"USDC": Decimal(40_000)},
         )
+        devnet.fund(borrower, "USDC", RESERVE_USDC)  # the guard's reserve, in the same wallet
         emulator.control.fund("USDT", Decimal(1_000_000), venue="usdm")
         journal_path = tmp_path / "journal.db"
         config = tmp_path / "chaos.yaml"
@@ -358,19 +386,39 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         daemon = DaemonProcess(
             config=config, env=daemon_env(emulator), log_path=tmp_path / "daemon.log"
         )
+        liquidator_address = devnet.account(LIQUIDATOR_INDEX)
+        devnet.fund(liquidator_address, "USDC", Decimal(10_000_000))
+        devnet.approve_pool(liquidator_address, "USDC")
+        liquidator = Liquidator(
+            rpc_url=devnet.rpc_url,
+            deployment=devnet.deployment,
+            liquidator=liquidator_address,
+            borrower=borrower,
+            collaterals=("WBTC", "WETH"),
+            debt="USDC",
+        )
         try:
-            yield Stack(devnet, emulator, proxy, borrower, daemon, journal_path)
+            with liquidator:
+                yield Stack(devnet, emulator, proxy, borrower, daemon, journal_path, liquidator)
         finally:
             daemon.ensure_stopped()
 
 
-def wait_for_first_cycle(daemon: DaemonProcess, journal_path: Path, timeout: float = 60) -> Journal:
+def wait_for_first_cycle(
+    daemon: DaemonProcess, devnet: Devnet, journal_path: Path, timeout: float = 60
+) -> Journal:
+    """The chain keeps making blocks while the daemon starts, as a real one does: however long
+    start-up takes, its first cycle reads a block younger than ``MAX_BLOCK_AGE_SECS``."""
     deadline = time.monotonic() + timeout
+    last_mine = 0.0
     while time.monotonic() < deadline:
         if not daemon.alive():
             raise AssertionError(f"daemon exited at start-up:\n{daemon.log_tail()}")
         if any(e.get("event") == "cycle done" for e in daemon.events()):
             return Journal.open(journal_path)
+        if time.monotonic() - last_mine >= 1.0:
+            devnet.mine()
+            last_mine = time.monotonic()
         time.sleep(0.1)
     raise AssertionError(f"no cycle within {timeout} s of start-up:\n{daemon.log_tail()}")
 
@@ -401,6 +449,43 @@ def finished_cycles_started_after(journal: Journal, t: float) -> list[CycleRecor
     ]
 
 
+@dataclass
+class Repays:
+    mined: list[TxRecord]
+    on_chain: int  # Pool Repay events for the borrower paid by the borrower's wallet
+    usdc: Decimal
+    lowest_hf: Decimal  # the chain's HF at each block the liquidator could act on
+    duplicates: list[str]  # repays sized on a block before the previous repay was mined
+
+
+def repay_record(devnet: Devnet, journal: Journal, borrower: str, since_block: int) -> Repays:
+    mined = sorted(
+        (t for t in journal.txs_since(0, status=TxStatus.MINED) if t.intent.kind == "repay"),
+        key=lambda t: t.receipt_block or 0,
+    )
+    duplicates = []
+    for earlier, later in itertools.pairwise(mined):
+        sized_on = int(later.intent.tx_key.rsplit(":", 1)[1])  # the key ends with the block
+        if sized_on < (earlier.receipt_block or 0):
+            duplicates.append(f"{later.intent.tx_key} after {earlier.mined_tx_hash}")
+    pool = contract(devnet.w3, "Pool", devnet.deployment.pool)
+    events = pool.events.Repay().get_logs(
+        from_block=0, argument_filters={"user": Web3.to_checksum_address(borrower)}
+    )
+    head = devnet.latest_block()[0]
+    lowest = min(
+        Decimal(devnet.account_data(borrower, n)[5]) / Decimal(10) ** 18
+        for n in range(since_block, head + 1)
+    )
+    return Repays(
+        mined=mined,
+        on_chain=len(events),
+        usdc=sum((t.intent.amount or Decimal(0) for t in mined), Decimal(0)),
+        lowest_hf=lowest,
+        duplicates=duplicates,
+    )
+
+
 def test_daemon_survives_chaos_and_keeps_its_invariants(
     stack: Stack, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -408,8 +493,10 @@ def test_daemon_survives_chaos_and_keeps_its_invariants(
     devnet, emulator, proxy, daemon = stack.devnet, stack.emulator, stack.proxy, stack.daemon
     market = Market(devnet, emulator, random.Random(SEED + 1))
     market.set_marks()
+    liquidator = stack.liquidator
     daemon.start()
-    journal = wait_for_first_cycle(daemon, stack.journal_path)
+    journal = wait_for_first_cycle(daemon, devnet, stack.journal_path)
+    first_block = devnet.latest_block()[0]
     block_ts: dict[int, int] = {}
 
     def block_timestamp(number: int) -> int:
@@ -444,6 +531,7 @@ def test_daemon_survives_chaos_and_keeps_its_invariants(
     stale_windows: list[tuple[StaleWindow, FaultEvent]] = []
     last_price = last_mine = 0.0
     kick = 0.0
+    crash_phases = [(CRASH_AT, CRASH_ANCHOR), (RECOVER_AT, 1.0)]
 
     def restart(event: FaultEvent) -> None:
         nonlocal pending_exchange
@@ -466,6 +554,9 @@ def test_daemon_survives_chaos_and_keeps_its_invariants(
                 code = daemon.proc.returncode if daemon.proc else None
                 unplanned_exits.append(f"exit {code} at +{elapsed:.1f}s")
                 pytest.fail(f"daemon died (exit {code}) at +{elapsed:.1f}s:\n{daemon.log_tail()}")
+
+            if crash_phases and elapsed >= crash_phases[0][0]:
+                market.anchor = crash_phases.pop(0)[1]
 
             # exchange faults that fired since the last tick
             snapshot = emulator.control.snapshot()
@@ -640,6 +731,8 @@ def test_daemon_survives_chaos_and_keeps_its_invariants(
             convergence.append(("ok   " if abs(have - want) <= tolerance else "FAIL ") + line)
 
     exits = daemon.terminate()
+    repays = repay_record(devnet, journal, stack.borrower, first_block)
+    hunt = liquidator.stats()
     with capsys.disabled():
         orders = len(emulator_orders(final_snapshot, emulator.api_key))
         print(
@@ -652,6 +745,12 @@ def test_daemon_survives_chaos_and_keeps_its_invariants(
             if event.detail:
                 print(f"  {event.kind} @+{event.at - began:.1f}s: {event.detail}")
         print("convergence after the faults stopped:\n  " + "\n  ".join(convergence))
+        print(
+            f"crash to {market.low:.0%} of the start: {len(repays.mined)} repays mined "
+            f"({repays.usdc:,.2f} USDC), {repays.on_chain} Repay events on chain, lowest HF "
+            f"{repays.lowest_hf:.4f}; liquidator: {hunt.attempts} liquidationCall attempts, "
+            f"{hunt.reverted} reverted, {hunt.succeeded} succeeded"
+        )
         for v in checker.violations:
             print(f"  VIOLATION: {v}")
 
@@ -678,3 +777,12 @@ def test_daemon_survives_chaos_and_keeps_its_invariants(
     }
     assert not lost, f"faults not survived (kind: count): {lost}"
     assert exits == 0, f"daemon exited {exits} on SIGTERM:\n{daemon.log_tail()}"
+    # --- the guard ---------------------------------------------------------------------------
+    assert market.low < 0.7, f"the crash did not happen: lowest {market.low:.0%}"
+    assert repays.mined, "the crash went under the trigger and the guard repaid nothing"
+    assert hunt.succeeded == 0, f"liquidated: {hunt.liquidations}"
+    assert hunt.attempts > 0, "the liquidator never tried"
+    assert repays.on_chain == len(repays.mined), (
+        f"{repays.on_chain} Repay events on chain, {len(repays.mined)} mined repays journaled"
+    )
+    assert not repays.duplicates, f"repays decided before the previous one showed: {repays}"
