@@ -147,7 +147,7 @@ def main() -> int:
                         "reaction": (ack_s - t_block) * 1000,
                         "wait": (start_s - t_block) * 1000,
                         "overhead": (ack_s - start_s) * 1000,
-                        "rpc": cycle["rpc_ms"] + cycle["protect_ms"],
+                        "rpc": cycle["rpc_ms"],
                         "exchange": cycle["exchange_read_ms"] + cycle["orders_ms"],
                         "planning": cycle["plan_ms"],
                     }

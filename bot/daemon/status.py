@@ -12,9 +12,9 @@ from rich.table import Table
 
 from bot.config.models import HedgebotConfig, PositionConfig
 from bot.config.secrets import binance_credentials
-from bot.core.assess import Assessment, assess
+from bot.core.assess import Assessment, UnderlyingView, assess
 from bot.core.hedger import HedgerSettings
-from bot.core.model import PositionSnapshot
+from bot.core.model import AssetPosition, PositionSnapshot
 from bot.core.reserve import CrashReserve, reserve_for_crash
 from bot.daemon.app import build_exchange
 from bot.daemon.wiring import hedger_settings, journal_for, reader_for
@@ -71,10 +71,6 @@ class StatusReport:
 
     def as_json(self) -> dict[str, Any]:
         s, a = self.snapshot, self.assessment
-
-        def num(value: Decimal | None) -> str | None:
-            return None if value is None else str(value)
-
         return {
             "position": self.position,
             "exchange": self.mode,
@@ -82,34 +78,12 @@ class StatusReport:
             "block_number": s.block_number,
             "block_timestamp": s.block_timestamp,
             "stale_reason": s.stale_reason,
-            "oracle_hf": num(a.oracle_hf),
-            "shadow_hf": num(a.shadow_hf),
+            "oracle_hf": _num(a.oracle_hf),
+            "shadow_hf": _num(a.shadow_hf),
             "loops": self.loops.as_json(),
             "unmapped_tokens": list(a.unmapped_tokens),
-            "assets": [
-                {
-                    "symbol": x.symbol,
-                    "collateral": str(x.collateral),
-                    "debt": str(x.debt),
-                    "price_usd": str(x.price_usd),
-                    "liquidation_threshold": str(x.liquidation_threshold),
-                    "collateral_enabled": x.collateral_enabled,
-                }
-                for x in s.assets
-            ],
-            "underlyings": [
-                {
-                    "underlying": u.underlying,
-                    "symbol": u.symbol,
-                    "mark": str(u.mark),
-                    "liquidation_price": num(u.liquidation_price),
-                    "liquidation_distance": num(u.liquidation_distance),
-                    "current_short_usd": str(u.current_short_usd),
-                    "target_short_usd": str(u.target.short_usd),
-                    "reason": u.target.reason,
-                }
-                for u in a.underlyings
-            ],
+            "assets": [_asset_json(x) for x in s.assets],
+            "underlyings": [_underlying_json(u) for u in a.underlyings],
             "plan": [
                 {
                     "symbol": i.symbol,
@@ -121,17 +95,47 @@ class StatusReport:
                 for i in a.plan.intents
             ],
             "notes": [n.message for n in a.plan.notes],
-            "reserve_for_crash": None
-            if self.reserve is None
-            else {
-                "crash_fraction": str(self.reserve.crash_fraction),
-                "symbol": self.reserve.symbol,
-                "amount": str(self.reserve.amount),
-                "hf_after_crash": str(self.reserve.hf_after_crash),
-                "hf_after_repay": str(self.reserve.hf_after_repay),
-                "feasible": self.reserve.feasible,
-            },
+            "reserve_for_crash": None if self.reserve is None else _reserve_json(self.reserve),
         }
+
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _asset_json(x: AssetPosition) -> dict[str, Any]:
+    return {
+        "symbol": x.symbol,
+        "collateral": str(x.collateral),
+        "debt": str(x.debt),
+        "price_usd": str(x.price_usd),
+        "liquidation_threshold": str(x.liquidation_threshold),
+        "collateral_enabled": x.collateral_enabled,
+    }
+
+
+def _underlying_json(u: UnderlyingView) -> dict[str, Any]:
+    return {
+        "underlying": u.underlying,
+        "symbol": u.symbol,
+        "mark": str(u.mark),
+        "liquidation_price": _num(u.liquidation_price),
+        "liquidation_distance": _num(u.liquidation_distance),
+        "current_short_usd": str(u.current_short_usd),
+        "target_short_usd": str(u.target.short_usd),
+        "reason": u.target.reason,
+    }
+
+
+def _reserve_json(r: CrashReserve) -> dict[str, Any]:
+    return {
+        "crash_fraction": str(r.crash_fraction),
+        "symbol": r.symbol,
+        "amount": str(r.amount),
+        "hf_after_crash": str(r.hf_after_crash),
+        "hf_after_repay": str(r.hf_after_repay),
+        "feasible": r.feasible,
+    }
 
 
 def _reserve(
@@ -211,6 +215,11 @@ def render_status(report: StatusReport, console: Console) -> None:
     for token in a.unmapped_tokens:
         console.print(f"[yellow]{token} is not in `tokens:`: not hedged[/]", highlight=False)
     assets = Table("asset", "collateral", "debt", "price (USD)", "LT", title="lending position")
+    _render_tables(report, console, assets)
+
+
+def _render_tables(report: StatusReport, console: Console, assets: Table) -> None:
+    s, a = report.snapshot, report.assessment
     for x in s.assets:
         assets.add_row(
             x.symbol,

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.demo.liquidator import LiquidatorStats
+from bot.demo.loops import NOT_YET, LoopsReading
 from bot.demo.observe import Observation
 from bot.demo.recorder import Event, EventKind
 
@@ -45,6 +46,7 @@ class ViewModel:
     events: Sequence[Event]
     repays: int
     repaid_usd: Decimal
+    loops: LoopsReading = NOT_YET
 
 
 def hf_text(hf: Decimal, trigger: Decimal | None) -> Text:
@@ -63,6 +65,23 @@ def event_line(e: Event) -> Text:
     line.append(f"{e.kind.value.upper():<11} ", style=EVENT_STYLE[e.kind])
     line.append(e.text)
     return line
+
+
+LOOP_STYLE = {"running": "green", "starting": "dim", "paused": "yellow"}
+
+
+def loops_table(reading: LoopsReading) -> Table:
+    """The guard and the hedger, one row each: they run on their own, and the guard keeps
+    protecting whatever happens to the hedger."""
+    table = Table(expand=True, box=None, pad_edge=False)
+    for col in ("loop", "state", "completed", "failed", ""):
+        table.add_column(col, justify="right" if col in ("completed", "failed") else "left")
+    for row in reading.rows:
+        style = LOOP_STYLE.get(row.state, "bold red")
+        table.add_row(
+            row.loop, Text(row.state, style=style), str(row.runs), str(row.failed), row.detail
+        )
+    return table
 
 
 def render(vm: ViewModel) -> RenderableType:
@@ -145,8 +164,9 @@ def render(vm: ViewModel) -> RenderableType:
         Panel(header, border_style="blue"),
         Panel(market, title="market and hedge", title_align="left"),
         Panel(position, title="position", title_align="left"),
+        Panel(loops_table(vm.loops), title="daemon: guard and hedger", title_align="left"),
         Panel(events, title="orders, repays, liquidations", title_align="left"),
     )
 
 
-__all__ = ["ViewModel", "event_line", "hf_text", "render"]
+__all__ = ["ViewModel", "event_line", "hf_text", "loops_table", "render"]

@@ -37,6 +37,7 @@ from bot.demo.daemon_process import DaemonProcess, DemoError, daemon_env
 from bot.demo.journal_tail import JournalTail, OrderEvent, TxEvent
 from bot.demo.liquidator import Liquidator
 from bot.demo.live_view import ViewModel, event_line, render
+from bot.demo.loops import LoopsWatch
 from bot.demo.observe import Observation, Observer
 from bot.demo.recorder import Event, EventKind, Recorder, Sample
 from bot.demo.scenario import Scenario, crash_scenario
@@ -351,6 +352,7 @@ def run_demo(
         daemon = stack.enter_context(DaemonProcess(DEMO_CONFIG, env=env, log_path=log_path))
         tail = JournalTail(journal_path)
         stack.callback(tail.close)
+        loops = LoopsWatch(log_path, position.name)
         console.print(f"  daemon pid {daemon.pid} starting (log {log_path})")
         daemon.wait_ready(lambda: tail.cycle_counts().ok > 0, timeout_secs=READY_TIMEOUT_SECS)
         console.print("  daemon running its first cycles; the market script starts now")
@@ -379,6 +381,7 @@ def run_demo(
                     f"the daemon stopped during the run; log {log_path}:\n{daemon.log_tail()}"
                 )
             obs = observer.observe()
+            loops.poll()
             cycle = tail.latest_cycle()
             if cycle is not None:
                 targets = cycle.targets_usd
@@ -386,8 +389,10 @@ def run_demo(
             run.recorder.add(_sample(run, t, obs, targets))
             phase = scenario.phase_at(t)
             if headless and phase != last_phase:
+                g, h = loops.latest.rows
                 console.print(
                     f"[magenta]t={t:6.1f}s  {phase}[/]  oracle HF {obs.chain.oracle_hf:.3f}"
+                    f"  guard {g.state} ({g.runs} reads)  hedger {h.state} ({h.runs} cycles)"
                 )
             last_phase = phase
             if live is not None:
@@ -409,6 +414,7 @@ def run_demo(
                             events=run.recorder.events[-12:],
                             repays=run.repays,
                             repaid_usd=run.repaid,
+                            loops=loops.latest,
                         )
                     )
                 )
@@ -417,6 +423,7 @@ def run_demo(
                 time.sleep(pause)
 
         liquidator.stop()
+        loops.poll()  # the last reading, before the daemon and its metrics go
         daemon.stop()
         _drain(run, tail, liquidator)
         end_obs = observer.observe()
@@ -434,6 +441,7 @@ def run_demo(
             liquidator=stats,
             cycles=tail.cycle_counts(),
             orders_filled=run.orders_filled,
+            loops=loops.latest,
         )
     # Everything is stopped here (the stack unwound); what remains is writing files.
     checkpoint(journal_path)

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from bot.demo.journal_tail import CycleCounts
 from bot.demo.liquidator import LiquidatorStats
+from bot.demo.loops import NOT_YET, LoopsReading
 from bot.demo.observe import Observation
 from bot.demo.recorder import EventKind, Recorder
 
@@ -55,6 +56,7 @@ class DemoSummary:
     liquidated_debt_usd: Decimal
     seized_usd: Decimal  # at the oracle price of each liquidation's block
     cycles: CycleCounts
+    loops: LoopsReading = NOT_YET
 
     @property
     def defi_equity_change_usd(self) -> Decimal:
@@ -131,6 +133,7 @@ class DemoSummary:
                 "skipped": self.cycles.skipped,
                 "failed": self.cycles.failed,
             },
+            "loops": self.loops.as_json(),
         }
 
 
@@ -145,6 +148,7 @@ def summarize(
     liquidator: LiquidatorStats,
     cycles: CycleCounts,
     orders_filled: int,
+    loops: LoopsReading = NOT_YET,
 ) -> DemoSummary:
     prices: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
     for underlying in recorder.samples[0].marks if recorder.samples else {}:
@@ -190,6 +194,7 @@ def summarize(
         liquidated_debt_usd=sum((liq.debt_covered for liq in liquidator.liquidations), ZERO),
         seized_usd=sum((liq.collateral_usd for liq in liquidator.liquidations), ZERO),
         cycles=cycles,
+        loops=loops,
     )
 
 
@@ -256,9 +261,12 @@ def summary_table(s: DemoSummary) -> Table:
         f"(HF not below 1), [{liq_style}]{s.liquidations} succeeded[/]"
         + (f", {s.liquidator_errors} other errors" if s.liquidator_errors else ""),
     )
-    table.add_row(
-        "daemon cycles", f"{s.cycles.ok} ok, {s.cycles.skipped} skipped, {s.cycles.failed} failed"
-    )
+    for row in s.loops.rows:
+        noun = "reads" if row.loop == "guard" else "cycles"
+        table.add_row(
+            f"daemon: {row.loop}",
+            f"{row.state}, {row.runs} {noun} completed, {row.failed} failed; {row.detail}",
+        )
     table.add_row("runtime", f"{s.runtime_secs:.0f} s at speed {s.speed:g}")
     return table
 

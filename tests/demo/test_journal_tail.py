@@ -46,3 +46,30 @@ def test_a_fee_settled_later_does_not_report_the_order_twice(tmp_path: Path) -> 
 
     assert [(o.client_order_id, o.status) for o in first] == [("hb-1", "FILLED")]
     assert later == []
+
+
+def test_the_demo_reads_the_guard_and_the_hedger_from_the_daemons_metrics() -> None:
+    from decimal import Decimal
+
+    from bot.demo.loops import reading_from
+    from bot.metrics import HedgebotMetrics
+
+    metrics = HedgebotMetrics()
+    for verdict, n in (("healthy", 40), ("repay", 1), ("tx_in_flight", 2), ("failed", 3)):
+        for _ in range(n):
+            metrics.count_guard_tick(position="demo", verdict=verdict)
+    metrics.set_guard_state(position="demo", state="running")
+    metrics.count_guard_tx(position="demo", kind="repay", status="mined")
+    for outcome in ("ok", "ok", "skipped", "failed"):
+        metrics.observe_cycle(position="demo", duration_s=0.01, outcome=outcome)
+    metrics.set_paused(True)
+    metrics.set_hedge(position="demo", underlying="BTC", target_short_usd=Decimal(1),
+                      current_short_usd=Decimal(1))  # fmt: skip
+
+    reading = reading_from(metrics.render().decode(), "demo")
+
+    assert reading.guard.state == "running"
+    assert (reading.guard.runs, reading.guard.failed) == (43, 3)
+    assert reading.guard.detail == "1 repay(s) mined"
+    assert reading.hedger.state == "paused"
+    assert (reading.hedger.runs, reading.hedger.failed) == (3, 1)

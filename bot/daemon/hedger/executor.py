@@ -67,15 +67,11 @@ def execute(
         if short_reduction is not None and not intent.reduce_only:
             rest = sum(1 for i in intents[index:] if not i.reduce_only)
             log.warning("increases deferred to the next cycle", cause=short_reduction, skipped=rest)
-            return Execution(
-                reports=tuple(reports),
-                unknown=tuple(unknown),
-                halted_reason=f"{rest} increase(s) deferred: {short_reduction}",
-            )
-        # A newly journaled intent cannot have been sent before: no lookup needed first.
-        first = journal.record_intent(intent, position=position, cycle_id=cycle_id, now=now)
+            halted = f"{rest} increase(s) deferred: {short_reduction}"
+            return Execution(reports=tuple(reports), unknown=tuple(unknown), halted_reason=halted)
         try:
-            report = exchange.place(intent, first_send=first)
+            report = _send(intent, exchange=exchange, journal=journal, position=position,
+                           cycle_id=cycle_id, now=now)  # fmt: skip
         except UnknownOrderState as exc:
             log.warning(
                 "order outcome unknown", client_order_id=intent.client_order_id, error=str(exc)
@@ -87,16 +83,10 @@ def execute(
         except RateLimited as exc:
             # The intent was never accepted; settle it by lookup later, stop the plan now.
             unknown.append(intent.client_order_id)
-            rest = len(intents) - index - 1
-            log.warning(
-                "rate limited: plan halted", retry_after_secs=exc.retry_after_secs, skipped=rest
-            )
-            return Execution(
-                reports=tuple(reports),
-                unknown=tuple(unknown),
-                halted_reason=f"{type(exc).__name__}: {exc}",
-            )
-        journal.record_outcome(report, now=now)
+            log.warning("rate limited: plan halted", retry_after_secs=exc.retry_after_secs,
+                        skipped=len(intents) - index - 1)  # fmt: skip
+            halted = f"{type(exc).__name__}: {exc}"
+            return Execution(reports=tuple(reports), unknown=tuple(unknown), halted_reason=halted)
         reports.append(report)
         if intent.reduce_only and report.executed_quantity < intent.quantity:
             short_reduction = (
@@ -104,17 +94,34 @@ def execute(
                 f"{report.executed_quantity.normalize():f} of {intent.quantity.normalize():f} "
                 f"({report.status.value})"
             )
-        log.info(
-            "order",
-            symbol=intent.symbol,
-            side=intent.side,
-            quantity=str(intent.quantity),
-            status=report.status,
-            executed=str(report.executed_quantity),
-            client_order_id=intent.client_order_id,
-            reason=intent.reason,
-        )
     return Execution(reports=tuple(reports), unknown=tuple(unknown))
+
+
+def _send(
+    intent: OrderIntent,
+    *,
+    exchange: Exchange,
+    journal: IntentLog,
+    position: str,
+    cycle_id: str | None,
+    now: datetime,
+) -> OrderReport:
+    """Journal the intent, place it, journal the venue's answer."""
+    # A newly journaled intent cannot have been sent before: no lookup needed first.
+    first = journal.record_intent(intent, position=position, cycle_id=cycle_id, now=now)
+    report = exchange.place(intent, first_send=first)
+    journal.record_outcome(report, now=now)
+    log.info(
+        "order",
+        symbol=intent.symbol,
+        side=intent.side,
+        quantity=str(intent.quantity),
+        status=report.status,
+        executed=str(report.executed_quantity),
+        client_order_id=intent.client_order_id,
+        reason=intent.reason,
+    )
+    return report
 
 
 def reconcile_pending(

@@ -15,10 +15,11 @@ import structlog
 from bot.alerts import events as alert_events
 from bot.core.breakers import should_pause_after_failures
 from bot.core.hedger import HedgeDecision, HedgerMemory, HedgerSettings, decide_hedge
+from bot.core.model import PositionSnapshot
 from bot.daemon.hedger.executor import Execution, execute, reconcile_pending
 from bot.daemon.hedger.fees import settle_fees
 from bot.daemon.hedger.publish import AlertSubmitter, HedgerPublisher
-from bot.daemon.hedger.read import HedgerReads, ReadTimes
+from bot.daemon.hedger.read import CycleTimes, HedgerReads
 from bot.daemon.hedger.venue import VenueGate
 from bot.daemon.loops import LoopResult
 from bot.exchange.base import Exchange
@@ -90,48 +91,61 @@ class HedgerLoop:
             return result
 
     def _cycle(self, cycle_id: str, now: datetime) -> LoopResult:
-        s = self.settings
+        """read -> decide -> act -> publish, or a skip that says why."""
         paused = self._journal.is_paused()
         self._metrics.set_paused(paused)
         self._health.set_state(self.name, "paused" if paused else "")
         if paused:
             return self._skip(cycle_id, now, f"paused: {self._journal.pause_state().reason}")
         self._venue.ensure_ready(now)
-        reconcile_pending(exchange=self._exchange, journal=self._journal, position=s.name, now=now)
-        times = ReadTimes()
+        reconcile_pending(
+            exchange=self._exchange, journal=self._journal, position=self.settings.name, now=now
+        )
+        times = CycleTimes()
         snapshot = self._reads.snapshot(now, times)
         if snapshot.is_stale:
-            reason = snapshot.stale_reason or "stale"
-            self._alerts.submit(
-                alert_events.stale_data(
-                    position=s.name, reason=reason, block_number=snapshot.block_number, at=now
-                )
-            )
-            summary = CycleSummary(block_number=snapshot.block_number)
-            return self._skip(cycle_id, now, f"stale chain data: {reason}", summary)
+            return self._stale(cycle_id, snapshot, now)
         market = self._reads.market(now, times)
         self._publisher.market(market, now)
-        clock = time.perf_counter()
+        started = time.perf_counter()
         decision = decide_hedge(
             snapshot=snapshot,
             market=market,
-            settings=s,
+            settings=self.settings,
             memory=self._memory,
             cycle_id=cycle_id,
             now=now,
         )
         self._memory = decision.memory
         self._publisher.decided(decision)
-        plan_s, clock = time.perf_counter() - clock, time.perf_counter()
+        times.plan_s, started = time.perf_counter() - started, time.perf_counter()
         execution = self._act(decision, now, cycle_id)
-        orders_s = time.perf_counter() - clock
+        times.orders_s = time.perf_counter() - started
+        return self._publish(cycle_id, snapshot.block_number, decision, execution, times, now)
+
+    def _stale(self, cycle_id: str, snapshot: PositionSnapshot, now: datetime) -> LoopResult:
+        reason = snapshot.stale_reason or "stale"
+        self._alerts.submit(
+            alert_events.stale_data(
+                position=self.settings.name,
+                reason=reason,
+                block_number=snapshot.block_number,
+                at=now,
+            )
+        )
+        summary = CycleSummary(block_number=snapshot.block_number)
+        return self._skip(cycle_id, now, f"stale chain data: {reason}", summary)
+
+    def _publish(
+        self, cycle_id: str, block: int, decision: HedgeDecision, execution: Execution,
+        times: CycleTimes, now: datetime,
+    ) -> LoopResult:  # fmt: skip
         if decision.intents:
-            self._metrics.observe_exchange(endpoint="place_orders", seconds=orders_s)
+            self._metrics.observe_exchange(endpoint="place_orders", seconds=times.orders_s)
         sent = self._publisher.executed(decision, execution, self._exchange, now)
         reasons = list(decision.reasons)
         if execution.halted_reason:
             reasons.append(execution.halted_reason)
-        block = snapshot.block_number
         self._publisher.finished(cycle_id, decision, block=block, reasons=reasons, now=now)
         a = decision.assessment
         log.info(
@@ -144,8 +158,8 @@ class HedgerLoop:
             # Where the cycle's time went, for latency work (the reaction benchmark).
             rpc_ms=_ms(times.rpc_s),
             exchange_read_ms=_ms(times.exchange_s),
-            plan_ms=_ms(plan_s),
-            orders_ms=_ms(orders_s),
+            plan_ms=_ms(times.plan_s),
+            orders_ms=_ms(times.orders_s),
         )
         return LoopResult(ok=True, next_interval_secs=decision.next_interval_secs, orders_sent=sent)
 

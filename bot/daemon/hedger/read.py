@@ -21,9 +21,13 @@ HOUR_MS = 3_600_000
 
 
 @dataclass(slots=True)
-class ReadTimes:
+class CycleTimes:
+    """Where a cycle's time went, for its log line."""
+
     rpc_s: float = 0.0
     exchange_s: float = 0.0
+    plan_s: float = 0.0
+    orders_s: float = 0.0
 
 
 class HedgerReads:
@@ -47,7 +51,7 @@ class HedgerReads:
         self._symbols = sorted(set(symbols))
         self._last_block = -1
 
-    def snapshot(self, now: datetime, times: ReadTimes) -> PositionSnapshot:
+    def snapshot(self, now: datetime, times: CycleTimes) -> PositionSnapshot:
         """The position at the head; a block number that went backwards makes it stale."""
         started = time.perf_counter()
         snapshot = self._reader.snapshot(self._wallet, now=int(now.timestamp()))
@@ -62,7 +66,7 @@ class HedgerReads:
             self._last_block = snapshot.block_number
         return snapshot
 
-    def market(self, now: datetime, times: ReadTimes) -> MarketView:
+    def market(self, now: datetime, times: CycleTimes) -> MarketView:
         started = time.perf_counter()
         specs = self._exchange.contract_specs()
         marks = {symbol: self._exchange.mark_price(symbol) for symbol in self._symbols}
@@ -87,4 +91,4 @@ class HedgerReads:
         return now
 
 
-__all__ = ["HedgerReads", "ReadTimes"]
+__all__ = ["CycleTimes", "HedgerReads"]
