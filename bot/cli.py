@@ -79,9 +79,31 @@ def check_config(
         "BINANCE_API_SECRET": "*** (set)" if have_keys else "(not set: dry-run)",
     }
     out.print_json(json.dumps(resolved))
-    for warning in config_warnings(config, have_api_keys=have_keys):
+    for warning in config_warnings(config, have_api_keys=have_keys) + _key_warnings(config):
         err.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
     err.print(f"[green]{file}: valid[/]")
+
+
+def _key_warnings(config: HedgebotConfig) -> list[str]:
+    """What ``run`` would say of the reserve wallet's key, said before it is run."""
+    from bot.wallet.signer import SignerError, load_signer
+
+    protect = config.protect
+    if protect is None:
+        return []
+    if not protect.enabled:
+        return ["protect.enabled: false: repay protection is OFF (the guard only watches)"]
+    out = []
+    for position in config.positions:
+        owner = protect.reserve_wallet or position.wallet
+        try:
+            load_signer(expected_address=owner)
+        except SignerError as exc:
+            out.append(
+                f"positions {position.name!r}: the reserve wallet's key cannot be used ({exc}); "
+                "`hedgebot run` refuses to start until it can, or until protect.enabled: false"
+            )
+    return out
 
 
 @app.command("config-schema")

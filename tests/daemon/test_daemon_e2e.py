@@ -271,6 +271,15 @@ def test_metrics_and_healthz_answer_and_healthz_fails_when_the_guard_stops_readi
             time.sleep(0.2)
         assert answer.json()["status"] == "unhealthy"
         assert f"{POSITION}:guard: last successful cycle" in answer.json()["reason"]
+        # ...and the guard says it has stalled: a critical alert, and its state in the metrics.
+        daemon.wait_event("guard stalled", timeout=15)
+        stalled = _sample(
+            httpx.get(f"{base}/metrics", timeout=5).text,
+            "hedgebot_guard_state",
+            position=POSITION,
+            state="stalled",
+        )
+        assert stalled == 1
         proxy.set_mode("pass")
         assert daemon.terminate() == 0
 

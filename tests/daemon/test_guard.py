@@ -271,6 +271,9 @@ def test_protect_without_a_usable_key_refuses_to_start(
     wrong = cli("run", "--config", str(config), env=daemon_env(emulator, wallet_key=someone_else))
     _key_refused(wrong, borrower.address, "protect.enabled: false")
     assert someone_else not in wrong.stdout + wrong.stderr
+    check = cli("check-config", str(config), env=daemon_env(emulator, wallet_key=None))
+    assert check.returncode == 0, check.stderr
+    assert "`hedgebot run` refuses to start" in check.stderr, check.stderr
 
 
 def test_protect_disabled_on_purpose_starts_with_a_warning_and_status_shows_the_guard_off(

@@ -6,6 +6,8 @@ transaction and journals it. The guard reads the worker's state on its next tick
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -18,6 +20,9 @@ from bot.wallet.worker import JobResult, TxWorker, WorkerState
 log = structlog.get_logger(__name__)
 
 RECOVER_JOB = "recover"
+# After a repay that failed (a revert, a refusal), or a simulated one in dry-run, the guard
+# waits this long before sending the next: the next block would most likely say the same.
+HOLD_AFTER_SECS = 5.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,11 +35,20 @@ class DeskState:
 
 
 class RepayDesk:
-    def __init__(self, executor: ProtectExecutor, worker: TxWorker, *, dry_run: bool) -> None:
+    def __init__(
+        self,
+        executor: ProtectExecutor,
+        worker: TxWorker,
+        *,
+        dry_run: bool,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._executor = executor
         self._worker = worker
         self._dry_run = dry_run
+        self._monotonic = monotonic
         self._settled_block = 0
+        self._hold_until = 0.0
         self._recover_next = True  # a previous process may have left a transaction pending
 
     @property
@@ -48,6 +62,9 @@ class RepayDesk:
             self._settled_block = max(self._settled_block, _highest_block(result))
             if result.error is not None:
                 self._recover_next = True  # its transaction may still be pending
+            report = result.value
+            if isinstance(report, ExecutionReport) and (report.dry_run or not report.ok):
+                self._hold_until = self._monotonic() + HOLD_AFTER_SECS
         return DeskState(
             running=worker.running, finished=worker.finished, settled_block=self._settled_block
         )
@@ -62,7 +79,10 @@ class RepayDesk:
         return True
 
     def send(self, action: ProtectAction) -> bool:
-        """Hand ``action`` to the worker; False when a job is running (nothing sent)."""
+        """Hand ``action`` to the worker; False when a job is running or the desk holds after
+        a failed (or simulated) repay: nothing sent."""
+        if self._monotonic() < self._hold_until:
+            return False
         name = f"{action.kind}:{action.amount} {action.symbol}"
         return self._worker.submit(
             name, lambda: self._executor.execute(action, dry_run=self._dry_run)
