@@ -158,15 +158,14 @@ def run(
     from bot.daemon.guard.build import ProtectionKeyError
     from bot.daemon.hedger.venue import UnexplainedPositionError
     from bot.daemon.wiring import LiveTradingRefused
-    from bot.exchange.errors import AccountSetupError, OrderRejected
+    from bot.exchange.errors import ExchangeError
 
     try:
         code = run_daemon(cfg, dry_run=dry_run, live=live, max_cycles=max_cycles)
     except (
         LiveTradingRefused,
         ChainError,
-        AccountSetupError,
-        OrderRejected,
+        ExchangeError,  # a refusal at set-up, or no contract specs for the paper exchange
         UnexplainedPositionError,
         ProtectionKeyError,
         SecretError,

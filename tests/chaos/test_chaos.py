@@ -49,6 +49,7 @@ from tests.chaos.invariants import (
     emulator_positions,
 )
 from tests.chaos.rpc_proxy import RpcProxy
+from tests.daemon.guard_scene import liquidator_on
 
 pytestmark = [pytest.mark.chaos, pytest.mark.chain, pytest.mark.exchange, pytest.mark.slow]
 
@@ -106,13 +107,12 @@ EPISODES = (
     (76.0, "rpc_down"),
 )
 # The crash: prices are pulled towards CRASH_ANCHOR of their start from CRASH_AT, back after
-# RECOVER_AT. Without repays HF would fall from 1.79 to about 0.98: liquidatable.
+# RECOVER_AT. Without repays HF would fall from 1.79 to under 0.9: liquidatable.
 CRASH_AT, RECOVER_AT = 42.0, 70.0
-CRASH_ANCHOR = 0.55
+CRASH_ANCHOR = 0.5
 CRASH_STEP = 0.09  # a price step may be this large while the market runs to its anchor
 RESERVE_USDC = Decimal(60_000)
 TRIGGER_HF, TARGET_HF = Decimal("1.3"), Decimal("1.6")
-LIQUIDATOR_INDEX = 5
 BORROWER_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"  # anvil #2
 RPC_FAULT_SECS = 3.0
 RPC_FAULT_MAX_SECS = 10.0
@@ -386,19 +386,8 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         daemon = DaemonProcess(
             config=config, env=daemon_env(emulator), log_path=tmp_path / "daemon.log"
         )
-        liquidator_address = devnet.account(LIQUIDATOR_INDEX)
-        devnet.fund(liquidator_address, "USDC", Decimal(10_000_000))
-        devnet.approve_pool(liquidator_address, "USDC")
-        liquidator = Liquidator(
-            rpc_url=devnet.rpc_url,
-            deployment=devnet.deployment,
-            liquidator=liquidator_address,
-            borrower=borrower,
-            collaterals=("WBTC", "WETH"),
-            debt="USDC",
-        )
         try:
-            with liquidator:
+            with liquidator_on(devnet, borrower) as liquidator:
                 yield Stack(devnet, emulator, proxy, borrower, daemon, journal_path, liquidator)
         finally:
             daemon.ensure_stopped()
@@ -733,6 +722,7 @@ def test_daemon_survives_chaos_and_keeps_its_invariants(
     exits = daemon.terminate()
     repays = repay_record(devnet, journal, stack.borrower, first_block)
     hunt = liquidator.stats()
+    guard_failed = sum(1 for e in daemon.events() if e.get("event") == "guard read failed")
     with capsys.disabled():
         orders = len(emulator_orders(final_snapshot, emulator.api_key))
         print(
@@ -749,7 +739,8 @@ def test_daemon_survives_chaos_and_keeps_its_invariants(
             f"crash to {market.low:.0%} of the start: {len(repays.mined)} repays mined "
             f"({repays.usdc:,.2f} USDC), {repays.on_chain} Repay events on chain, lowest HF "
             f"{repays.lowest_hf:.4f}; liquidator: {hunt.attempts} liquidationCall attempts, "
-            f"{hunt.reverted} reverted, {hunt.succeeded} succeeded"
+            f"{hunt.reverted} reverted, {hunt.succeeded} succeeded; guard reads that failed "
+            f"through the RPC faults: {guard_failed}"
         )
         for v in checker.violations:
             print(f"  VIOLATION: {v}")
