@@ -32,6 +32,7 @@ EMODE_CONFIG = fn("PoolV32", "getEModeCategoryCollateralConfig")
 EMODE_BITMAP = fn("PoolV32", "getEModeCategoryCollateralBitmap")
 BALANCE_OF = fn("ERC20", "balanceOf")
 PRICES = fn("AaveOracle", "getAssetsPrices")
+RESERVES_LIST = fn("Pool", "getReservesList")
 
 
 class AaveV3Reader:
@@ -159,6 +160,13 @@ class AaveV3Reader:
         calls, layout = self._snapshot_calls(info, user)
         out = self._aggregate(calls, "latest" if block is None else block, "position snapshot")
         values = {name: self._need(out[i], f"{name} for {user}") for name, i in layout.items()}
+        if len(values["reserves"][0]) != len(info.reserves):
+            # a reserve listed (or dropped) since start-up: learn the market again, then read
+            # again, so the snapshot holds every reserve the pool counts in the HF
+            log.warning("the pool lists %d reserves, %d known: re-reading the market",
+                        len(values["reserves"][0]), len(info.reserves))  # fmt: skip
+            self.start()  # it reads the head: so does the second snapshot
+            return self.snapshot(wallet, now=now)
         user_emode = int(values["emode"][0])
         if user_emode and user_emode not in info.emode_categories:
             # a category created after start-up: learn it, then read again (rare, two calls)
@@ -170,8 +178,10 @@ class AaveV3Reader:
         mc = MULTICALL3_ADDRESS
         calls = [Call(mc, MC_BLOCK), Call(mc, MC_TIME), Call(info.pool, ACCOUNT_DATA, (user,)),
                  Call(info.pool, USER_CONFIG, (user,)), Call(info.pool, USER_EMODE, (user,)),
-                 Call(info.oracle, PRICES, ([r.asset for r in info.reserves],))]  # fmt: skip
-        layout = {"block": 0, "time": 1, "account": 2, "user_config": 3, "emode": 4, "prices": 5}
+                 Call(info.oracle, PRICES, ([r.asset for r in info.reserves],)),
+                 Call(info.pool, RESERVES_LIST)]  # fmt: skip
+        layout = {"block": 0, "time": 1, "account": 2, "user_config": 3, "emode": 4, "prices": 5,
+                  "reserves": 6}  # fmt: skip
         liquid = info.pool_revision >= ap.LIQUID_EMODE_REVISION
         for cat in info.emode_categories:
             layout[f"emode{cat}"] = len(calls)

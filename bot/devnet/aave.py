@@ -263,3 +263,43 @@ def deploy_aave(
         pool_configurator=configurator.address, acl_manager=acl_addr, oracle=oracle_addr,
         data_provider=data_provider, multicall3=multicall, treasury=treasury, tokens=tuple(tokens),
     )  # fmt: skip
+
+
+def list_reserve(w3: Web3, deployment: AaveDeployment, spec: ReserveSpec) -> TokenDeployment:
+    """List one more reserve on a running market, as governance would after start-up: a new
+    token with its price feed, its aToken and debt tokens, and collateral parameters."""
+    me = deployment.deployer
+    pool, provider = deployment.pool, deployment.addresses_provider
+    underlying = deploy(w3, "MintableERC20", f"Devnet {spec.symbol}", spec.symbol,
+                        spec.decimals, sender=me)  # fmt: skip
+    feed = deploy(w3, "MockAggregator", _price_answer(spec.price_usd), sender=me)
+    oracle = contract(w3, "AaveOracle", deployment.oracle)
+    transact(w3, oracle.functions.setAssetSources([underlying], [feed]), me)
+    rates = deploy(w3, "DefaultReserveInterestRateStrategy", provider,
+                   RAY * 45 // 100, 0, RAY * 7 // 100, RAY * 300 // 100, RAY * 7 // 100,
+                   RAY * 300 // 100, RAY * 2 // 100, RAY * 5 // 100, RAY * 20 // 100,
+                   sender=me)  # fmt: skip
+    impls = [deploy(w3, name, pool, sender=me)
+             for name in ("AToken", "StableDebtToken", "VariableDebtToken")]  # fmt: skip
+    zero = "0x0000000000000000000000000000000000000000"
+    s = spec.symbol
+    names = (
+        f"Aave Devnet {s}", f"aDev{s}", f"Aave Devnet Variable Debt {s}", f"variableDebtDev{s}",
+        f"Aave Devnet Stable Debt {s}", f"stableDebtDev{s}",
+    )  # fmt: skip
+    init = (*impls, spec.decimals, rates, underlying, deployment.treasury, zero, *names, b"")
+    configurator = contract(w3, "PoolConfigurator", deployment.pool_configurator)
+    transact(w3, configurator.functions.initReserves([init]), me)
+    transact(
+        w3,
+        configurator.functions.configureReserveAsCollateral(
+            underlying, spec.ltv_bps, spec.liquidation_threshold_bps, spec.liquidation_bonus_bps
+        ),
+        me,
+    )
+    dp = contract(w3, "AaveProtocolDataProvider", deployment.data_provider)
+    a_tok, s_tok, v_tok = dp.functions.getReserveTokensAddresses(underlying).call()
+    return TokenDeployment(
+        symbol=s, decimals=spec.decimals, underlying=underlying, a_token=a_tok,
+        variable_debt_token=v_tok, stable_debt_token=s_tok, aggregator=feed,
+    )  # fmt: skip

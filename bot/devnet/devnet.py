@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from web3 import Web3
 from web3.exceptions import ContractLogicError
 
-from bot.devnet.aave import BASE_CURRENCY_UNIT, AaveDeployment, contract, transact
+from bot.devnet.aave import (
+    BASE_CURRENCY_UNIT,
+    AaveDeployment,
+    ReserveSpec,
+    contract,
+    list_reserve,
+    transact,
+)
 from bot.devnet.anvil import AnvilProcess, DevnetError
 
 MAX_UINT256 = 2**256 - 1
@@ -130,6 +137,12 @@ class Devnet:
         raw = to_raw(amount, tok.decimals)
         fn = self._pool.functions.supply(tok.underlying, raw, Web3.to_checksum_address(wallet), 0)
         transact(self.w3, fn, wallet, what=f"supply {amount} {symbol}")
+
+    def list_reserve(self, spec: ReserveSpec) -> None:
+        """List ``spec`` on the running market (after the bot started, as governance may)."""
+        token = list_reserve(self.w3, self.deployment, spec)
+        tokens = (*self.deployment.tokens, token)
+        self.deployment = replace(self.deployment, tokens=tokens)
 
     def supply_on_behalf(self, donor: str, wallet: str, symbol: str, raw: int) -> None:
         """``donor`` supplies ``raw`` units of ``symbol`` for ``wallet`` (Aave lets anyone)."""

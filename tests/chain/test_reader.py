@@ -9,8 +9,10 @@ import pytest
 
 from bot.chain.aave_v3 import AaveV3Reader
 from bot.chain.rpc import ChainIdMismatch, RpcPool, RpcUnavailable
+from bot.core.health import exact_health_factor_wad
 from bot.core.repay import ReserveBalance, decide
 from bot.core.repay_params import ProtectParams
+from bot.devnet.aave import ReserveSpec
 from bot.devnet.anvil import free_port
 from bot.devnet.cache import start_devnet
 from bot.devnet.devnet import Devnet
@@ -79,6 +81,31 @@ def test_the_wallets_web3_fails_over_like_the_reader(devnet: Devnet) -> None:
     dead_health, live_health = pool.health()
     assert not dead_health.healthy
     assert live_health.requests >= 3  # chain id check, then the two reads
+
+
+def test_a_reserve_listed_after_start_up_is_in_the_next_snapshot(devnet: Devnet) -> None:
+    """Governance lists a token while the bot runs and someone supplies it for the borrower:
+    the next snapshot holds it, in the same one call, and the HF is the chain's own."""
+    reader = reader_for(devnet, [devnet.rpc_url])
+    reader.start()
+    wallet = devnet.account(14)
+    devnet.open_position(wallet, collateral={"WETH": D(10)}, debt={"USDC": D(10000)})
+    listed = devnet.deployment
+    try:
+        devnet.list_reserve(
+            ReserveSpec(symbol="NEWT", decimals=18, price_usd=D(5), ltv_bps=5000,
+                        liquidation_threshold_bps=6000, liquidation_bonus_bps=11000)
+        )  # fmt: skip
+        devnet.supply_on_behalf(devnet.account(15), wallet, "NEWT", 2_000 * 10**18)
+        _, now = devnet.latest_block()
+        snap = reader.snapshot(wallet, now=now)
+    finally:
+        devnet.deployment = listed
+    assert "NEWT" in {a.symbol for a in snap.assets}
+    assert exact_health_factor_wad(snap) == devnet.account_data(wallet)[5]
+    before = reader.rpc.request_count
+    reader.snapshot(wallet, now=now)
+    assert reader.rpc.request_count - before == 1
 
 
 def test_no_endpoint_answers() -> None:
