@@ -7,7 +7,7 @@ follows it, and the next tick reads the worker's state before deciding again.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.core.guard import (
@@ -94,7 +94,14 @@ class GuardLoop:
         )
         decision = self._decide(inputs, now)
         if decision.verdict is GuardVerdict.NEEDS_RESERVE:
-            decision = self._decide(self._with_reserve(inputs, now), now)
+            first = decision  # its alerts (an HF level crossed) are not raised again
+            with_reserve = replace(
+                inputs,
+                reserves=self._reads.reserves(),
+                spent_today_usd=self._reads.spent_today_usd(now),
+            )
+            decision = self._decide(with_reserve, now)
+            decision = replace(decision, alerts=first.alerts + decision.alerts)
         if decision.verdict is GuardVerdict.REPAY and decision.action is not None:
             assert self._desk is not None  # no desk means watch only: never REPAY
             if self._desk.send(decision.action):
@@ -105,17 +112,6 @@ class GuardLoop:
         decision = decide_guard(inputs, settings=self.settings, memory=self._memory, now=now)
         self._memory = decision.memory
         return decision
-
-    def _with_reserve(self, inputs: GuardInputs, now: datetime) -> GuardInputs:
-        return GuardInputs(
-            snapshot=inputs.snapshot,
-            stopped_reason=inputs.stopped_reason,
-            in_flight=inputs.in_flight,
-            settled_block=inputs.settled_block,
-            marks=inputs.marks,
-            reserves=self._reads.reserves(),
-            spent_today_usd=self._reads.spent_today_usd(now),
-        )
 
     def _desk_state(self, now: datetime) -> DeskState | None:
         """The worker's state; settled jobs are published here, and a pending transaction
