@@ -258,9 +258,17 @@ def flatten(
 ) -> None:
     """Close every hedge position reduce-only, then pause the hedger (the guard keeps
     protecting)."""
+    from bot.chain.rpc import ChainError
     from bot.daemon.operator import flatten_all
+    from bot.daemon.wiring import LiveTradingRefused
+    from bot.exchange.errors import ExchangeError
 
-    for line in flatten_all(_load(config), dry_run=dry_run, live=live):
+    try:
+        lines = flatten_all(_load(config), dry_run=dry_run, live=live)
+    except (LiveTradingRefused, ExchangeError, ChainError, SecretError) as exc:
+        err.print(f"[bold red]not flattening:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from exc
+    for line in lines:
         out.print(line, highlight=False)
 
 

@@ -27,13 +27,14 @@ from bot.config.convert import (
     protect_params,
     token_mapping,
 )
-from bot.config.models import HedgebotConfig, Network, PositionConfig
+from bot.config.models import HedgebotConfig, PositionConfig
 from bot.config.secrets import ApiCredentials, SecretError, read_secret
 from bot.core.guard import GuardSettings
 from bot.core.hedger import HedgerSettings
 from bot.core.model import Venue
 from bot.exchange.base import AccountSetup, Exchange, SymbolSetup
 from bot.exchange.binance.adapter import BinanceFutures
+from bot.exchange.binance.network import is_production
 from bot.exchange.paper import JournalPaperStateStore, PaperExchange
 from bot.journal import Journal
 
@@ -52,18 +53,35 @@ class TradingMode:
         return "DRY-RUN (paper exchange)" if self.dry_run else "LIVE"
 
 
+def production_endpoint(config: HedgebotConfig) -> str | None:
+    """Where orders would go when that is the real exchange (None for testnet, demo, the
+    local emulator or any loopback/private address)."""
+    base_url = str(config.exchange_base_url) if config.exchange_base_url else None
+    if not is_production(config.network.value, base_url):
+        return None
+    return base_url or "network: mainnet"
+
+
 def trading_mode(
     config: HedgebotConfig, *, credentials: ApiCredentials | None, dry_run_flag: bool, live: bool
 ) -> TradingMode:
-    if config.network is Network.MAINNET and not dry_run_flag:
-        if not live:
-            raise LiveTradingRefused(
-                "network: mainnet trades real money: pass --live to confirm (or --dry-run)"
-            )
-        if credentials is None:
-            raise LiveTradingRefused("network: mainnet with --live needs BINANCE_API_KEY/SECRET")
+    """Dry-run is allowed anywhere (paper trading at real prices sends no order). Real money
+    needs `allow_mainnet: true` in the config file, `--live` and API keys, all three."""
     if dry_run_flag:
         return TradingMode(dry_run=True, reason="--dry-run")
+    where = production_endpoint(config)
+    if where is not None:
+        if not config.allow_mainnet:
+            raise LiveTradingRefused(
+                f"{where} is the real Binance exchange: write allow_mainnet: true in the config "
+                "file and pass --live to trade real money (or pass --dry-run)"
+            )
+        if not live:
+            raise LiveTradingRefused(
+                f"{where} trades real money: pass --live to confirm (or --dry-run)"
+            )
+        if credentials is None:
+            raise LiveTradingRefused(f"{where} with --live needs BINANCE_API_KEY/SECRET")
     if credentials is None:
         return TradingMode(dry_run=True, reason="no BINANCE_API_KEY / BINANCE_API_SECRET set")
     return TradingMode(dry_run=False, reason="API keys set")
@@ -83,7 +101,8 @@ def live_exchange(
         api_secret=credentials.secret.reveal() if credentials else "",
         network=config.network.value,
         base_url=str(config.exchange_base_url).rstrip("/") if config.exchange_base_url else None,
-        allow_mainnet=config.network is Network.MAINNET and config.allow_mainnet and live,
+        # Without keys the client reads public prices only (paper trading at real prices).
+        allow_mainnet=credentials is None or (config.allow_mainnet and live),
         recv_window_ms=config.hedge.recv_window_ms,
     )
 

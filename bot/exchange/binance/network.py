@@ -7,7 +7,9 @@ formatting them with the tld (strings without ``{}`` pass through unchanged).
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from binance.client import Client
 
@@ -21,6 +23,35 @@ class Network(StrEnum):
 
 class MainnetNotAllowedError(ValueError):
     """Mainnet was selected without the explicit permission that real trading needs."""
+
+
+# Binance's own test and demo hosts: orders there move no real money.
+PRACTICE_HOSTS = frozenset(
+    {
+        "testnet.binancefuture.com",
+        "demo-fapi.binance.com",
+        "demo-dapi.binance.com",
+        "testnet.binance.vision",
+        "demo-api.binance.com",
+    }
+)
+
+
+def is_production(network: Network | str, base_url: str | None = None) -> bool:
+    """Do orders sent here move real money? Decided by where they go, not by the label:
+    a custom URL is production unless it is a Binance test/demo host, a loopback or a
+    private-network address (the local emulator, a test rig)."""
+    network = Network(network)
+    if network is not Network.CUSTOM:
+        return network is Network.MAINNET
+    host = (urlsplit(base_url or "").hostname or "").lower().rstrip(".")
+    if host in PRACTICE_HOSTS or host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True  # any other name may lead to the real exchange (a proxy, a mirror)
+    return not (address.is_loopback or address.is_private or address.is_link_local)
 
 
 def custom_client_class(base_url: str) -> type[Client]:
@@ -55,10 +86,12 @@ def make_client(
         raise ValueError(f"base_url {base_url!r} given with network {network.value!r}: use custom")
     if network is Network.CUSTOM and not base_url:
         raise ValueError("network 'custom' needs base_url (e.g. http://127.0.0.1:8080)")
-    if network is Network.MAINNET and not allow_mainnet:
+    if is_production(network, base_url) and not allow_mainnet:
+        where = base_url if network is Network.CUSTOM else "network 'mainnet'"
         raise MainnetNotAllowedError(
-            "network 'mainnet' trades real money: it needs allow_mainnet=True, which the CLI "
-            "sets only for config 'network: mainnet' together with --live"
+            f"{where} is the real exchange and trades real money: it needs allow_mainnet=True, "
+            "which the CLI sets only for allow_mainnet: true in the config file together with "
+            "--live"
         )
     if not 0 < recv_window_ms < 60000:
         raise ValueError(f"recv_window_ms must be in (0, 60000), got {recv_window_ms}")
