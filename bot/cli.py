@@ -159,6 +159,7 @@ def run(
     from bot.daemon.hedger.venue import UnexplainedPositionError
     from bot.daemon.wiring import LiveTradingRefused
     from bot.exchange.errors import ExchangeError
+    from bot.journal import JournalUnavailable
 
     try:
         code = run_daemon(cfg, dry_run=dry_run, live=live, max_cycles=max_cycles)
@@ -166,6 +167,7 @@ def run(
         LiveTradingRefused,
         ChainError,
         ExchangeError,  # a refusal at set-up, or no contract specs for the paper exchange
+        JournalUnavailable,
         UnexplainedPositionError,
         ProtectionKeyError,
         SecretError,

@@ -165,6 +165,8 @@ class AaveV3Reader:
         calls, layout, data = self._snapshot_request(info, user)
         at: BlockIdentifier = "latest" if block is None else block
         out = self._aggregate(calls, at, "position snapshot", data)
+        if out[layout["prices"]] is None:
+            raise ChainError(self._missing_prices(info, at))
         values = {name: self._need(out[i], f"{name} for {user}") for name, i in layout.items()}
         if len(values["reserves"][0]) != len(info.reserves):
             # a reserve listed (or dropped) since start-up: learn the market again, then read
@@ -179,6 +181,21 @@ class AaveV3Reader:
             self._info = self._with_emode_categories(info, int(values["block"][0]))
             return self.snapshot(wallet, now=now, block=int(values["block"][0]))
         return self._build_snapshot(info, user, values, user_emode, now)
+
+    def _missing_prices(self, info: ReaderInfo, block: BlockIdentifier) -> str:
+        """Which reserve the oracle cannot price (a source answering 0 or reverting, and no
+        fallback oracle): asked one asset at a time, only once the batch has failed."""
+        price = fn("AaveOracle", "getAssetPrice")
+        got = self._aggregate(
+            [Call(info.oracle, price, (r.asset,)) for r in info.reserves], block, "prices"
+        )
+        bad = [f"{r.symbol} ({r.asset})" for r, g in zip(info.reserves, got, strict=True)
+               if g is None or int(g[0]) <= 0]  # fmt: skip
+        return (
+            f"AaveOracle {info.oracle} on chain {self.chain_id} has no price for "
+            f"{', '.join(bad) or 'one of the reserves'}: its source answers 0 or fails and no "
+            "fallback oracle answers; the HF cannot be computed, nothing is decided on it"
+        )
 
     def _snapshot_request(
         self, info: ReaderInfo, user: str

@@ -167,6 +167,12 @@ class RpcPool:
                 raise
             except (requests.RequestException, Web3Exception, OSError) as e:
                 self._mark_failed(health, e)
+                # A dead failover endpoint is no failover: say so at start, not in a crisis.
+                log.warning(
+                    "rpc endpoint %s does not answer at start: %s",
+                    _redact(health.url),
+                    health.last_error,
+                )
         if reachable == 0:
             raise RpcUnavailable(self._summary("no RPC endpoint answered eth_chainId"))
 

@@ -8,6 +8,7 @@ from bot.journal.errors import (
     JournalConflictError,
     JournalError,
     JournalSchemaError,
+    JournalUnavailable,
     JournalUnknownRecordError,
 )
 from bot.journal.journal import Clock, Journal, system_clock
@@ -49,6 +50,7 @@ __all__ = [
     "JournalConflictError",
     "JournalError",
     "JournalSchemaError",
+    "JournalUnavailable",
     "JournalUnknownRecordError",
     "JournaledIntent",
     "OperatorAction",

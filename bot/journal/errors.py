@@ -23,3 +23,7 @@ class JournalConflictError(JournalError):
 
 class JournalUnknownRecordError(JournalError):
     """An outcome, send or receipt refers to an intent the journal does not hold."""
+
+
+class JournalUnavailable(JournalError):
+    """The journal's database cannot be opened (server down, path not writable)."""

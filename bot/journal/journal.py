@@ -31,7 +31,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import ColumnElement, Connection, Engine, and_, exists, func, select
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 
 from bot.core.model import OrderIntent, OrderReport, OrderStatus, Side
 from bot.journal import jsoncodec, rows, schema, sql
@@ -42,7 +42,11 @@ from bot.journal.engine import (
     create_journal_engine,
     journal_url,
 )
-from bot.journal.errors import JournalConflictError, JournalUnknownRecordError
+from bot.journal.errors import (
+    JournalConflictError,
+    JournalUnavailable,
+    JournalUnknownRecordError,
+)
 from bot.journal.migrations import LATEST_VERSION, current_version, migrate
 from bot.journal.records import (
     PENDING_TX_STATUSES,
@@ -108,6 +112,12 @@ class Journal:
         )
         try:
             version = migrate(engine, now_ms=to_ms(clock()), target=migrate_to)
+        except OperationalError as exc:
+            engine.dispose()
+            where = engine.url.render_as_string(hide_password=True)
+            raise JournalUnavailable(
+                f"cannot open the journal at {where}: {str(exc.orig).strip()}"
+            ) from None
         except Exception:
             engine.dispose()
             raise

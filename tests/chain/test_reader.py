@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from bot.chain.aave_v3 import AaveV3Reader
-from bot.chain.rpc import ChainIdMismatch, RpcPool, RpcUnavailable
+from bot.chain.rpc import ChainError, ChainIdMismatch, RpcPool, RpcUnavailable
 from bot.core.health import exact_health_factor_wad
 from bot.core.repay import ReserveBalance, decide
 from bot.core.repay_params import ProtectParams
@@ -106,6 +106,28 @@ def test_a_reserve_listed_after_start_up_is_in_the_next_snapshot(devnet: Devnet)
     before = reader.rpc.request_count
     reader.snapshot(wallet, now=now)
     assert reader.rpc.request_count - before == 1
+
+
+def test_a_dead_failover_endpoint_is_said_at_start(
+    devnet: Devnet, caplog: pytest.LogCaptureFixture
+) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    with caplog.at_level(logging.WARNING, logger="bot.chain.rpc"):
+        reader_for(devnet, [devnet.rpc_url, dead]).start()
+    assert f"rpc endpoint {dead} does not answer at start" in caplog.text
+
+
+def test_an_oracle_price_of_zero_is_named(devnet: Devnet) -> None:
+    reader = reader_for(devnet, [devnet.rpc_url])
+    reader.start()
+    wallet = devnet.account(16)
+    devnet.open_position(wallet, collateral={"WETH": D(10)}, debt={"USDC": D(10000)})
+    feed = devnet.deployment.token("WBTC").aggregator
+    devnet.anvil.rpc("anvil_setStorageAt", feed, "0x0", "0x" + "00" * 32)
+    devnet.mine()
+    _, now = devnet.latest_block()
+    with pytest.raises(ChainError, match=r"no price for WBTC \(0x"):
+        reader.snapshot(wallet, now=now)
 
 
 def test_no_endpoint_answers() -> None:

@@ -113,3 +113,19 @@ def test_run_and_flatten_refuse_the_real_exchange_without_opt_ins_and_without_a_
     assert result.returncode == 2, output
     assert "allow_mainnet: true in the config file" in output
     assert "Traceback" not in output
+
+
+def test_a_journal_that_cannot_be_opened_stops_run_with_a_message(tmp_path: Path) -> None:
+    from bot.devnet.anvil import free_port
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEDGEBOT__")}
+    env["HEDGEBOT__JOURNAL__URL"] = f"postgresql://bot:pw-canary-7@127.0.0.1:{free_port()}/hb"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--config", str(DEMO), "--dry-run"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "cannot open the journal at postgresql+psycopg://bot:***@127.0.0.1" in output
+    assert "pw-canary-7" not in output
+    assert "Traceback" not in output
