@@ -66,9 +66,11 @@ def liquidation_distance_low(
     symbol: str,
     distance: Decimal,
     floor: Decimal,
+    liquidation_price: Decimal | None = None,
     at: datetime | None = None,
 ) -> Alert:
     """Futures side: the mark price is within ``distance`` (fraction) of liquidation."""
+    at_price = () if liquidation_price is None else (("liquidation price", f"{liquidation_price}"),)
     return Alert(
         kind=AlertKind.LIQUIDATION_DISTANCE_LOW,
         severity=Severity.CRITICAL,
@@ -80,6 +82,7 @@ def liquidation_distance_low(
             ("symbol", symbol),
             ("distance", f"{_num(distance * 100, 2)} %"),
             ("floor", f"{_num(floor * 100, 2)} %"),
+            *at_price,
         ),
         at=at,
     )

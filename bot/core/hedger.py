@@ -19,6 +19,7 @@ from bot.core.assess import Assessment, assess
 from bot.core.breakers import BreakerLimits, GatedPlan, gate_intents
 from bot.core.cadence import Cadence, next_interval_secs
 from bot.core.futures import notional_usd
+from bot.core.hedge_watch import hedge_dangers, hedge_distance, step_alarms
 from bot.core.model import (
     ContractSpec,
     HedgePosition,
@@ -71,6 +72,7 @@ class HedgerMemory:
     ladder: Mapping[str, LadderState] = field(default_factory=dict)
     shadow_hf_alert: HfAlertState = field(default_factory=HfAlertState)
     unmapped_alerted: frozenset[str] = frozenset()
+    hedge_alarmed: frozenset[str] = frozenset()  # shorts alerted as near their liquidation
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,7 +116,9 @@ def decide_hedge(
     hf_state = _shadow_hf_alert(a, s, memory.shadow_hf_alert, now, alerts)
     new_unmapped = [t for t in a.unmapped_tokens if t not in memory.unmapped_alerted]
     alerts += [alert_events.unmapped_token(position=s.name, token=t, at=now) for t in new_unmapped]
-    alerts += _note_alerts(a, gated, s, now)
+    alerts += _breaker_alerts(gated, s, now)
+    alarms, alarmed = _hedge_alarms(market, s, memory.hedge_alarmed, now)
+    alerts += alarms
     reasons = [u.target.reason for u in a.underlyings] + [n.message for n in a.plan.notes]
     reasons += [n.message for n in gated.notes]
     return HedgeDecision(
@@ -126,6 +130,7 @@ def decide_hedge(
             ladder=dict(a.ladder_states),
             shadow_hf_alert=hf_state,
             unmapped_alerted=memory.unmapped_alerted | frozenset(new_unmapped),
+            hedge_alarmed=alarmed,
         ),
         next_interval_secs=next_interval_secs(
             s.cadence,
@@ -191,25 +196,40 @@ def _shadow_hf_alert(
     return step.state
 
 
-def _note_alerts(a: Assessment, gated: GatedPlan, s: HedgerSettings, now: datetime) -> list[Alert]:
-    alerts = [
+def _breaker_alerts(gated: GatedPlan, s: HedgerSettings, now: datetime) -> list[Alert]:
+    return [
         alert_events.circuit_breaker_tripped(position=s.name, reason=note.message, at=now)
         for note in gated.notes
         # a large change built over several cycles is the breaker working, not tripping
         if note.kind is not NoteKind.BREAKER_CUT
     ]
-    alerts += [
-        alert_events.liquidation_distance_low(
-            position=s.name,
-            symbol=note.symbol,
-            distance=note.amount_usd,
-            floor=s.rules.min_short_liq_distance,
-            at=now,
+
+
+def _hedge_alarms(
+    market: MarketView, s: HedgerSettings, alarmed: frozenset[str], now: datetime
+) -> tuple[list[Alert], frozenset[str]]:
+    """The open shorts near their own liquidation, every cycle, orders planned or not."""
+    floor = s.rules.min_short_liq_distance
+    dangers = hedge_dangers(market.hedges, market.specs, market.marks, floor=floor)
+    distances = {}
+    for h in market.hedges:
+        spec = market.specs.get(h.symbol)
+        found = (
+            None
+            if spec is None
+            else hedge_distance(h, spec, market.marks.get(h.symbol, h.mark_price))
         )
-        for note in a.plan.notes
-        if note.kind is NoteKind.LIQ_DISTANCE
-    ]
-    return alerts
+        if found is not None:
+            distances[h.symbol] = found[0]
+    new, still = step_alarms(dangers, distances, alarmed, floor=floor)
+    alerts = [
+        alert_events.liquidation_distance_low(
+            position=s.name, symbol=d.symbol, distance=d.distance, floor=floor,
+            liquidation_price=d.liquidation_price, at=now,
+        )
+        for d in new
+    ]  # fmt: skip
+    return alerts, still
 
 
 __all__ = [
