@@ -262,3 +262,17 @@ def unmapped_token(*, position: str, token: str, at: datetime | None = None) -> 
         dedupe_key=f"unmapped:{position}:{token}",
         at=at,
     )
+
+
+def position_mismatch(*, position: str, detail: str, at: datetime | None = None) -> Alert:
+    return Alert(
+        kind=AlertKind.POSITION_MISMATCH,
+        severity=Severity.CRITICAL,
+        title=f"{position}: the exchange's position reading disagrees with hedgebot's fills",
+        text=(
+            f"{detail}. Read twice; nothing is traded on it. If the position really changed "
+            "(a manual trade, a liquidation), close or adopt it and restart hedgebot."
+        ),
+        dedupe_key=f"position-mismatch:{position}:{detail}",
+        at=at,
+    )

@@ -31,6 +31,7 @@ class AlertKind(StrEnum):
     GUARD_STARTED = "guard_started"
     GUARD_STALLED = "guard_stalled"
     PROTECTION_OFF = "protection_off"
+    POSITION_MISMATCH = "position_mismatch"
     UNMAPPED_TOKEN = "unmapped_token"  # noqa: S105 (a kind, not a secret)
 
 

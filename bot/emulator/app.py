@@ -158,6 +158,8 @@ def build_app(ex: Exchange) -> Starlette:
             ex.save()
         if fault is not None and fault.kind == "http_503_unknown":
             return _json(503, UNKNOWN_STATUS, headers)
+        if fault is not None and fault.kind == "empty_list" and isinstance(payload, list):
+            return _json(200, [], headers)  # a venue that answers "nothing" by mistake
         if fault is not None and fault.kind == "timeout_executed":
             delay = min(
                 float(fault.params.get("timeout_secs", DEFAULT_TIMEOUT_SECS)), MAX_TIMEOUT_SECS

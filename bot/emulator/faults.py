@@ -14,6 +14,7 @@ FAULT_KINDS = (
     "http_418",
     "clock_skew_1021",
     "partial_fill",
+    "empty_list",  # a 200 with [] where a list was due (positions, balances)
 )
 MAX_TIMEOUT_SECS = 30.0
 

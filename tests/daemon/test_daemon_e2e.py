@@ -387,3 +387,32 @@ def _sample(text: str, name: str, **labels: str) -> float:
         if all(found.get(k) == v for k, v in labels.items()):
             return float(m.group("value"))
     raise AssertionError(f"no sample {name}{labels} in /metrics:\n{text}")
+
+
+def test_an_empty_position_reading_is_held_not_traded_on(
+    devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    """The venue answers `[]` for positions three times while the shorts are open: hedgebot
+    reads again, holds the cycle with an alert, and sells nothing (before: 3.7x the target)."""
+    borrower, config, journal_path = _setup(devnet, emulator, tmp_path)
+    env = daemon_env(emulator, wallet_key=borrower.key)
+    with running_daemon(config, env, tmp_path / "daemon.log") as daemon:
+        steady = _wait_steady(daemon)
+        before = emulator_positions(emulator)
+        orders_before = len(emulator_orders(emulator))
+        emulator.control.inject_fault("/fapi/v3/positionRisk", "empty_list", count=3, method="GET")
+        _, held = daemon.wait_for(
+            lambda e: (
+                e.get("event") == "cycle skipped" and str(e.get("reason", "")).startswith("held:")
+            ),
+            what="a cycle held on the bad reading",
+            after=steady,
+        )
+        _wait_steady(daemon, after=daemon.events().index(held) + 1)
+        after = emulator_positions(emulator)
+        assert daemon.terminate() == 0
+    assert "the exchange reports 0" in held["reason"], held
+    assert after == before
+    assert len(emulator_orders(emulator)) == orders_before, "an order went out on a bad reading"
+    with _journal(journal_path) as journal:
+        assert journal.pending_intents() == []

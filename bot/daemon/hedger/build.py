@@ -9,11 +9,13 @@ import structlog
 from bot.config.models import HedgebotConfig, PositionConfig
 from bot.daemon.board import MarketBoard
 from bot.daemon.hedger.loop import HedgerLoop
+from bot.daemon.hedger.positions import PositionGuardrail
 from bot.daemon.hedger.publish import AlertSubmitter, HedgerPublisher
 from bot.daemon.hedger.read import HedgerReads
 from bot.daemon.hedger.venue import VenueGate
 from bot.daemon.wiring import hedger_settings, reader_for
 from bot.exchange.base import Exchange
+from bot.exchange.cached import AccountCache
 from bot.exchange.errors import ClockSkew, RateLimited, TransientExchangeError
 from bot.journal import Journal
 from bot.metrics import HealthTracker, HedgebotMetrics
@@ -60,6 +62,7 @@ def build_hedger(
         journal=journal,
         metrics=metrics,
         symbols=list(config.hedge.symbols.values()),
+        invalidate=exchange.invalidate if isinstance(exchange, AccountCache) else lambda: None,
     )
     publisher = HedgerPublisher(
         position=position.name,
@@ -79,6 +82,11 @@ def build_hedger(
         metrics=metrics,
         health=health,
         publisher=publisher,
+        positions=PositionGuardrail(
+            journal,
+            list(config.hedge.symbols.values()),
+            adopt=config.hedge.on_unexplained_position == "adopt",
+        ),
     )
 
 

@@ -18,6 +18,7 @@ from bot.core.hedger import HedgeDecision, HedgerMemory, HedgerSettings, decide_
 from bot.core.model import PositionSnapshot
 from bot.daemon.hedger.executor import Execution, execute, reconcile_pending
 from bot.daemon.hedger.fees import settle_fees
+from bot.daemon.hedger.positions import PositionGuardrail
 from bot.daemon.hedger.publish import AlertSubmitter, HedgerPublisher
 from bot.daemon.hedger.read import CycleTimes, HedgerReads
 from bot.daemon.hedger.venue import VenueGate
@@ -44,6 +45,7 @@ class HedgerLoop:
         metrics: HedgebotMetrics,
         health: HealthTracker,
         publisher: HedgerPublisher,
+        positions: PositionGuardrail,
     ) -> None:
         self.settings = settings
         self.name = f"{settings.name}:hedger"
@@ -55,6 +57,7 @@ class HedgerLoop:
         self._metrics = metrics
         self._health = health
         self._publisher = publisher
+        self._positions = positions
         self._memory = HedgerMemory()
         self._fees_settled_at: datetime | None = None
 
@@ -105,7 +108,11 @@ class HedgerLoop:
         snapshot = self._reads.snapshot(now, times)
         if snapshot.is_stale:
             return self._stale(cycle_id, snapshot, now)
-        market = self._reads.market(now, times)
+        market, wrong = self._positions.check(
+            self._reads.market(now, times), lambda: self._reads.market_again(now, times)
+        )
+        if wrong:
+            return self._held(cycle_id, "; ".join(wrong), now)
         self._publisher.market(market, now)
         started = time.perf_counter()
         decision = decide_hedge(
@@ -135,6 +142,13 @@ class HedgerLoop:
         )
         summary = CycleSummary(block_number=snapshot.block_number)
         return self._skip(cycle_id, now, f"stale chain data: {reason}", summary)
+
+    def _held(self, cycle_id: str, detail: str, now: datetime) -> LoopResult:
+        """A position reading that disagrees with the fills, twice: never traded on."""
+        self._alerts.submit(
+            alert_events.position_mismatch(position=self.settings.name, detail=detail, at=now)
+        )
+        return self._skip(cycle_id, now, f"held: {detail}")
 
     def _publish(
         self, cycle_id: str, block: int, decision: HedgeDecision, execution: Execution,

@@ -6,7 +6,7 @@ Each read is timed, for the cycle's log line (the reaction benchmark splits late
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -41,6 +41,7 @@ class HedgerReads:
         journal: Journal,
         metrics: HedgebotMetrics,
         symbols: Sequence[str],
+        invalidate: Callable[[], None] = lambda: None,
     ) -> None:
         self._position = position
         self._wallet = wallet
@@ -49,6 +50,7 @@ class HedgerReads:
         self._journal = journal
         self._metrics = metrics
         self._symbols = sorted(set(symbols))
+        self._invalidate = invalidate  # drops the account cache: the next read asks the venue
         self._last_block = -1
 
     def snapshot(self, now: datetime, times: CycleTimes) -> PositionSnapshot:
@@ -84,6 +86,11 @@ class HedgerReads:
             balances=balances,
             orders_last_hour=self._journal.order_count_since(since, position=self._position),
         )
+
+    def market_again(self, now: datetime, times: CycleTimes) -> MarketView:
+        """The same reads, straight from the venue (no cached account rows)."""
+        self._invalidate()
+        return self.market(now, times)
 
     def _lap(self, endpoint: str, since: float) -> float:
         now = time.perf_counter()

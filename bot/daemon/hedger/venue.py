@@ -15,8 +15,9 @@ from decimal import Decimal
 
 import structlog
 
-from bot.core.model import HedgePosition, Side
+from bot.core.model import HedgePosition
 from bot.daemon.hedger.executor import reconcile_pending
+from bot.daemon.hedger.positions import fill_positions
 from bot.exchange.base import AccountSetup, Exchange
 from bot.journal import Journal
 
@@ -31,14 +32,7 @@ def unexplained_positions(
     exchange: Exchange, journal: Journal, *, symbols: Sequence[str]
 ) -> list[tuple[str, Decimal, Decimal]]:
     """(symbol, position on the exchange, position the journal's fills explain) per mismatch."""
-    explained: dict[str, Decimal] = dict.fromkeys(symbols, Decimal(0))
-    for record in journal.orders_since(0):
-        outcome = record.outcome
-        if outcome is None or outcome.executed_quantity == 0:
-            continue
-        intent = record.journaled.intent
-        signed = outcome.executed_quantity * (1 if intent.side is Side.BUY else -1)
-        explained[intent.symbol] = explained.get(intent.symbol, Decimal(0)) + signed
+    explained = dict.fromkeys(symbols, Decimal(0)) | fill_positions(journal)
     on_exchange: dict[str, HedgePosition] = {p.symbol: p for p in exchange.positions()}
     out = []
     for symbol in sorted(set(explained) | set(on_exchange)):
