@@ -276,3 +276,17 @@ def position_mismatch(*, position: str, detail: str, at: datetime | None = None)
         dedupe_key=f"position-mismatch:{position}:{detail}",
         at=at,
     )
+
+
+def journal_lost(*, position: str, detail: str, at: datetime | None = None) -> Alert:
+    return Alert(
+        kind=AlertKind.JOURNAL_LOST,
+        severity=Severity.CRITICAL,
+        title=f"{position}: the journal is gone or cannot be written: hedging halted",
+        text=(
+            f"{detail}. Orders are journaled before they are sent; without the journal "
+            "nothing is traded. Restore the database (or free the disk) and restart hedgebot."
+        ),
+        dedupe_key=f"journal-lost:{position}",
+        at=at,
+    )

@@ -32,6 +32,7 @@ class AlertKind(StrEnum):
     GUARD_STALLED = "guard_stalled"
     PROTECTION_OFF = "protection_off"
     POSITION_MISMATCH = "position_mismatch"
+    JOURNAL_LOST = "journal_lost"
     UNMAPPED_TOKEN = "unmapped_token"  # noqa: S105 (a kind, not a secret)
 
 

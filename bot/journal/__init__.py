@@ -7,6 +7,7 @@ from bot.journal.columns import Instant, from_ms, to_ms
 from bot.journal.errors import (
     JournalConflictError,
     JournalError,
+    JournalReplaced,
     JournalSchemaError,
     JournalUnavailable,
     JournalUnknownRecordError,
@@ -49,6 +50,7 @@ __all__ = [
     "Journal",
     "JournalConflictError",
     "JournalError",
+    "JournalReplaced",
     "JournalSchemaError",
     "JournalUnavailable",
     "JournalUnknownRecordError",

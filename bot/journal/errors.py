@@ -25,5 +25,10 @@ class JournalUnknownRecordError(JournalError):
     """An outcome, send or receipt refers to an intent the journal does not hold."""
 
 
+class JournalReplaced(JournalError):
+    """The database at the journal's URL is not the one the daemon opened (deleted, replaced,
+    restored from elsewhere): nothing it remembers can be trusted to be there."""
+
+
 class JournalUnavailable(JournalError):
     """The journal's database cannot be opened (server down, path not writable)."""

@@ -21,6 +21,7 @@ the injected ``clock`` supplies it. The journal never reads the system clock oth
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ from bot.journal.engine import (
 )
 from bot.journal.errors import (
     JournalConflictError,
+    JournalReplaced,
     JournalUnavailable,
     JournalUnknownRecordError,
 )
@@ -84,6 +86,7 @@ class Journal:
         self._deployment = deployment
         self._clock = clock
         self._lock = threading.RLock()
+        self._identity = self._read_identity()
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -128,6 +131,33 @@ class Journal:
             deployment=deployment,
         )
         return cls(engine, deployment=deployment, clock=clock)
+
+    def _read_identity(self) -> tuple[int, int, int]:
+        """(creation time of the schema, device, inode): the first from the database itself,
+        the others from the SQLite file (0 for PostgreSQL or memory)."""
+        v = schema.schema_version.c
+        with self._engine.connect() as conn:
+            created = conn.execute(select(func.min(v.applied_ms))).scalar_one_or_none()
+        database = self._engine.url.database
+        if self._engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            return int(created or 0), 0, 0
+        try:
+            stat = os.stat(database)
+        except FileNotFoundError:
+            raise JournalReplaced(f"the journal file {database} was deleted") from None
+        return int(created or 0), stat.st_dev, stat.st_ino
+
+    def check_identity(self) -> None:
+        """Raise ``JournalReplaced`` unless the database is still the one opened. Cheap: one
+        stat and one indexed read; the hedger asks before every cycle."""
+        now = self._read_identity()
+        if now != self._identity:
+            where = self._engine.url.render_as_string(hide_password=True)
+            raise JournalReplaced(
+                f"the journal at {where} is not the database hedgebot opened (created at "
+                f"{self._identity[0]} ms, now {now[0]} ms; file {self._identity[1:]} -> "
+                f"{now[1:]}): it was deleted or replaced"
+            )
 
     def close(self) -> None:
         """Release every connection; the journal cannot be used afterwards."""

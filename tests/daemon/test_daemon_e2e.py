@@ -416,3 +416,22 @@ def test_an_empty_position_reading_is_held_not_traded_on(
     assert len(emulator_orders(emulator)) == orders_before, "an order went out on a bad reading"
     with _journal(journal_path) as journal:
         assert journal.pending_intents() == []
+
+
+def test_a_journal_deleted_under_the_daemon_halts_hedging_with_an_alert(
+    devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    borrower, config, journal_path = _setup(devnet, emulator, tmp_path)
+    env = daemon_env(emulator, wallet_key=borrower.key)
+    with running_daemon(config, env, tmp_path / "daemon.log") as daemon:
+        _wait_steady(daemon)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{journal_path}{suffix}").unlink(missing_ok=True)
+        marker = len(daemon.events())
+        _, lost = daemon.wait_event("journal lost: the hedger trades nothing", after=marker)
+        orders_before = len(emulator_orders(emulator))
+        move_price(devnet, emulator, "WBTC", Decimal(45_000))  # the hedge would grow
+        time.sleep(3)  # several cycles at 1 s
+        assert len(emulator_orders(emulator)) == orders_before, "traded without a journal"
+        assert daemon.terminate() == 0
+    assert "deleted" in lost["error"], lost

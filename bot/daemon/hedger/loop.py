@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import structlog
+from sqlalchemy.exc import OperationalError
 
 from bot.alerts import events as alert_events
 from bot.core.breakers import should_pause_after_failures
@@ -25,7 +26,7 @@ from bot.daemon.hedger.venue import VenueGate
 from bot.daemon.loops import LoopResult
 from bot.exchange.base import Exchange
 from bot.exchange.errors import ExchangeError, IpBanned
-from bot.journal import CycleOutcome, CycleSummary, Journal
+from bot.journal import CycleOutcome, CycleSummary, Journal, JournalReplaced
 from bot.logs import bind_cycle
 from bot.metrics import HealthTracker, HedgebotMetrics
 
@@ -74,9 +75,13 @@ class HedgerLoop:
         cycle_id = f"{s.name}-{int(now.timestamp() * 1000):x}"
         started = time.perf_counter()
         with bind_cycle(position=s.name, cycle_id=cycle_id):
-            self._journal.start_cycle(position=s.name, cycle_id=cycle_id, now=now)
             try:
+                # Before anything is decided: a replaced journal forgets the orders in flight.
+                self._journal.check_identity()
+                self._journal.start_cycle(position=s.name, cycle_id=cycle_id, now=now)
                 result = self._cycle(cycle_id, now)
+            except (JournalReplaced, OperationalError) as exc:
+                result = self._journal_lost(exc, now)
             except Exception as exc:  # one failed cycle must not kill the daemon
                 log.exception("cycle failed")
                 result = self._failed(cycle_id, exc, now)
@@ -203,6 +208,17 @@ class HedgerLoop:
         log.warning("cycle skipped", reason=reason)
         interval = self.settings.cadence.interval_secs
         return LoopResult(ok=True, skipped=True, next_interval_secs=interval, note=reason)
+
+    def _journal_lost(self, exc: Exception, now: datetime) -> LoopResult:
+        """The journal is gone, replaced or cannot be written (disk full): nothing is traded
+        until it is back, and the alert goes out without it (alerts need no journal)."""
+        detail = f"{type(exc).__name__}: {exc}"
+        log.error("journal lost: the hedger trades nothing", error=detail)
+        self._alerts.submit(
+            alert_events.journal_lost(position=self.settings.name, detail=detail, at=now)
+        )
+        interval = self.settings.cadence.interval_secs
+        return LoopResult(ok=False, next_interval_secs=interval, note=detail)
 
     def _failed(self, cycle_id: str, exc: Exception, now: datetime) -> LoopResult:
         s = self.settings
