@@ -839,6 +839,7 @@ class Journal:
         block_number: int,
         gas_used: int,
         revert_reason: str | None = None,
+        block_hash: str | None = None,
         now: Instant | None = None,
     ) -> None:
         """Record the receipt of whichever of ``tx_key``'s hashes was mined."""
@@ -861,6 +862,7 @@ class Journal:
                     status=(TxStatus.MINED if success else TxStatus.REVERTED).value,
                     mined_tx_hash=tx_hash,
                     receipt_block=block_number,
+                    receipt_block_hash=block_hash,
                     gas_used=gas_used,
                     revert_reason=revert_reason,
                     updated_ms=at,
@@ -886,6 +888,33 @@ class Journal:
                 .where(schema.chain_txs.c.tx_key == tx_key)
                 .values(status=status.value, revert_reason=reason, updated_ms=self._ms(now))
             )
+
+    def reopen_tx(self, tx_key: str, *, reason: str, now: Instant | None = None) -> None:
+        """A mined (or reverted) transaction whose block a reorg replaced: pending again, its
+        receipt forgotten, so the transaction manager settles it anew by its hashes."""
+        with self._write() as conn:
+            self._tx_status(conn, tx_key)
+            conn.execute(
+                schema.chain_txs.update()
+                .where(schema.chain_txs.c.tx_key == tx_key)
+                .values(
+                    status=TxStatus.SENT.value,
+                    mined_tx_hash=None,
+                    receipt_block=None,
+                    receipt_block_hash=None,
+                    gas_used=None,
+                    revert_reason=reason,
+                    updated_ms=self._ms(now),
+                )
+            )
+        log.warning("transaction reopened after a reorg", tx_key=tx_key, reason=reason)
+
+    def txs_mined_from(self, block: int) -> list[TxRecord]:
+        """Mined or reverted transactions whose receipt is at or above ``block``."""
+        c = schema.chain_txs.c
+        final = [TxStatus.MINED.value, TxStatus.REVERTED.value]
+        with self._read() as conn:
+            return rows.tx_records(conn, and_(c.status.in_(final), c.receipt_block >= block))
 
     def tx(self, tx_key: str) -> TxRecord | None:
         with self._read() as conn:

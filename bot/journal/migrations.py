@@ -86,6 +86,38 @@ def _create_order_outcomes_v1(conn: Connection) -> None:
     ).create(conn)
 
 
+def _create_chain_txs_v3(conn: Connection) -> None:
+    # Frozen copy: version 7 added ``receipt_block_hash`` to schema.chain_txs.
+    frozen = MetaData()
+    Table(
+        "chain_txs",
+        frozen,
+        Column("tx_key", String(100), primary_key=True),
+        Column("position", String(100)),
+        Column("chain_id", BigInteger, nullable=False),
+        Column("from_address", String(42), nullable=False),
+        Column("nonce", BigInteger, nullable=False),
+        Column("to_address", String(42), nullable=False),
+        Column("kind", String(40), nullable=False),
+        Column("data_hash", String(66), nullable=False),
+        Column("amount", ExactDecimal),
+        Column("asset", String(20)),
+        Column("status", String(20), nullable=False),
+        Column("mined_tx_hash", String(66)),
+        Column("receipt_block", BigInteger),
+        Column("gas_used", BigInteger),
+        Column("revert_reason", Text),
+        Column("created_ms", BigInteger, nullable=False),
+        Column("updated_ms", BigInteger, nullable=False),
+        Index("ix_chain_txs_sender_nonce", "chain_id", "from_address", "nonce"),
+    ).create(conn)
+    _create("chain_tx_sends")(conn)
+
+
+def _add_chain_txs_block_hash(conn: Connection) -> None:
+    conn.execute(text("ALTER TABLE chain_txs ADD COLUMN receipt_block_hash VARCHAR(66)"))
+
+
 def _add_order_outcomes_paper(conn: Connection) -> None:
     false_literal = "FALSE" if conn.dialect.name == "postgresql" else "0"
     conn.execute(
@@ -121,7 +153,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=3,
         description="on-chain transactions for repay",
-        apply=_create("chain_txs", "chain_tx_sends"),
+        apply=_create_chain_txs_v3,
     ),
     Migration(
         version=4,
@@ -137,6 +169,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         version=6,
         description="guard_flags: the liquidation guard stopped or running, per position",
         apply=_create("guard_flags"),
+    ),
+    Migration(
+        version=7,
+        description="chain_txs.receipt_block_hash: a mined transaction's block, to see reorgs",
+        apply=_add_chain_txs_block_hash,
     ),
 )
 

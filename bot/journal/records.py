@@ -154,3 +154,4 @@ class TxRecord:
     revert_reason: str | None
     created_at: datetime
     updated_at: datetime
+    receipt_block_hash: str | None = None  # None before schema version 7

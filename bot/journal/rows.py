@@ -171,6 +171,7 @@ def tx_records(conn: Connection, condition: ColumnElement[bool]) -> list[TxRecor
             tx_hashes=tuple(hashes[row.tx_key]),
             mined_tx_hash=row.mined_tx_hash,
             receipt_block=row.receipt_block,
+            receipt_block_hash=row.receipt_block_hash,
             gas_used=row.gas_used,
             revert_reason=row.revert_reason,
             created_at=from_ms(row.created_ms),

@@ -184,6 +184,7 @@ chain_txs = Table(
     Column("status", String(20), nullable=False),  # TxStatus
     Column("mined_tx_hash", String(66)),
     Column("receipt_block", BigInteger),
+    Column("receipt_block_hash", String(66)),  # version 7: a reorg changes it
     Column("gas_used", BigInteger),
     Column("revert_reason", Text),
     Column("created_ms", BigInteger, nullable=False),

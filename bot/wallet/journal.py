@@ -36,6 +36,7 @@ class TxJournal(Protocol):
         block_number: int,
         gas_used: int,
         revert_reason: str | None = None,
+        block_hash: str | None = None,
         now: datetime | None = None,
     ) -> None: ...
 

@@ -259,6 +259,7 @@ class TxManager:
             block_number=block,
             gas_used=int(receipt["gasUsed"]),
             revert_reason=reason,
+            block_hash=Web3.to_hex(receipt["blockHash"]),
         )
         if not success:
             log.error("transaction reverted", key=key, tx_hash=tx_hash, reason=reason)

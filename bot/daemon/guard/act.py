@@ -78,6 +78,10 @@ class RepayDesk:
             self._recover_next = False
         return True
 
+    def recheck(self) -> None:
+        """Settle anew what the journal holds pending (a reorg reopened a transaction)."""
+        self._recover_next = True
+
     def send(self, action: ProtectAction) -> bool:
         """Hand ``action`` to the worker; False when a job is running or the desk holds after
         a failed (or simulated) repay: nothing sent."""

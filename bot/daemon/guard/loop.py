@@ -83,6 +83,8 @@ class GuardLoop:
 
     def _step(self, now: datetime) -> tuple[GuardDecision, int]:
         snapshot = self._reads.snapshot(now)
+        if self._desk is not None and self._reads.reorged(snapshot.block_number):
+            self._desk.recheck()
         desk = self._desk_state(now)
         switch = self._reads.switch()
         inputs = GuardInputs(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time
 from decimal import Decimal
 
 from web3 import Web3
+from web3.exceptions import BlockNotFound
 
 from bot.chain.aave_v3 import AaveV3Reader
 from bot.chain.abis import load_abi
@@ -16,6 +17,8 @@ from bot.daemon.board import MarketBoard
 from bot.journal import GuardSwitch, Journal, TxStatus
 
 SPENDING_KINDS = ("repay", "supply")
+# BNB Chain finalises in a few blocks; 64 covers Ethereum's two epochs of unsafe head too.
+REORG_DEPTH_BLOCKS = 64
 
 
 class ReserveWallet:
@@ -90,6 +93,32 @@ class GuardReads:
 
     def reserves(self) -> tuple[ReserveBalance, ...]:
         return () if self._reserve is None else self._reserve.balances()
+
+    def reorged(self, head: int, *, depth: int = REORG_DEPTH_BLOCKS) -> list[str]:
+        """Transactions journaled as mined in the last ``depth`` blocks whose block the chain
+        no longer has: reopened in the journal (pending again) and returned by key. Costs one
+        indexed read while no recent transaction exists, one block header per recent one."""
+        out = []
+        for tx in self._journal.txs_mined_from(head - depth):
+            number, known = tx.receipt_block, tx.receipt_block_hash
+            if number is None or known is None:
+                continue  # journaled before block hashes were kept
+            on_chain = self._block_hash(number)
+            if on_chain != known.lower():
+                reason = f"reorg: block {number} is now {on_chain or 'gone'}, was {known}"
+                self._journal.reopen_tx(tx.intent.tx_key, reason=reason)
+                out.append(tx.intent.tx_key)
+        return out
+
+    def _block_hash(self, number: int) -> str | None:
+        def read(w3: Web3) -> str | None:
+            try:
+                block = w3.eth.get_block(number)
+            except BlockNotFound:
+                return None
+            return str(Web3.to_hex(block["hash"])).lower()
+
+        return self._reader.rpc.call(f"block {number}", read)
 
     def spent_today_usd(self, now: datetime) -> Decimal:
         """Repaid or supplied since UTC midnight, from the journal so a restart keeps the
