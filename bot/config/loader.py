@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from bot.config.errors import ConfigError, ConfigProblem
 from bot.config.models import HedgebotConfig
 
 ENV_PREFIX = "HEDGEBOT__"
@@ -24,27 +24,6 @@ _SECRET_KEY = re.compile(
     r"(api[_-]?key|api[_-]?secret|secret|private[_-]?key|password|passphrase|mnemonic|^token$)",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigProblem:
-    path: str  # dotted field path, e.g. "positions.0.rpc_urls"
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"line {self.line}: " if self.line else ""
-        return f"{where}{self.path or '<root>'}: {self.message}"
-
-
-class ConfigError(Exception):
-    """The config cannot be used; ``problems`` lists every reason."""
-
-    def __init__(self, source: str, problems: list[ConfigProblem]) -> None:
-        self.source = source
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"invalid config {source}:\n{lines}")
 
 
 class _LineLoader(yaml.SafeLoader):
