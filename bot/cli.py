@@ -152,7 +152,8 @@ def run(
     """Run the hedging daemon until SIGTERM/SIGINT."""
     _logging(log_format)
     cfg = _load(config)
-    _have_keys()
+    have_keys = _have_keys()
+    _log_warnings(cfg, have_keys=have_keys)
     from bot.chain.rpc import ChainError
     from bot.daemon.app import run_daemon
     from bot.daemon.guard.build import ProtectionKeyError
@@ -175,6 +176,15 @@ def run(
         err.print(f"[bold red]not starting:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_CONFIG) from exc
     raise typer.Exit(code)
+
+
+def _log_warnings(config: HedgebotConfig, *, have_keys: bool) -> None:
+    """What check-config warns of, said again by the daemon (in its log format) at start."""
+    import structlog
+
+    log = structlog.get_logger("bot.cli")
+    for warning in config_warnings(config, have_api_keys=have_keys):
+        log.warning("config warning", detail=warning)
 
 
 @app.command("pause")

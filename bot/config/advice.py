@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from decimal import Decimal
 
 from bot.config.models import HedgebotConfig
@@ -34,9 +35,31 @@ def config_warnings(config: HedgebotConfig, *, have_api_keys: bool) -> list[str]
             "no BINANCE_API_KEY / BINANCE_API_SECRET set: DRY-RUN, orders go to the paper "
             "exchange and nothing is traded"
         )
+    exposed = _metrics_exposure(config.metrics.host)
+    if exposed:
+        warnings.append(exposed)
     if config.protect is None:
         warnings.append(
             "no protect section: a hedge alone does not prevent liquidation (its gains stay on "
             "the exchange); configure repay-from-reserve"
         )
     return warnings
+
+
+def _metrics_exposure(host: str) -> str | None:
+    """A warning when /metrics (unauthenticated) is bound beyond this machine."""
+    if host == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass  # a host name: it may resolve to any interface
+    everywhere = host in ("0.0.0.0", "::")  # noqa: S104 - the addresses being warned about
+    reach = "EVERY network interface" if everywhere else "an address other machines can reach"
+    return (
+        f"metrics.host {host}: /metrics and /healthz are served WITHOUT authentication on "
+        f"{reach}: anyone who reaches the port reads health factors, hedge sizes and orders; "
+        "bind 127.0.0.1, or publish the port only on a private network or behind an "
+        "authenticating proxy"
+    )

@@ -1,7 +1,8 @@
 """Load a deployment config: YAML -> environment overrides -> validated ``HedgebotConfig``.
 
-Every problem is reported at once, each with its field path and, where the YAML gives one,
-its line number; nothing runs on an invalid config.
+Every problem is reported at once, each with its field path and where its value came from: the
+line of the file, or the ``HEDGEBOT__`` variable that set it. Nothing runs on an invalid config,
+and no message repeats a secret-looking value.
 """
 
 from __future__ import annotations
@@ -9,151 +10,148 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
-from bot.config.models import HedgebotConfig
+from bot.config.errors import ConfigError, ConfigProblem, dotted, looks_secret, shown
+from bot.config.models import POLICY_KINDS, HedgebotConfig, RelationError
+from bot.config.overrides import ENV_PREFIX, Override, apply_env_overrides, involved
+from bot.config.yaml_source import ConfigPath, parse_yaml, read_config_text
 
-ENV_PREFIX = "HEDGEBOT__"
+__all__ = [
+    "ENV_PREFIX",
+    "ConfigError",
+    "ConfigProblem",
+    "apply_env_overrides",
+    "load_config",
+    "parse_config",
+]
+
 # Keys that hold secrets: these must come from the environment, never from a file in the repo.
 _SECRET_KEY = re.compile(
     r"(api[_-]?key|api[_-]?secret|secret|private[_-]?key|password|passphrase|mnemonic|^token$)",
     re.IGNORECASE,
 )
+_USE_THE_ENVIRONMENT = (
+    "secrets must not be written in YAML: use BINANCE_API_KEY / BINANCE_API_SECRET (or *_FILE), "
+    "HEDGEBOT_WALLET_KEY, or an *_env field naming an environment variable"
+)
+_NEVER_IN_CONFIG = (
+    "looks like a private key, API secret or seed phrase: never put keys in the config "
+    "(the wallet key comes from HEDGEBOT_WALLET_KEY, Binance keys from BINANCE_API_KEY/SECRET)"
+)
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigProblem:
-    path: str  # dotted field path, e.g. "positions.0.rpc_urls"
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"line {self.line}: " if self.line else ""
-        return f"{where}{self.path or '<root>'}: {self.message}"
-
-
-class ConfigError(Exception):
-    """The config cannot be used; ``problems`` lists every reason."""
-
-    def __init__(self, source: str, problems: list[ConfigProblem]) -> None:
-        self.source = source
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"invalid config {source}:\n{lines}")
-
-
-class _LineLoader(yaml.SafeLoader):
-    """A SafeLoader that also records the line of every mapping key and sequence item."""
-
-
-def _compose_lines(node: yaml.Node, path: tuple[str, ...], out: dict[tuple[str, ...], int]) -> None:
-    out.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            out[(*path, key)] = key_node.start_mark.line + 1
-            _compose_lines(value_node, (*path, key), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _compose_lines(item, (*path, str(index)), out)
-
-
-def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple[str, ...], int]]:
-    try:
-        node = yaml.compose(text, Loader=_LineLoader)
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ConfigError(source, [ConfigProblem("", f"not valid YAML: {exc}", line)]) from exc
-    lines: dict[tuple[str, ...], int] = {}
-    if node is not None:
-        _compose_lines(node, (), lines)
-    return data, lines
-
-
-def _find_secrets(data: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    found: list[tuple[str, ...]] = []
+def _find_secrets(data: Any, path: ConfigPath = ()) -> list[tuple[ConfigPath, str]]:
+    """Secret-named keys and secret-looking values, each with the reason to refuse it."""
+    found: list[tuple[ConfigPath, str]] = []
     if isinstance(data, dict):
         for key, value in data.items():
             here = (*path, str(key))
             # "token_env"/"url_env" name an environment variable: that is the allowed form.
             if _SECRET_KEY.search(str(key)) and not str(key).endswith("_env"):
-                found.append(here)
-            found.extend(_find_secrets(value, here))
+                found.append((here, _USE_THE_ENVIRONMENT))
+            else:
+                found.extend(_find_secrets(value, here))
     elif isinstance(data, list):
         for index, item in enumerate(data):
             found.extend(_find_secrets(item, (*path, str(index))))
+    elif isinstance(data, str) and looks_secret(data) and path[-1:] not in _ADDRESS_KEYS:
+        found.append((path, _NEVER_IN_CONFIG))
     return found
 
 
-_PLAIN_NUMBER = re.compile(r"[-+]?\d+(\.\d*)?([eE][-+]?\d+)?")
+# An address field reports a pasted key itself ("not an address"), with the field's rules.
+_ADDRESS_KEYS = frozenset({("wallet",), ("reserve_wallet",), ("addresses_provider",)})
 
 
-def _env_value(raw: str) -> Any:
-    """A YAML scalar, except that YAML 1.1's hex/octal/sexagesimal readings are refused: an
-    address like 0x70997970... must stay a string, not become an integer."""
-    value = yaml.safe_load(raw) if raw.strip() else raw
-    numeric = isinstance(value, int | float) and not isinstance(value, bool)
-    if numeric and not _PLAIN_NUMBER.fullmatch(raw.strip()):
-        return raw
-    return value
+def _line_of(lines: dict[ConfigPath, int], path: ConfigPath) -> int | None:
+    for cut in range(len(path), -1, -1):
+        line = lines.get(path[:cut])
+        if line is not None:
+            return line
+    return None
 
 
-def apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> list[str]:
-    """Apply ``HEDGEBOT__SECTION__KEY=value`` overrides (values parsed as YAML scalars).
+def _problem(
+    path: ConfigPath,
+    message: str,
+    lines: dict[ConfigPath, int],
+    overrides: list[Override],
+    related: tuple[ConfigPath, ...] = (),
+) -> ConfigProblem:
+    """A problem at ``path`` (about the ``related`` keys, if given): attributed to the variable
+    that set a value involved, if one did, else to the line of the first key in the file."""
+    targets = related or (path,)
+    setting: list[str] = []
+    inside: list[str] = []
+    for target in targets:
+        sets, sets_inside = involved(overrides, target)
+        setting += [env for env in sets if env not in setting]
+        inside += [env for env in sets_inside if env not in inside]
+    if setting:
+        return ConfigProblem(dotted(path), message, env=", ".join(setting))
+    if inside:
+        message += f" (set through the environment: {', '.join(inside)})"
+    in_file = [target for target in targets if target in lines] or [path]
+    return ConfigProblem(dotted(path), message, _line_of(lines, in_file[0]))
 
-    List items are addressed by index: ``HEDGEBOT__POSITIONS__0__WALLET``. Returns the dotted
-    paths that were overridden.
-    """
-    applied: list[str] = []
-    for name in sorted(env):
-        if not name.startswith(ENV_PREFIX):
+
+def _location(err: ErrorDetails) -> ConfigPath:
+    """The error's key path, without the tags a discriminated union adds after ``policy``."""
+    loc = [str(p) for p in err["loc"]]
+    keys: list[str] = []
+    for index, part in enumerate(loc):
+        after_policy = index >= 1 and loc[index - 1] == "policy"
+        in_policies = index >= 2 and loc[index - 2] == "policies"
+        if part in POLICY_KINDS and (after_policy or in_policies):
             continue
-        parts = [p.lower() for p in name[len(ENV_PREFIX) :].split("__") if p]
-        if not parts:
-            continue
-        cursor: Any = data
-        for part in parts[:-1]:
-            is_list = isinstance(cursor, list)
-            cursor = cursor[int(part)] if is_list else cursor.setdefault(part, {})
-        value = _env_value(env[name])
-        if isinstance(cursor, list):
-            cursor[int(parts[-1])] = value
-        else:
-            cursor[parts[-1]] = value
-        applied.append(".".join(parts))
-    return applied
+        keys.append(part)
+    return tuple(keys)
 
 
-def _problems_from(exc: ValidationError, lines: dict[tuple[str, ...], int]) -> list[ConfigProblem]:
+def _message(err: ErrorDetails, path: ConfigPath) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx", {})
+    if kind == "extra_forbidden":
+        key = path[-1] if path else ""
+        return f"unknown key {shown(key)} (not part of the config schema; check its spelling)"
+    if kind == "union_tag_invalid":
+        return f"unknown policy {shown(ctx.get('tag'))}; expected one of {POLICY_KINDS}"
+    if kind == "union_tag_not_found":
+        return f"a policy needs a kind: one of {POLICY_KINDS}"
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
+def _problems_from(
+    exc: ValidationError, lines: dict[ConfigPath, int], overrides: list[Override]
+) -> list[ConfigProblem]:
     problems = []
     for err in exc.errors():
-        loc = tuple(str(p) for p in err["loc"])
-        # Discriminated unions add the tag (e.g. "ratio") to the location; it is not a key.
-        loc_keys = tuple(
-            p for p in loc if p not in {"ratio", "loss_fraction", "health_target", "ladder", "none"}
-        )
-        line = None
-        for cut in range(len(loc_keys), -1, -1):
-            line = lines.get(loc_keys[:cut])
-            if line is not None:
-                break
-        message = str(err["msg"]).removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "unknown key (not part of the config schema; check its spelling)"
-        elif err["type"] == "union_tag_invalid":
-            ctx = err.get("ctx", {})
-            message = (
-                f"unknown policy {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
-            )
-        problems.append(ConfigProblem(".".join(loc_keys), message, line))
+        path = _location(err)
+        cause = err.get("ctx", {}).get("error")
+        related: tuple[ConfigPath, ...] = ()
+        if isinstance(cause, RelationError):
+            related = tuple((*path, *key.split(".")) for key in cause.keys)
+        problems.append(_problem(path, _message(err, path), lines, overrides, related))
     return problems
+
+
+def _top_level_problem(data: Any) -> ConfigProblem | None:
+    if data is None:
+        return ConfigProblem("", "the file is empty: it must hold the config's sections", 1)
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
+        return ConfigProblem(
+            "",
+            f"the top level is {kind}: it must be a mapping of sections "
+            "(network, positions, tokens, hedge, ...)",
+            1,
+        )
+    return None
 
 
 def parse_config(
@@ -161,40 +159,23 @@ def parse_config(
 ) -> HedgebotConfig:
     """Validate YAML text into a config, applying ``HEDGEBOT__*`` overrides from ``env``."""
     env = os.environ if env is None else env
-    data, lines = _parse_yaml(text, source)
-    if not isinstance(data, dict):
-        raise ConfigError(source, [ConfigProblem("", "the file must be a YAML mapping", 1)])
+    document = parse_yaml(text, source)
+    data, lines = document.data, document.lines
+    top = _top_level_problem(data)
+    if top is not None:
+        raise ConfigError(source, [top])
+    overrides = apply_env_overrides(data, env, source=source)
     secrets = _find_secrets(data)
     if secrets:
         raise ConfigError(
-            source,
-            [
-                ConfigProblem(
-                    ".".join(path),
-                    "secrets must not be written in YAML: use BINANCE_API_KEY / "
-                    "BINANCE_API_SECRET (or *_FILE), HEDGEBOT_WALLET_KEY, or an *_env field "
-                    "naming an environment variable",
-                    lines.get(path),
-                )
-                for path in secrets
-            ],
+            source, [_problem(path, message, lines, overrides) for path, message in secrets]
         )
-    try:
-        apply_env_overrides(data, env)
-    except (IndexError, ValueError, TypeError, AttributeError) as exc:
-        raise ConfigError(source, [ConfigProblem("", f"bad HEDGEBOT__ override: {exc}")]) from exc
     try:
         return HedgebotConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(source, _problems_from(exc, lines)) from exc
+        raise ConfigError(source, _problems_from(exc, lines, overrides)) from exc
 
 
 def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> HedgebotConfig:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            str(path), [ConfigProblem("", f"cannot read file: {exc.strerror}")]
-        ) from exc
-    return parse_config(text, source=str(path), env=env)
+    return parse_config(read_config_text(path), source=str(path), env=env)

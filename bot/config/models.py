@@ -6,25 +6,41 @@ Secrets are never part of it: they come from the environment (see ``bot.config.s
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
+from eth_utils.address import is_address, is_checksum_address, to_checksum_address
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     field_validator,
     model_validator,
 )
-from web3 import Web3
 
+from bot.config.errors import looks_like_private_key
 from bot.core.model import MarginType
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: inf and nan are refused in every float and Decimal field.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class RelationError(ValueError):
+    """A rule between keys of one section; ``keys`` (dotted, relative to the section) let the
+    loader point at the lines of the keys involved."""
+
+    def __init__(self, message: str, *keys: str) -> None:
+        super().__init__(message)
+        self.keys = keys
 
 
 class Network(StrEnum):
@@ -34,19 +50,66 @@ class Network(StrEnum):
     CUSTOM = "custom"  # explicit base URLs, e.g. the local emulator
 
 
-def _checksummed(value: str) -> str:
-    if not Web3.is_address(value):
-        raise ValueError(f"{value!r} is not an EVM address (0x followed by 40 hex digits)")
-    if value != value.lower() and not Web3.is_checksum_address(value):
+def _not_bool(value: object) -> object:
+    # pydantic reads true/false as 1/0 for int and float fields: `leverage: yes` would be 1x.
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true/false")
+    return value
+
+
+def _quoted_address(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool):
         raise ValueError(
-            f"{value!r} has a bad EIP-55 checksum (expected {Web3.to_checksum_address(value)})"
+            'an address must be a quoted string ("0x" and 40 hex digits), not a number'
         )
-    return Web3.to_checksum_address(value)
+    return value
 
 
-Address = str  # validated and checksummed by _checksummed
-Fraction = Annotated[Decimal, Field(ge=0, le=1)]
-PositiveDecimal = Annotated[Decimal, Field(gt=0)]
+def _checksummed(value: str) -> str:
+    if looks_like_private_key(value):
+        # Never echoed: the message must not put the key in a log or a terminal's scrollback.
+        raise ValueError(
+            "looks like a private key, not an address: never put keys in the config "
+            "(the wallet key comes from HEDGEBOT_WALLET_KEY)"
+        )
+    if not is_address(value):
+        raise ValueError(
+            f"is not an EVM address (0x followed by 40 hex digits; got {len(value)} characters)"
+        )
+    if int(value, 16) == 0:
+        raise ValueError(
+            "is the zero address 0x0000000000000000000000000000000000000000: no wallet or "
+            "contract lives there (tokens sent to it are burnt)"
+        )
+    if value != value.lower() and not is_checksum_address(value):
+        raise ValueError(
+            f"{value!r} has a bad EIP-55 checksum (expected {to_checksum_address(value)})"
+        )
+    return to_checksum_address(value)
+
+
+NotBool = BeforeValidator(_not_bool)
+Int = Annotated[int, NotBool]
+Float = Annotated[float, NotBool]
+Dec = Annotated[Decimal, NotBool]
+Address = Annotated[str, BeforeValidator(_quoted_address), AfterValidator(_checksummed)]
+
+# A cap above a trillion dollars is a typo (1e12 for 1e6), not a limit.
+MAX_USD = 10**12  # int, not Decimal: pydantic's message prints the bound as it is given
+# A health factor above 10 is no trigger, target or alert level: a typo (15 for 1.5).
+MAX_HF = 10
+Fraction = Annotated[Decimal, NotBool, Field(ge=0, le=1)]
+Usd = Annotated[Decimal, NotBool, Field(gt=0, le=MAX_USD)]
+UsdOrZero = Annotated[Decimal, NotBool, Field(ge=0, le=MAX_USD)]
+Amount = Annotated[Decimal, NotBool, Field(gt=0, le=MAX_USD)]  # units of a coin or token
+HealthFactor = Annotated[Decimal, NotBool, Field(gt=1, le=MAX_HF)]
+# BNB Chain runs at a few gwei, Ethereum mainnet rarely above a few hundred.
+Gwei = Annotated[Decimal, NotBool, Field(gt=0, le=10_000)]
+FeeRate = Annotated[Decimal, NotBool, Field(ge=0, le=0.1)]
+Symbol = Annotated[str, StringConstraints(pattern=r"^\S{1,32}$")]  # a token: USDC, USDC.e, USD₮0
+Underlying = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{2,10}$")]
+FuturesSymbol = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{2,20}(_PERP|_[0-9]{6})?$")]
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
 
 
 class PositionConfig(Strict):
@@ -54,22 +117,17 @@ class PositionConfig(Strict):
 
     name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")
     protocol: Literal["aave-v3"] = "aave-v3"
-    chain_id: int = Field(gt=0)
-    rpc_urls: list[AnyHttpUrl] = Field(min_length=1)
+    chain_id: Int = Field(gt=0, le=2**53 - 1)  # larger ids do not survive JSON (EIP-2294)
+    rpc_urls: list[AnyHttpUrl] = Field(min_length=1, max_length=16)
     addresses_provider: Address
     wallet: Address
-    max_block_age_secs: int = Field(default=60, gt=0)
-    rpc_timeout_secs: float = Field(default=5.0, gt=0)
-
-    @field_validator("addresses_provider", "wallet")
-    @classmethod
-    def _address(cls, value: str) -> str:
-        return _checksummed(value)
+    max_block_age_secs: Int = Field(default=60, gt=0, le=86_400)
+    rpc_timeout_secs: Float = Field(default=5.0, gt=0, le=120)
 
 
 class TokenConfig(Strict):
-    underlying: str = Field(pattern=r"^[A-Z0-9]{2,10}$")  # BTC, ETH, BNB; USD = never hedged
-    beta: Decimal = Field(default=Decimal(1), gt=0, le=5)
+    underlying: Underlying  # BTC, ETH, BNB; USD = never hedged
+    beta: Dec = Field(default=Decimal(1), gt=0, le=5)
 
 
 class RatioPolicyConfig(Strict):
@@ -84,7 +142,7 @@ class LossFractionPolicyConfig(Strict):
 
 class HealthTargetPolicyConfig(Strict):
     kind: Literal["health_target"]
-    target_hf: Decimal = Field(default=Decimal("1.5"), gt=1)
+    target_hf: HealthFactor = Decimal("1.5")
     r_max: Fraction = Decimal(1)
 
 
@@ -92,16 +150,22 @@ class LadderPolicyConfig(Strict):
     kind: Literal["ladder"]
     r_min: Fraction = Decimal("0.2")
     r_max: Fraction = Decimal("1")
-    hf_high: Decimal = Field(default=Decimal("2.0"), gt=1)
-    hf_low: Decimal = Field(default=Decimal("1.2"), gt=1)
-    hysteresis: Decimal = Field(default=Decimal("0.05"), ge=0)
+    hf_high: HealthFactor = Decimal("2.0")
+    hf_low: HealthFactor = Decimal("1.2")
+    hysteresis: Dec = Field(default=Decimal("0.05"), ge=0, le=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> LadderPolicyConfig:
         if self.hf_low >= self.hf_high:
-            raise ValueError(f"hf_low ({self.hf_low}) must be below hf_high ({self.hf_high})")
+            raise RelationError(
+                f"hf_low ({self.hf_low}) must be below hf_high ({self.hf_high})",
+                "hf_low",
+                "hf_high",
+            )
         if self.r_min > self.r_max:
-            raise ValueError(f"r_min ({self.r_min}) must not exceed r_max ({self.r_max})")
+            raise RelationError(
+                f"r_min ({self.r_min}) must not exceed r_max ({self.r_max})", "r_min", "r_max"
+            )
         return self
 
 
@@ -117,28 +181,53 @@ PolicyConfig = Annotated[
     | NoHedgePolicyConfig,
     Field(discriminator="kind"),
 ]
+POLICY_KINDS = tuple(
+    get_args(cls.model_fields["kind"].annotation)[0]
+    for cls in (
+        RatioPolicyConfig,
+        LossFractionPolicyConfig,
+        HealthTargetPolicyConfig,
+        LadderPolicyConfig,
+        NoHedgePolicyConfig,
+    )
+)
 
 
 class BandConfig(Strict):
     """No trade while |target - current| <= max(rel * target, abs_usd)."""
 
-    rel: Fraction = Decimal("0.10")
-    abs_usd: Decimal = Field(default=Decimal(50), ge=0)
+    # A band of 0 trades on every cent of drift: fees and the order cap burn through.
+    rel: Dec = Field(default=Decimal("0.10"), gt=0, le=1)
+    abs_usd: UsdOrZero = Decimal(50)
 
 
 class CapsConfig(Strict):
-    max_notional_per_symbol_usd: PositiveDecimal = Decimal(50_000)
-    max_total_notional_usd: PositiveDecimal = Decimal(100_000)
-    max_orders_per_hour: int = Field(default=30, gt=0)
-    max_notional_change_per_cycle_usd: PositiveDecimal = Decimal(25_000)
-    max_consecutive_failed_cycles: int = Field(default=5, gt=0)
+    max_notional_per_symbol_usd: Usd = Decimal(50_000)
+    max_total_notional_usd: Usd = Decimal(100_000)
+    max_orders_per_hour: Int = Field(default=30, gt=0, le=10_000)
+    max_notional_change_per_cycle_usd: Usd = Decimal(25_000)
+    max_consecutive_failed_cycles: Int = Field(default=5, gt=0, le=1000)
+
+    @model_validator(mode="after")
+    def _symbol_within_total(self) -> CapsConfig:
+        if self.max_notional_per_symbol_usd > self.max_total_notional_usd:
+            raise RelationError(
+                f"max_notional_per_symbol_usd ({self.max_notional_per_symbol_usd}) must not "
+                f"exceed max_total_notional_usd ({self.max_total_notional_usd})",
+                "max_notional_per_symbol_usd",
+                "max_total_notional_usd",
+            )
+        return self
+
+
+MAX_RECV_WINDOW_MS = 59_999
 
 
 class HedgeConfig(Strict):
     venue: Literal["usdm", "coinm"] = "usdm"
     margin_asset: Literal["USDT", "BNB", "BTC", "ETH"] = "USDT"
-    symbols: dict[str, str] = Field(min_length=1)  # underlying -> futures symbol
-    leverage: int = Field(default=3, ge=1, le=125)
+    symbols: dict[Underlying, FuturesSymbol] = Field(min_length=1, max_length=50)
+    leverage: Int = Field(default=3, ge=1, le=125)  # Binance's maximum is 125x
     margin_type: MarginType = MarginType.CROSS
     policy: PolicyConfig = Field(default_factory=lambda: RatioPolicyConfig(kind="ratio"))
     band: BandConfig = Field(default_factory=BandConfig)
@@ -147,14 +236,15 @@ class HedgeConfig(Strict):
     allow_long: bool = False
     count_margin_as_exposure: bool = True
     use_shadow_hf: bool = True
-    margin_safety_factor: Decimal = Field(default=Decimal("1.5"), ge=1)
-    recv_window_ms: int = Field(default=5000, ge=1, le=60_000)
+    margin_safety_factor: Dec = Field(default=Decimal("1.5"), ge=1, le=10)
+    # Bounds checked by _recv_window, which says the allowed range.
+    recv_window_ms: Int = 5000
     # Re-read positions and balances at most this often (and after every own order): they only
     # change through hedgebot's orders, funding and fees. 0 = every cycle.
-    account_refresh_secs: float = Field(default=15.0, ge=0, le=300)
+    account_refresh_secs: Float = Field(default=15.0, ge=0, le=300)
     # Read the fees of recent fills from the trade list this often (one request per symbol,
     # in a cycle that sends no order); Binance reports them nowhere else.
-    fee_settle_interval_secs: float = Field(default=60.0, ge=1, le=3600)
+    fee_settle_interval_secs: Float = Field(default=60.0, ge=1, le=3600)
     on_unexplained_position: Literal["adopt", "refuse"] = "refuse"
 
     @field_validator("margin_type", mode="before")
@@ -163,67 +253,91 @@ class HedgeConfig(Strict):
         aliases = {"cross": "CROSSED", "crossed": "CROSSED", "isolated": "ISOLATED"}
         return aliases.get(str(value).lower(), value) if isinstance(value, str) else value
 
+    @field_validator("recv_window_ms")
+    @classmethod
+    def _recv_window(cls, value: int) -> int:
+        # Binance refuses a recvWindow of 60000 or more (-1131) and the client refuses to be
+        # built with one (bot.exchange.binance.network.make_client).
+        if not 1 <= value <= MAX_RECV_WINDOW_MS:
+            raise ValueError(
+                f"must be 1 to {MAX_RECV_WINDOW_MS} ms (Binance refuses a recvWindow of 60000 "
+                f"or more), got {value}"
+            )
+        return value
+
     @model_validator(mode="after")
     def _venue_matches_symbols(self) -> HedgeConfig:
         for underlying, symbol in self.symbols.items():
             inverse = symbol.endswith("_PERP")
             if self.venue == "coinm" and not inverse:
-                raise ValueError(
+                raise RelationError(
                     f"symbols.{underlying}: {symbol!r} is not a COIN-M contract "
-                    f"(venue coinm expects e.g. {underlying}USD_PERP)"
+                    f"(venue coinm expects e.g. {underlying}USD_PERP)",
+                    f"symbols.{underlying}",
+                    "venue",
                 )
             if self.venue == "usdm" and inverse:
-                raise ValueError(
-                    f"symbols.{underlying}: {symbol!r} is a COIN-M contract but venue is usdm"
+                raise RelationError(
+                    f"symbols.{underlying}: {symbol!r} is a COIN-M contract but venue is usdm",
+                    f"symbols.{underlying}",
+                    "venue",
                 )
         if self.venue == "coinm" and self.margin_asset in ("USDT",):
-            raise ValueError("venue coinm margins in the coin: margin_asset must be BNB/BTC/ETH")
+            raise RelationError(
+                "venue coinm margins in the coin: margin_asset must be BNB/BTC/ETH",
+                "margin_asset",
+                "venue",
+            )
         if (
             self.margin_type is MarginType.ISOLATED
             and self.margin_asset == "BNB"
             and (self.venue == "usdm")
         ):
-            raise ValueError(
-                "margin_type: USD-M with BNB margin needs Multi-Assets Mode, which is cross only"
+            raise RelationError(
+                "margin_type: USD-M with BNB margin needs Multi-Assets Mode, which is cross only",
+                "margin_type",
+                "margin_asset",
             )
         return self
 
 
 class ScheduleConfig(Strict):
-    interval_secs: float = Field(default=10.0, gt=0)
-    fast_interval_secs: float = Field(default=1.0, ge=0.2)
-    alert_hf: Decimal = Field(default=Decimal("1.3"), gt=1)
+    interval_secs: Float = Field(default=10.0, gt=0, le=3600)
+    fast_interval_secs: Float = Field(default=1.0, ge=0.2, le=3600)
+    alert_hf: HealthFactor = Decimal("1.3")
     fast_below_liq_distance: Fraction = Decimal("0.15")
-    misfire_grace_secs: float = Field(default=5.0, gt=0)
+    misfire_grace_secs: Float = Field(default=5.0, gt=0, le=3600)
 
     @model_validator(mode="after")
     def _fast_is_faster(self) -> ScheduleConfig:
         if self.fast_interval_secs > self.interval_secs:
-            raise ValueError(
+            raise RelationError(
                 f"fast_interval_secs ({self.fast_interval_secs}) must not exceed "
-                f"interval_secs ({self.interval_secs})"
+                f"interval_secs ({self.interval_secs})",
+                "fast_interval_secs",
+                "interval_secs",
             )
         return self
 
 
 class TelegramAlertConfig(Strict):
-    chat_id: str
-    token_env: str = "HEDGEBOT_TELEGRAM_TOKEN"  # noqa: S105 - the bot token is a secret: env var name only
+    chat_id: str = Field(pattern=r"^(-?[0-9]{1,20}|@[A-Za-z0-9_]{4,64})$")  # id or @channel
+    token_env: EnvName = "HEDGEBOT_TELEGRAM_TOKEN"  # noqa: S105 - the bot token is a secret: env var name only
 
 
 class WebhookAlertConfig(Strict):
-    url_env: str  # webhook URLs embed secrets: env var name only
+    url_env: EnvName  # webhook URLs embed secrets: env var name only
 
 
 class AlertsConfig(Strict):
-    telegram: list[TelegramAlertConfig] = Field(default_factory=list)
-    slack: list[WebhookAlertConfig] = Field(default_factory=list)
-    discord: list[WebhookAlertConfig] = Field(default_factory=list)
-    webhook: list[WebhookAlertConfig] = Field(default_factory=list)
-    hf_thresholds: list[Decimal] = Field(
-        default_factory=lambda: [Decimal("1.5"), Decimal("1.3"), Decimal("1.15")]
+    telegram: list[TelegramAlertConfig] = Field(default_factory=list, max_length=20)
+    slack: list[WebhookAlertConfig] = Field(default_factory=list, max_length=20)
+    discord: list[WebhookAlertConfig] = Field(default_factory=list, max_length=20)
+    webhook: list[WebhookAlertConfig] = Field(default_factory=list, max_length=20)
+    hf_thresholds: list[HealthFactor] = Field(
+        default_factory=lambda: [Decimal("1.5"), Decimal("1.3"), Decimal("1.15")], max_length=10
     )
-    dedupe_window_secs: float = Field(default=300, ge=0)
+    dedupe_window_secs: Float = Field(default=300, ge=0, le=86_400)
 
 
 class JournalConfig(Strict):
@@ -233,49 +347,82 @@ class JournalConfig(Strict):
     @classmethod
     def _driver(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
-            raise ValueError(f"{value!r}: journal url must be sqlite:/// or postgresql://")
+            # Not echoed: a database URL can carry a password.
+            raise ValueError("journal url must start with sqlite:/// or postgresql://")
         return value
 
 
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*")
+
+
 class MetricsConfig(Strict):
+    # /metrics and /healthz answer anyone who can reach them: bot.config.advice warns when the
+    # host is not a loopback address.
     host: str = "127.0.0.1"
-    port: int = Field(default=9108, ge=0, le=65535)
+    port: Int = Field(default=9108, ge=0, le=65535)  # 0: any free port
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not _HOSTNAME.fullmatch(value):
+                raise ValueError(
+                    "must be an IP address or a host name (127.0.0.1 keeps /metrics local)"
+                ) from None
+        return value
 
 
 class ProtectConfig(Strict):
     """Repay debt from a stablecoin reserve when HF falls under ``trigger_hf``."""
 
     enabled: bool = True
-    trigger_hf: Decimal = Field(default=Decimal("1.3"), gt=1)
-    target_hf: Decimal = Field(default=Decimal("1.6"), gt=1)
-    reserve_tokens: list[str] = Field(default_factory=lambda: ["USDC", "USDT"], min_length=1)
+    trigger_hf: HealthFactor = Decimal("1.3")
+    target_hf: HealthFactor = Decimal("1.6")
+    reserve_tokens: list[Symbol] = Field(
+        default_factory=lambda: ["USDC", "USDT"], min_length=1, max_length=10
+    )
     reserve_wallet: Address | None = None  # default: the watched wallet
     # Alert (with the hedge profit that can refill it) when the reserve falls under this;
     # default: the highest reserve balance seen since the daemon started.
-    reserve_target_usd: PositiveDecimal | None = None
-    max_per_action_usd: PositiveDecimal = Decimal(50_000)
-    max_per_day_usd: PositiveDecimal = Decimal(200_000)
-    max_fee_gwei: PositiveDecimal = Decimal(50)
-    max_priority_fee_gwei: PositiveDecimal = Decimal(3)
+    reserve_target_usd: Usd | None = None
+    max_per_action_usd: Usd = Decimal(50_000)
+    max_per_day_usd: Usd = Decimal(200_000)
+    max_fee_gwei: Gwei = Decimal(50)
+    max_priority_fee_gwei: Gwei = Decimal(3)
     require_confirmation: bool = False
     use_shadow_hf: bool = False
     # The guard reads the position this often, on its own schedule (a block on BNB Chain).
-    poll_interval_secs: float = Field(default=0.45, ge=0.05, le=60)
+    poll_interval_secs: Float = Field(default=0.45, ge=0.05, le=60)
     # No completed read for this many polls: a critical alert (RPC down, node stuck).
-    stall_alert_polls: int = Field(default=20, ge=2, le=10_000)
+    stall_alert_polls: Int = Field(default=20, ge=2, le=10_000)
     # A repay without a receipt after this long is re-sent with a higher fee, same nonce.
-    replace_after_secs: float = Field(default=30.0, ge=1, le=3600)
-
-    @field_validator("reserve_wallet")
-    @classmethod
-    def _address(cls, value: str | None) -> str | None:
-        return None if value is None else _checksummed(value)
+    replace_after_secs: Float = Field(default=30.0, ge=1, le=3600)
 
     @model_validator(mode="after")
-    def _target_above_trigger(self) -> ProtectConfig:
+    def _relations(self) -> ProtectConfig:
         if self.target_hf <= self.trigger_hf:
-            raise ValueError(
-                f"target_hf ({self.target_hf}) must be above trigger_hf ({self.trigger_hf})"
+            raise RelationError(
+                f"target_hf ({self.target_hf}) must be above trigger_hf ({self.trigger_hf})",
+                "target_hf",
+                "trigger_hf",
+            )
+        if self.max_per_action_usd > self.max_per_day_usd:
+            raise RelationError(
+                f"max_per_action_usd ({self.max_per_action_usd}) must not exceed "
+                f"max_per_day_usd ({self.max_per_day_usd})",
+                "max_per_action_usd",
+                "max_per_day_usd",
+            )
+        if self.max_priority_fee_gwei > self.max_fee_gwei:
+            # EIP-1559 rejects a transaction whose priority fee exceeds its max fee.
+            raise RelationError(
+                f"max_priority_fee_gwei ({self.max_priority_fee_gwei}) must not exceed "
+                f"max_fee_gwei ({self.max_fee_gwei})",
+                "max_priority_fee_gwei",
+                "max_fee_gwei",
             )
         return self
 
@@ -283,44 +430,51 @@ class ProtectConfig(Strict):
 class PaperConfig(Strict):
     """The dry-run paper exchange: starting balances and fill costs."""
 
-    initial_balances: dict[str, PositiveDecimal] = Field(
-        default_factory=lambda: {"USDT": Decimal(10_000)}
+    initial_balances: dict[Symbol, Amount] = Field(
+        default_factory=lambda: {"USDT": Decimal(10_000)}, max_length=20
     )
-    taker_fee: Fraction = Decimal("0.0005")
-    slippage: Fraction = Decimal("0.0005")
+    taker_fee: FeeRate = Decimal("0.0005")
+    slippage: FeeRate = Decimal("0.0005")
 
 
 class SimCollateralConfig(Strict):
-    units: PositiveDecimal
-    liquidation_threshold: Fraction
-    liquidation_bonus: Fraction = Decimal("0.05")
+    units: Amount
+    liquidation_threshold: Dec = Field(gt=0, lt=1)
+    liquidation_bonus: Dec = Field(default=Decimal("0.05"), ge=0, le=0.5)
+
+
+LogReturn = Annotated[Decimal, NotBool, Field(ge=-5, le=5)]
 
 
 class SimJumpConfig(Strict):
-    intensity_per_year: Decimal = Field(default=Decimal(0), ge=0)
-    mean_log: Decimal = Decimal(0)
-    std_log: Decimal = Field(default=Decimal(0), ge=0)
+    intensity_per_year: Dec = Field(default=Decimal(0), ge=0, le=10_000)
+    mean_log: LogReturn = Decimal(0)
+    std_log: Dec = Field(default=Decimal(0), ge=0, le=5)
 
 
 class SimulationConfig(Strict):
     """``hedgebot simulate`` / ``backtest``: the loan to study and its market model."""
 
-    collateral: dict[str, SimCollateralConfig] = Field(min_length=1)  # token -> amount, LT
-    debt_usd: PositiveDecimal
+    collateral: dict[Symbol, SimCollateralConfig] = Field(min_length=1)  # token -> amount, LT
+    debt_usd: Usd
     borrow_apr: Fraction = Decimal("0.05")
-    prices_usd: dict[str, PositiveDecimal] = Field(default_factory=dict)  # underlying -> s0
-    volatility: dict[str, Annotated[Decimal, Field(ge=0, le=5)]] = Field(default_factory=dict)
-    drift: dict[str, Decimal] = Field(default_factory=dict)  # annual
-    jumps: dict[str, SimJumpConfig] = Field(default_factory=dict)
-    correlation: list[list[Decimal]] | None = None  # in the order of prices_usd
-    price_files: dict[str, str] = Field(default_factory=dict)  # underlying -> CSV to fit from
-    policies: list[PolicyConfig] = Field(default_factory=list)  # default: a standard set
-    reserve_usd: Decimal = Field(default=Decimal(0), ge=0)
-    transfer_delay_hours: Decimal = Field(default=Decimal(1), ge=0)
-    n_paths: int = Field(default=2000, gt=0, le=1_000_000)
-    horizon_days: int = Field(default=30, gt=0, le=3650)
-    seed: int = 0
-    funding_rate_per_8h: Decimal = Decimal("0.0001")
+    prices_usd: dict[Underlying, Usd] = Field(default_factory=dict)  # underlying -> s0
+    volatility: dict[Underlying, Annotated[Decimal, NotBool, Field(ge=0, le=5)]] = Field(
+        default_factory=dict
+    )
+    drift: dict[Underlying, LogReturn] = Field(default_factory=dict)  # annual
+    jumps: dict[Underlying, SimJumpConfig] = Field(default_factory=dict)
+    # in the order of prices_usd
+    correlation: list[list[Annotated[Decimal, NotBool, Field(ge=-1, le=1)]]] | None = None
+    price_files: dict[Underlying, str] = Field(default_factory=dict)  # underlying -> CSV
+    policies: list[PolicyConfig] = Field(default_factory=list, max_length=20)  # default: a set
+    reserve_usd: UsdOrZero = Decimal(0)
+    transfer_delay_hours: Dec = Field(default=Decimal(1), ge=0, le=720)
+    n_paths: Int = Field(default=2000, gt=0, le=1_000_000)
+    horizon_days: Int = Field(default=30, gt=0, le=3650)
+    seed: Int = Field(default=0, ge=0, le=2**63 - 1)  # numpy refuses negative seeds
+    # Binance clamps funding to a few percent per 8 hours.
+    funding_rate_per_8h: Dec = Field(default=Decimal("0.0001"), ge=-0.1, le=0.1)
 
 
 class HedgebotConfig(Strict):
@@ -328,8 +482,8 @@ class HedgebotConfig(Strict):
     allow_mainnet: bool = False  # mainnet needs this AND `--live` on the command line
     # With network: custom, the origin serving /fapi, /dapi and /api (e.g. `hedgebot emulator`).
     exchange_base_url: AnyHttpUrl | None = None
-    positions: list[PositionConfig] = Field(min_length=1)
-    tokens: dict[str, TokenConfig] = Field(min_length=1)
+    positions: list[PositionConfig] = Field(min_length=1, max_length=50)
+    tokens: dict[Symbol, TokenConfig] = Field(min_length=1, max_length=200)
     hedge: HedgeConfig
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
@@ -342,22 +496,29 @@ class HedgebotConfig(Strict):
     @model_validator(mode="after")
     def _cross_checks(self) -> HedgebotConfig:
         if self.network is Network.MAINNET and not self.allow_mainnet:
-            raise ValueError(
+            raise RelationError(
                 "network: mainnet trades real money: set allow_mainnet: true in the config "
-                "and pass --live to `hedgebot run`"
+                "and pass --live to `hedgebot run`",
+                "network",
             )
         if self.network is Network.CUSTOM and self.exchange_base_url is None:
-            raise ValueError("network: custom needs exchange_base_url (e.g. http://127.0.0.1:8700)")
+            raise RelationError(
+                "network: custom needs exchange_base_url (e.g. http://127.0.0.1:8700)", "network"
+            )
         if self.network is not Network.CUSTOM and self.exchange_base_url is not None:
-            raise ValueError("exchange_base_url is only used with network: custom")
+            raise RelationError(
+                "exchange_base_url is only used with network: custom", "exchange_base_url"
+            )
         names = [p.name for p in self.positions]
         if len(set(names)) != len(names):
-            raise ValueError(f"positions: names must be unique, got {names}")
+            raise RelationError(f"positions: names must be unique, got {names}", "positions")
         hedgeable = {t.underlying for t in self.tokens.values() if t.underlying != "USD"}
         missing = sorted(hedgeable - set(self.hedge.symbols))
         if missing:
-            raise ValueError(
+            raise RelationError(
                 f"hedge.symbols has no contract for underlying {', '.join(missing)} "
-                f"(mapped from tokens); add e.g. {missing[0]}: {missing[0]}USDT"
+                f"(mapped from tokens); add e.g. {missing[0]}: {missing[0]}USDT",
+                "hedge.symbols",
+                "tokens",
             )
         return self

@@ -73,7 +73,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "negative-band",
         GOOD.replace("rel: 0.1", "rel: -0.1"),
-        ["hedge.band.rel", "greater than or equal to 0"],
+        ["hedge.band.rel", "greater than 0"],
     ),
     (
         "leverage-over-125",

@@ -117,3 +117,50 @@ def test_help_lists_commands_and_python_m_bot_works() -> None:
     )
     for command in ("check-config", "config-schema", "emulator"):
         assert command in result.stdout
+
+
+def test_run_logs_the_config_warnings_before_starting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.daemon.app
+
+    started: list[bool] = []
+
+    def fake_run_daemon(*_args: object, **_kwargs: object) -> int:
+        started.append(True)
+        return 0
+
+    monkeypatch.setattr(bot.daemon.app, "run_daemon", fake_run_daemon)
+    text = (
+        (CONFIG_DIR / "demo.yaml")
+        .read_text()
+        .replace("  port: 9108", "  host: 0.0.0.0\n  port: 9108")
+    )
+    path = tmp_path / "exposed.yaml"
+    path.write_text(text)
+    result = runner.invoke(
+        app, ["run", "--config", str(path), "--dry-run", "--log-format", "json"], env={}
+    )
+    assert result.exit_code == 0, result.output
+    assert started
+    assert "metrics.host 0.0.0.0" in result.output
+    assert "WITHOUT authentication" in result.output
+
+
+def test_env_values_are_yaml_or_else_literal_text() -> None:
+    from bot.config.overrides import env_value
+
+    assert env_value("[http://127.0.0.1:8545]") == ["http://127.0.0.1:8545"]
+    assert env_value("5") == 5
+    assert env_value("0x10") == "0x10"  # YAML 1.2 numbers: no hex, octal or base 60
+    assert env_value("@alerts_channel") == "@alerts_channel"  # not YAML: taken literally
+    assert env_value("#general") == "#general"  # a comment to YAML, text to whoever set it
+    assert env_value("null") is None
+    config = load_config(
+        CONFIG_DIR / "demo.yaml",
+        env={"HEDGEBOT__POSITIONS__0__RPC_URLS": "[http://127.0.0.1:9545, http://127.0.0.1:9546]"},
+    )
+    assert [str(u) for u in config.positions[0].rpc_urls] == [
+        "http://127.0.0.1:9545/",
+        "http://127.0.0.1:9546/",
+    ]
