@@ -15,8 +15,10 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from bot.config.models import HedgebotConfig
+from bot.redact import scrub
 
 ENV_PREFIX = "HEDGEBOT__"
 # Keys that hold secrets: these must come from the environment, never from a file in the repo.
@@ -24,6 +26,13 @@ _SECRET_KEY = re.compile(
     r"(api[_-]?key|api[_-]?secret|secret|private[_-]?key|password|passphrase|mnemonic|^token$)",
     re.IGNORECASE,
 )
+
+
+# Fields whose value is never echoed back: a private key pasted where the wallet address belongs
+# would otherwise land in the terminal, a CI log or a support ticket.
+_ADDRESS_FIELDS = frozenset({"wallet", "addresses_provider", "reserve_wallet"})
+_PRIVATE_KEY = re.compile(r"(0x)?[0-9a-fA-F]{64}")
+_HIDDEN_INPUT = "the value given"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +79,8 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple[str, ...], int]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ConfigError(source, [ConfigProblem("", f"not valid YAML: {exc}", line)]) from exc
+        problem = ConfigProblem("", scrub(f"not valid YAML: {exc}"), line)
+        raise ConfigError(source, [problem]) from exc
     lines: dict[tuple[str, ...], int] = {}
     if node is not None:
         _compose_lines(node, (), lines)
@@ -152,8 +162,21 @@ def _problems_from(exc: ValidationError, lines: dict[tuple[str, ...], int]) -> l
             message = (
                 f"unknown policy {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
             )
-        problems.append(ConfigProblem(".".join(loc_keys), message, line))
+        problems.append(ConfigProblem(".".join(loc_keys), _safe(message, loc_keys, err), line))
     return problems
+
+
+def _safe(message: str, loc: tuple[str, ...], err: ErrorDetails) -> str:
+    """``message`` without the input when it may be a secret, and without URL credentials."""
+    value = err.get("input")
+    if isinstance(value, str) and value:
+        looks_like_key = _PRIVATE_KEY.fullmatch(value.strip()) is not None
+        if looks_like_key or (loc and loc[-1] in _ADDRESS_FIELDS):
+            message = message.replace(repr(value), _HIDDEN_INPUT).replace(value, _HIDDEN_INPUT)
+        if looks_like_key:
+            message += " (it looks like a private key: never write one in the config; the "
+            message += "reserve wallet's key goes in HEDGEBOT_WALLET_KEY or a keystore)"
+    return scrub(message)
 
 
 def parse_config(
