@@ -134,26 +134,41 @@ def config_schema() -> None:
 
 @app.command("emulator")
 def emulator(
-    port: Annotated[int, typer.Option(help="Port to listen on (loopback).")] = 8700,
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8700,
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Interface to bind (not loopback: a warning, the control plane "
+            "has no authentication)."
+        ),
+    ] = "127.0.0.1",
     state: Annotated[
         Path | None, typer.Option(help="JSON file that keeps state across restarts.")
     ] = None,
     api_key: Annotated[
-        list[str] | None, typer.Option("--api-key", help="Extra KEY:SECRET pair (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--api-key",
+            help="Extra KEY:SECRET pair (repeatable; visible in the process list: prefer "
+            "HEDGEBOT_EMULATOR_API_KEYS or HEDGEBOT_EMULATOR_API_KEYS_FILE).",
+        ),
     ] = None,
     server_skew_ms: Annotated[int, typer.Option(help="Server clock skew, to test -1021.")] = 0,
 ) -> None:
-    """Run the local Binance Futures emulator (USD-M /fapi and COIN-M /dapi)."""
+    """Run the local Binance Futures emulator (USD-M /fapi and COIN-M /dapi).
+
+    Extra key pairs: HEDGEBOT_EMULATOR_API_KEYS or HEDGEBOT_EMULATOR_API_KEYS_FILE (KEY:SECRET
+    items); --api-key also works but shows the secret in the process list."""
+    from bot.emulator.keys import KeySpecError, keys_from_env, parse_pair, startup_warnings
     from bot.emulator.server import serve
 
-    pairs = []
-    for item in api_key or []:
-        key, sep, secret = item.partition(":")
-        if not sep or not key or not secret:
-            err.print(f"--api-key {item!r}: expected KEY:SECRET")
-            raise typer.Exit(EXIT_CONFIG)
-        pairs.append((key, secret))
+    for warning in startup_warnings(host, keys_on_command_line=bool(api_key)):
+        err.print(f"[bold red]WARNING:[/] {warning}", highlight=False)
+    try:
+        pairs = keys_from_env() + [parse_pair(item) for item in api_key or []]
+    except (KeySpecError, SecretError) as exc:
+        err.print(f"[bold red]emulator API keys:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from exc
     serve(host=host, port=port, state_file=state, api_keys=pairs, server_skew_ms=server_skew_ms)
 
 
