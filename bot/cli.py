@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -14,6 +14,7 @@ from bot.config import ConfigError, HedgebotConfig, load_config
 from bot.config.advice import config_warnings
 from bot.config.secrets import SecretError, binance_credentials
 from bot.logs import configure_logging
+from bot.redact import scrub
 
 app = typer.Typer(
     name="hedgebot",
@@ -73,7 +74,7 @@ def check_config(
     """Validate a config and print it resolved (defaults filled in, secrets masked)."""
     config = _load(file)
     have_keys = _have_keys()
-    resolved = config.model_dump(mode="json")
+    resolved = _scrubbed(config.model_dump(mode="json"))
     resolved["secrets"] = {
         "BINANCE_API_KEY": "*** (set)" if have_keys else "(not set: dry-run)",
         "BINANCE_API_SECRET": "*** (set)" if have_keys else "(not set: dry-run)",
@@ -82,6 +83,25 @@ def check_config(
     for warning in config_warnings(config, have_api_keys=have_keys) + _key_warnings(config):
         err.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
     err.print(f"[green]{file}: valid[/]")
+
+
+def _scrubbed(value: Any) -> Any:
+    """Every string of a JSON value with its URLs' credentials masked (RPC keys, the journal's
+    database password), whichever field holds it."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v) for v in value]
+    return value
+
+
+def _config_urls(config: HedgebotConfig) -> list[str]:
+    """The URLs of a config that may carry credentials, to mask them in error messages that
+    quote them only in part."""
+    urls = [str(u) for p in config.positions for u in p.rpc_urls] + [config.journal.url]
+    return urls + ([str(config.exchange_base_url)] if config.exchange_base_url else [])
 
 
 def _key_warnings(config: HedgebotConfig) -> list[str]:
@@ -114,26 +134,41 @@ def config_schema() -> None:
 
 @app.command("emulator")
 def emulator(
-    port: Annotated[int, typer.Option(help="Port to listen on (loopback).")] = 8700,
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8700,
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Interface to bind (not loopback: a warning, the control plane "
+            "has no authentication)."
+        ),
+    ] = "127.0.0.1",
     state: Annotated[
         Path | None, typer.Option(help="JSON file that keeps state across restarts.")
     ] = None,
     api_key: Annotated[
-        list[str] | None, typer.Option("--api-key", help="Extra KEY:SECRET pair (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--api-key",
+            help="Extra KEY:SECRET pair (repeatable; visible in the process list: prefer "
+            "HEDGEBOT_EMULATOR_API_KEYS or HEDGEBOT_EMULATOR_API_KEYS_FILE).",
+        ),
     ] = None,
     server_skew_ms: Annotated[int, typer.Option(help="Server clock skew, to test -1021.")] = 0,
 ) -> None:
-    """Run the local Binance Futures emulator (USD-M /fapi and COIN-M /dapi)."""
+    """Run the local Binance Futures emulator (USD-M /fapi and COIN-M /dapi).
+
+    Extra key pairs: HEDGEBOT_EMULATOR_API_KEYS or HEDGEBOT_EMULATOR_API_KEYS_FILE (KEY:SECRET
+    items); --api-key also works but shows the secret in the process list."""
+    from bot.emulator.keys import KeySpecError, keys_from_env, parse_pair, startup_warnings
     from bot.emulator.server import serve
 
-    pairs = []
-    for item in api_key or []:
-        key, sep, secret = item.partition(":")
-        if not sep or not key or not secret:
-            err.print(f"--api-key {item!r}: expected KEY:SECRET")
-            raise typer.Exit(EXIT_CONFIG)
-        pairs.append((key, secret))
+    for warning in startup_warnings(host, keys_on_command_line=bool(api_key)):
+        err.print(f"[bold red]WARNING:[/] {warning}", highlight=False)
+    try:
+        pairs = keys_from_env() + [parse_pair(item) for item in api_key or []]
+    except (KeySpecError, SecretError) as exc:
+        err.print(f"[bold red]emulator API keys:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from exc
     serve(host=host, port=port, state_file=state, api_keys=pairs, server_skew_ms=server_skew_ms)
 
 
@@ -173,7 +208,9 @@ def run(
         ProtectionKeyError,
         SecretError,
     ) as exc:
-        err.print(f"[bold red]not starting:[/] {exc}", highlight=False)
+        err.print(
+            f"[bold red]not starting:[/] {scrub(str(exc), _config_urls(cfg))}", highlight=False
+        )
         raise typer.Exit(EXIT_CONFIG) from exc
     raise typer.Exit(code)
 
@@ -300,10 +337,11 @@ def status(
     try:
         reports = [position_status(cfg, p, crash_pct=crash_pct) for p in cfg.positions]
     except ChainError as exc:
-        err.print(f"[bold red]chain:[/] {exc}", highlight=False)
+        err.print(f"[bold red]chain:[/] {scrub(str(exc), _config_urls(cfg))}", highlight=False)
         raise typer.Exit(EXIT_CONFIG) from exc
     if as_json:
-        sys.stdout.write(json.dumps([r.as_json() for r in reports], indent=2) + "\n")
+        payload = _scrubbed([r.as_json() for r in reports])
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
         for report in reports:
             render_status(report, out)

@@ -17,7 +17,8 @@ from typing import Any, Literal
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-MASK = "***"
+from bot.redact import MASK, scrub
+
 _SECRET_KEY = re.compile(
     r"(api[_-]?key|apikey|secret|private[_-]?key|privkey|password|passphrase|mnemonic|"
     r"signature|token|authorization|x-mbx-apikey|seed)",
@@ -25,8 +26,9 @@ _SECRET_KEY = re.compile(
 )
 # Values that are secrets whatever key carries them.
 _SECRET_VALUE_PATTERNS = (
-    # signature=..., timestamp&signature in query strings, apiKey=..., token=... in URLs
-    re.compile(r"(?i)((?:signature|api[_-]?key|secret|token|password)=)[^&\s\"']+"),
+    # signature=..., timestamp&signature in query strings, apiKey=..., token=... in URLs (the
+    # punctuation after a value stays: "...?apiKey=***: timeout")
+    re.compile(r"(?i)((?:signature|api[_-]?key|secret|token|password)=)[^&\s\"']*[^&\s\"':,.;)]"),
     # Telegram bot tokens in URL paths: /bot123456:ABC-def.../
     re.compile(r"(/bot)\d{5,}:[A-Za-z0-9_-]{20,}"),
     # Slack / Discord webhook paths
@@ -41,6 +43,9 @@ _PUBLIC_KEYS = frozenset({"tx_hash", "block_hash", "hash", "token_env", "url_env
 
 
 def _mask_text(text: str) -> str:
+    # URLs first: their credentials (userinfo, key path segments, query values) are found by
+    # parsing, which the patterns below cannot do.
+    text = scrub(text)
     for pattern in _SECRET_VALUE_PATTERNS:
         text = pattern.sub(lambda m: (m.group(1) or "") + MASK, text)
     return text

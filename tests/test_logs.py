@@ -10,7 +10,8 @@ import sys
 import pytest
 import structlog
 
-from bot.logs import MASK, configure_logging, redact_secrets
+from bot.logs import configure_logging, redact_secrets
+from bot.redact import MASK
 
 API_KEY = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
 API_SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
@@ -21,6 +22,9 @@ TELEGRAM_URL = (
 SLACK_URL = "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX"
 DISCORD_URL = "https://discord.com/api/webhooks/123456789012/abcDEF-ghi_jkl"
 SIGNED_QUERY = "symbol=BTCUSDT&side=SELL&timestamp=1700000000000&signature=3c2a9f0e1d"
+RPC_USERINFO = "http://rpcuser:rpcpass77@127.0.0.1:8545/?apikey=k"
+INFURA_URL = "https://mainnet.infura.io/v3/9aa3d95b3bc440fa88ea12eaa4456161"
+POSTGRES_URL = "postgresql://hedgebot:pgpass99@db.internal/journal"
 
 CASES = [
     ("api key by key", {"api_key": "abc"}, "abc"),
@@ -36,6 +40,11 @@ CASES = [
     ("discord webhook", {"sink": DISCORD_URL}, "abcDEF-ghi_jkl"),
     ("password nested in a list", {"items": [{"password": "hunter2"}]}, "hunter2"),
     ("keystore password deep", {"a": {"b": {"keystore_password": "pw"}}}, "pw"),
+    ("rpc url userinfo", {"endpoint": RPC_USERINFO}, "rpcpass77"),
+    ("rpc url user", {"endpoint": RPC_USERINFO}, "rpcuser"),
+    ("infura key in the event", {"event": f"rpc failed on {INFURA_URL}: x"}, INFURA_URL[-32:]),
+    ("postgres password in a list", {"urls": [POSTGRES_URL]}, "pgpass99"),
+    ("rpc url in an exception", {"exception": f"Traceback\nError: {RPC_USERINFO}"}, "rpcpass77"),
 ]
 
 
@@ -51,6 +60,20 @@ def test_ordinary_values_survive() -> None:
     tx_hash = "0x" + "ab" * 32
     event = {"event": "order placed", "symbol": "BTCUSDT", "qty": "0.010", "tx_hash": tx_hash}
     assert redact_secrets(None, "info", event) == event
+
+
+def test_masking_a_query_value_keeps_the_punctuation_after_it() -> None:
+    event = {"event": f"rpc failed (on {INFURA_URL}?apiKey=abc: timeout)"}
+    out = redact_secrets(None, "warning", event)
+    assert out["event"] == "rpc failed (on https://mainnet.infura.io/v3/***?apiKey=***: timeout)"
+
+
+def test_urls_without_credentials_stay_recognisable() -> None:
+    """Failover logs name the endpoint; tests and operators find it by scheme://host:port."""
+    event = {"event": "rpc snapshot failed on http://127.0.0.1:8545/: boom", "url": INFURA_URL}
+    out = redact_secrets(None, "warning", event)
+    assert out["event"] == event["event"]
+    assert out["url"] == "https://mainnet.infura.io/v3/***"
 
 
 def test_json_lines_carry_cycle_and_position_and_no_secret() -> None:

@@ -20,6 +20,8 @@ from web3.middleware import ExtraDataToPOAMiddleware
 from web3.providers import JSONBaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
+from bot.redact import redact_url, scrub
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -90,19 +92,6 @@ class _PoolProvider(JSONBaseProvider):
         return True
 
 
-def _redact(url: str) -> str:
-    # API keys often live in the path or query of provider URLs: log scheme://host only.
-    head, sep, rest = url.partition("://")
-    return f"{head}{sep}{rest.split('/', 1)[0].split('?', 1)[0]}" if sep else url
-
-
-def _scrub(text: str, url: str) -> str:
-    """Drop the secret-bearing part of ``url`` (path, query) from an error message."""
-    secret = url[len(_redact(url)) :]
-    text = text.replace(url, _redact(url))
-    return text.replace(secret, "/***") if len(secret) > 1 else text
-
-
 class RpcPool:
     """``pool.call("what", lambda w3: w3.eth.block_number)`` on the first healthy endpoint."""
 
@@ -170,7 +159,7 @@ class RpcPool:
                 # A dead failover endpoint is no failover: say so at start, not in a crisis.
                 log.warning(
                     "rpc endpoint %s does not answer at start: %s",
-                    _redact(health.url),
+                    redact_url(health.url),
                     health.last_error,
                 )
         if reachable == 0:
@@ -194,12 +183,12 @@ class RpcPool:
                 except (requests.RequestException, Web3Exception, OSError, ValueError) as e:
                     self._mark_failed(health, e)
                     log.warning(
-                        "rpc %s failed on %s: %s", what, _redact(health.url), health.last_error
+                        "rpc %s failed on %s: %s", what, redact_url(health.url), health.last_error
                     )
                     continue
                 health.last_latency_secs = self._clock() - started
                 if not health.healthy:
-                    log.info("rpc endpoint %s is back", _redact(health.url))
+                    log.info("rpc endpoint %s is back", redact_url(health.url))
                 health.healthy, health.consecutive_failures = True, 0
                 return result
         raise RpcUnavailable(self._summary(f"{what}: every RPC endpoint failed"))
@@ -218,16 +207,17 @@ class RpcPool:
         if actual != self.chain_id:
             health.healthy = False
             health.last_error = f"chain id {actual} != {self.chain_id}"
-            raise ChainIdMismatch(_redact(health.url), self.chain_id, actual)
+            raise ChainIdMismatch(redact_url(health.url), self.chain_id, actual)
         health.chain_verified = True
 
     def _mark_failed(self, health: EndpointHealth, error: BaseException) -> None:
         health.healthy = False
         health.failures += 1
         health.consecutive_failures += 1
-        health.last_error = _scrub(f"{type(error).__name__}: {error}", health.url)[:300]
+        # scrubbed before the cut, so a credential cannot survive half-masked at the end
+        health.last_error = scrub(f"{type(error).__name__}: {error}", [health.url])[:300]
         health.retry_after = self._clock() + self._cooldown_secs
 
     def _summary(self, headline: str) -> str:
-        parts = [f"{_redact(h.url)}: {h.last_error or 'not tried'}" for h, _ in self._endpoints]
+        parts = [f"{redact_url(h.url)}: {h.last_error or 'not tried'}" for h, _ in self._endpoints]
         return f"{headline} ({'; '.join(parts)})"

@@ -20,6 +20,7 @@ from bot.config.errors import ConfigError, ConfigProblem, dotted, looks_secret, 
 from bot.config.models import POLICY_KINDS, HedgebotConfig, RelationError
 from bot.config.overrides import ENV_PREFIX, Override, apply_env_overrides, involved
 from bot.config.yaml_source import ConfigPath, parse_yaml, read_config_text
+from bot.redact import scrub
 
 __all__ = [
     "ENV_PREFIX",
@@ -136,7 +137,7 @@ def _problems_from(
         related: tuple[ConfigPath, ...] = ()
         if isinstance(cause, RelationError):
             related = tuple((*path, *key.split(".")) for key in cause.keys)
-        problems.append(_problem(path, _message(err, path), lines, overrides, related))
+        problems.append(_problem(path, scrub(_message(err, path)), lines, overrides, related))
     return problems
 
 

@@ -1,4 +1,6 @@
-"""``python -m bot.emulator --port 8700 [--state FILE] [--api-key KEY:SECRET ...]``."""
+"""``python -m bot.emulator --port 8700 [--state FILE]``, extra key pairs in
+``HEDGEBOT_EMULATOR_API_KEYS`` or ``HEDGEBOT_EMULATOR_API_KEYS_FILE`` (``--api-key KEY:SECRET``
+also works, but shows the secret in the process list)."""
 
 from __future__ import annotations
 
@@ -6,14 +8,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.config.secrets import SecretError
+from bot.emulator.keys import KeySpecError, keys_from_env, parse_pair, startup_warnings
 from bot.emulator.server import serve
 
 
 def parse_key(text: str) -> tuple[str, str]:
-    key, sep, secret = text.partition(":")
-    if not sep or not key or not secret:
-        raise argparse.ArgumentTypeError(f"--api-key must be KEY:SECRET, got {text!r}")
-    return key, secret
+    try:
+        return parse_pair(text)
+    except KeySpecError as exc:
+        raise argparse.ArgumentTypeError(f"--api-key: {exc}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         type=parse_key,
         default=[],
         metavar="KEY:SECRET",
-        help="extra API key pair (repeatable)",
+        help="extra API key pair (repeatable; visible in the process list: prefer "
+        "HEDGEBOT_EMULATOR_API_KEYS or HEDGEBOT_EMULATOR_API_KEYS_FILE)",
     )
     parser.add_argument(
         "--server-skew-ms",
@@ -38,11 +43,17 @@ def main(argv: list[str] | None = None) -> int:
         help="offset of the emulator's server clock from the wall clock",
     )
     args = parser.parse_args(argv)
+    for warning in startup_warnings(args.host, keys_on_command_line=bool(args.api_key)):
+        print(f"WARNING: {warning}", file=sys.stderr, flush=True)
+    try:
+        from_env = keys_from_env()
+    except (KeySpecError, SecretError) as exc:
+        parser.error(str(exc))
     serve(
         host=args.host,
         port=args.port,
         state_file=args.state,
-        api_keys=args.api_key,
+        api_keys=[*from_env, *args.api_key],
         server_skew_ms=args.server_skew_ms,
     )
     return 0

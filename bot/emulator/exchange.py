@@ -14,6 +14,7 @@ from bot.emulator.faults import FaultBook
 from bot.emulator.markets import SPECS, VENUES, Venue
 from bot.emulator.ratelimit import Limits, RateLimiter
 from bot.emulator.state import Account, MarketState, initial_state, new_account
+from bot.redact import MASK
 
 
 @dataclass
@@ -145,7 +146,11 @@ class Exchange:
         self.limiter.limits = self.config.limits
 
     def snapshot(self) -> dict[str, Any]:
+        """The state for the control plane, which anyone who reaches the port may read: API
+        secrets are masked (accounts stay keyed by API key, which signs nothing)."""
         data: dict[str, Any] = self.state.model_dump(mode="json")
+        for account in data["accounts"].values():
+            account["api_secret"] = MASK
         data["market_time_ms"] = self.market_ms()
         data["server_time_ms"] = self.server_ms()
         data["faults"] = self.faults.describe()

@@ -116,6 +116,9 @@ def _create_chain_txs_v3(conn: Connection) -> None:
 
 def _add_chain_txs_block_hash(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE chain_txs ADD COLUMN receipt_block_hash VARCHAR(66)"))
+    if conn.dialect.name == "postgresql":  # SQLite does not enforce lengths
+        # A token address is 42 characters: PostgreSQL refused every repay's intent.
+        conn.execute(text("ALTER TABLE chain_txs ALTER COLUMN asset TYPE VARCHAR(42)"))
 
 
 def _add_order_outcomes_paper(conn: Connection) -> None:
@@ -172,7 +175,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         version=7,
-        description="chain_txs.receipt_block_hash: a mined transaction's block, to see reorgs",
+        description="chain_txs.receipt_block_hash (reorgs); chain_txs.asset fits an address",
         apply=_add_chain_txs_block_hash,
     ),
 )

@@ -180,7 +180,7 @@ chain_txs = Table(
     Column("kind", String(40), nullable=False),  # "repay", "approve", ...
     Column("data_hash", String(66), nullable=False),  # keccak of the calldata, 0x-hex
     Column("amount", ExactDecimal),
-    Column("asset", String(20)),
+    Column("asset", String(42)),  # the token's address (version 7; was 20, too short)
     Column("status", String(20), nullable=False),  # TxStatus
     Column("mined_tx_hash", String(66)),
     Column("receipt_block", BigInteger),

@@ -1,5 +1,6 @@
 """Fixtures for the daemon's end-to-end tests: the session's anvil (rolled back after each test)
-and the session's emulator (reset before each test), as in tests/emulator/conftest.py."""
+and the session's emulator (reset before each test), as in tests/emulator/conftest.py; the
+embedded PostgreSQL server for the secrets canary's journal (started only when it runs)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import pytest
 
 from bot.devnet.pytest_fixtures import devnet, devnet_session
 from bot.emulator.testing import EmulatorHandle, running_emulator
+from tests.postgres_fixture import postgres_server
 
-__all__ = ["devnet", "devnet_session", "emulator", "emulator_session"]
+__all__ = ["devnet", "devnet_session", "emulator", "emulator_session", "postgres_server"]
 
 
 @pytest.fixture(scope="session")

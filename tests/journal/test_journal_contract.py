@@ -527,7 +527,8 @@ def tx_intent(tx_key: str, nonce: int) -> TxIntent:
         kind="repay",
         data_hash="0x" + "ab" * 32,
         amount=Decimal("1500.123456789012345678"),
-        asset="USDT",
+        # The guard journals the token's address, 42 characters (PostgreSQL refused it once).
+        asset="0x55d398326f99059fF775485246999027B3197955",
         position="main",
     )
 
@@ -638,3 +639,22 @@ def test_concurrent_writers_lose_nothing(journal_url: str, clock: FakeClock) -> 
         assert errors == []
         assert daemon.order_count_since(clock.now - timedelta(hours=1)) == 60
         assert daemon.pending_intents() == []
+
+
+def test_a_receipt_keeps_its_block_hash_and_a_reorg_reopens_it(journal: Journal) -> None:
+    journal.record_tx_intent(tx_intent("repay-reorg", nonce=7))
+    journal.record_tx_sent("repay-reorg", tx_hash="0x" + "01" * 32)
+    journal.record_tx_receipt(
+        "repay-reorg", tx_hash="0x" + "01" * 32, success=True, block_number=100,
+        gas_used=90_000, block_hash="0x" + "cd" * 32,
+    )  # fmt: skip
+    (mined,) = journal.txs_mined_from(90)
+    assert mined.receipt_block_hash == "0x" + "cd" * 32
+    assert mined.intent.asset == "0x55d398326f99059fF775485246999027B3197955"
+    assert journal.txs_mined_from(101) == []
+    journal.reopen_tx("repay-reorg", reason="reorg at 100")
+    record = journal.tx("repay-reorg")
+    assert record is not None
+    assert record.status is TxStatus.SENT
+    assert (record.receipt_block, record.receipt_block_hash) == (None, None)
+    assert [r.intent.tx_key for r in journal.pending_txs()] == ["repay-reorg"]
