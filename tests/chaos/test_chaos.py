@@ -222,7 +222,7 @@ def write_config(path: Path, *, devnet: Devnet, emulator: EmulatorHandle, proxy:
                 "max_notional_per_symbol_usd": str(CAP_PER_SYMBOL),
                 "max_total_notional_usd": str(CAP_TOTAL),
                 "max_notional_change_per_cycle_usd": str(CAP_PER_CYCLE),
-                "max_orders_per_hour": 100_000,
+                "max_orders_per_hour": 10_000,  # the most the config allows
                 # A 2 s ban fails ~7 cycles in a row at this cadence; the default (5) would
                 # pause the daemon for an operator, which is the breaker working, not chaos.
                 "max_consecutive_failed_cycles": 1_000,
