@@ -4,7 +4,7 @@
    banded ratio hedge (USD-M, fees, slippage, funding, liquidation checks), mode "hold".
    Target: >= 20 million path-steps/s.
 2. Backtest: hourly cycles per second on the shipped 2020-03 BTC window (ratio 0.5, repay mode,
-   paper ledger, exact lending), once through ``bot.core.assess.assess`` (the daemon's whole
+   paper ledger, exact lending), once through ``bot.core.account.assess`` (the daemon's whole
    cycle function) and once through exposures + ``bot.core.policy.evaluate`` +
    ``bot.core.plan.plan_rebalance`` directly. Target: >= 5,000.
 
@@ -64,7 +64,7 @@ def bench_backtest(cycle: Literal["assess", "planner"]) -> float:
         run = run_policy(series, params, policy, "repay")
         best = max(best, len(series.perp) / (time.perf_counter() - t0))
     what = {
-        "assess": "bot.core.assess (the daemon's whole cycle)",
+        "assess": "bot.core.account.assess (the daemon's whole cycle)",
         "planner": "exposures + policy.evaluate + plan_rebalance directly",
     }[cycle]
     print(

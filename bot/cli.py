@@ -331,11 +331,11 @@ def status(
 ) -> None:
     """Print each position: assets, prices, HF, liquidation prices, current and target hedge."""
     from bot.chain.rpc import ChainError
-    from bot.daemon.status import position_status, render_status
+    from bot.daemon.status import account_status, render_status
 
     cfg = _load(config)
     try:
-        reports = [position_status(cfg, p, crash_pct=crash_pct) for p in cfg.positions]
+        reports = account_status(cfg, crash_pct=crash_pct)
     except ChainError as exc:
         err.print(f"[bold red]chain:[/] {scrub(str(exc), _config_urls(cfg))}", highlight=False)
         raise typer.Exit(EXIT_CONFIG) from exc

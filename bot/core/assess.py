@@ -1,35 +1,32 @@
-"""One cycle's decision, as a pure function: snapshot and market in, targets and plan out.
-
-The daemon, ``hedgebot status`` and the demo's live view all call ``assess``; nothing here
-reads a clock or a socket.
+"""One position's view, as a pure function: its snapshot in, health factors and hedge targets
+out. ``bot.core.account`` sums the positions sharing an exchange account into one plan;
+nothing here reads a clock or a socket.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from bot.core import (
     HedgePolicy,
     LadderState,
-    PlanRules,
     PolicyContext,
     decision_health_factor,
     distance_to_liquidation,
     evaluate,
     exact_health_factor,
-    exposures,
     liquidation_price_for_underlying,
-    plan_rebalance,
     shadow_snapshot,
 )
+from bot.core.exposure import defi_deltas
 from bot.core.health import unmapped_tokens, with_unmapped_tokens
 from bot.core.model import (
     STABLECOIN_ASSETS,
+    ZERO,
     ContractSpec,
     Exposure,
-    HedgePosition,
     HedgeTarget,
     MarginBalance,
     PositionSnapshot,
@@ -99,50 +96,39 @@ def available_margin_usd(
     return out
 
 
-def assess(
+def assess_position(
     *,
     snapshot: PositionSnapshot,
     mapping: Mapping[str, TokenMapping],
-    hedges: Sequence[HedgePosition],
-    balances: Sequence[MarginBalance],
-    specs: Mapping[str, ContractSpec],
-    marks: Mapping[str, Decimal],
+    underlying_marks: Mapping[str, Decimal],
     symbol_for_underlying: Mapping[str, str],
     policy: HedgePolicy,
-    rules: PlanRules,
-    position_name: str,
-    cycle_id: str,
+    margin_delta_usd: Mapping[str, Decimal],
     use_shadow_hf: bool = True,
-    count_margin_as_exposure: bool = True,
     ladder_states: Mapping[str, LadderState] | None = None,
 ) -> Assessment:
-    """Health factors, exposures, liquidation geometry, policy targets and the plan.
+    """One position's health factors, exposures, liquidation geometry and policy targets.
 
-    ``marks`` are keyed by futures symbol; underlying marks are derived through
-    ``symbol_for_underlying``. Tokens missing from ``mapping`` keep their oracle price and are
-    not hedged (``Assessment.unmapped_tokens`` names them).
+    ``margin_delta_usd`` is this position's share of the exchange margin counted as exposure.
+    The hedge (``current_short_usd``) and the plan are the account's: ``assess_account`` fills
+    them in. Tokens missing from ``mapping`` keep their oracle price and are not hedged.
     """
     unmapped = unmapped_tokens(snapshot, mapping)
     mapping = with_unmapped_tokens(snapshot, mapping)
-    underlying_marks = {u: marks[s] for u, s in symbol_for_underlying.items() if s in marks}
-    all_marks = {**underlying_marks, **marks}
     oracle_hf = exact_health_factor(snapshot)
     shadow = shadow_snapshot(snapshot, underlying_marks, mapping)
     shadow_hf = exact_health_factor(shadow)
     decision_hf = decision_health_factor(oracle_hf, shadow_hf) if use_shadow_hf else oracle_hf
-    expo = exposures(
-        snapshot, mapping, hedges, specs, all_marks, balances, count_margin_as_exposure
-    )
+    defi = defi_deltas(snapshot, mapping)
     states = dict(ladder_states or {})
     views: list[UnderlyingView] = []
     for underlying in sorted(symbol_for_underlying):
-        symbol = symbol_for_underlying[underlying]
         mark = underlying_marks.get(underlying)
-        exposure = expo.get(underlying) or Exposure(
+        exposure = Exposure(
             underlying=underlying,
-            defi_delta_usd=Decimal(0),
-            margin_delta_usd=Decimal(0),
-            hedge_delta_usd=Decimal(0),
+            defi_delta_usd=defi.get(underlying, ZERO),
+            margin_delta_usd=margin_delta_usd.get(underlying, ZERO),
+            hedge_delta_usd=ZERO,
         )
         liq = liquidation_price_for_underlying(shadow, underlying, mapping, underlying_price=mark)
         distance = distance_to_liquidation(mark, liq) if liq is not None and mark else None
@@ -163,33 +149,38 @@ def assess(
         views.append(
             UnderlyingView(
                 underlying=underlying,
-                symbol=symbol,
-                mark=mark or Decimal(0),
+                symbol=symbol_for_underlying[underlying],
+                mark=mark or ZERO,
                 exposure=exposure,
                 liquidation_price=liq,
                 liquidation_distance=distance,
                 target=decision.target,
-                current_short_usd=-exposure.hedge_delta_usd,
+                current_short_usd=ZERO,
             )
         )
-    plan = plan_rebalance(
-        targets=[v.target for v in views],
-        positions=hedges,
-        specs=specs,
-        marks=all_marks,
-        available_margin_usd=available_margin_usd(balances, specs),
-        rules=rules,
-        position_name=position_name,
-        cycle_id=cycle_id,
-        symbol_for_underlying=symbol_for_underlying,
-    )
     return Assessment(
         oracle_hf=oracle_hf,
         shadow_hf=shadow_hf,
         decision_hf=decision_hf,
         underlyings=tuple(views),
-        plan=plan,
+        plan=RebalancePlan(),
         shadow_snapshot=shadow,
         ladder_states=states,
         unmapped_tokens=unmapped,
     )
+
+
+def with_hedge_share(
+    a: Assessment, short_usd: Mapping[str, Decimal], plan: RebalancePlan
+) -> Assessment:
+    """The position's view once the account is planned: its share of the account's short
+    per underlying and the account's plan."""
+    views = tuple(
+        replace(
+            u,
+            current_short_usd=short_usd.get(u.underlying, ZERO),
+            exposure=replace(u.exposure, hedge_delta_usd=-short_usd.get(u.underlying, ZERO)),
+        )
+        for u in a.underlyings
+    )
+    return replace(a, underlyings=views, plan=plan)

@@ -17,7 +17,15 @@ from bot.core.model import (
     TokenMapping,
 )
 
-__all__ = ["STABLE_ASSETS", "exposures", "mark_for", "underlying_of_asset"]
+__all__ = [
+    "STABLE_ASSETS",
+    "defi_deltas",
+    "exposures",
+    "hedge_deltas",
+    "margin_deltas",
+    "mark_for",
+    "underlying_of_asset",
+]
 
 # Margin assets that are dollars: they are never exposure.
 STABLE_ASSETS = frozenset({"USD", "USDT", "USDC", "FDUSD", "BUSD", "DAI", "TUSD", "USDE"})
@@ -53,26 +61,12 @@ def _underlying_mark(
     raise ValueError(f"no mark price for margin asset {underlying!r}")
 
 
-def exposures(
-    snapshot: PositionSnapshot,
-    mapping: Mapping[str, TokenMapping],
-    hedges: Sequence[HedgePosition],
-    specs: Mapping[str, ContractSpec],
-    marks: Mapping[str, Decimal],
-    margin_balances: Sequence[MarginBalance] = (),
-    count_margin_as_exposure: bool = True,
-) -> dict[str, Exposure]:
-    """USD delta per underlying (``"BTC"``...), stablecoins left out.
-
-    - DeFi: ``beta * (collateral - debt) * oracle price`` per token, collateral counted whether
-      or not it is enabled as collateral (the wallet owns it either way);
-    - margin: non-stable futures wallet balances (BNB) at the mark, before any haircut;
-    - hedges: ``hedge_delta_usd`` at the contract's mark (``marks`` by symbol, else underlying,
-      else the position's own mark).
-    """
+def defi_deltas(
+    snapshot: PositionSnapshot, mapping: Mapping[str, TokenMapping]
+) -> dict[str, Decimal]:
+    """The lending position's beta-weighted USD delta per underlying (collateral counted
+    whether or not it is enabled as collateral: the wallet owns it either way)."""
     defi: dict[str, Decimal] = {}
-    margin: dict[str, Decimal] = {}
-    hedge: dict[str, Decimal] = {}
     for asset in snapshot.assets:
         token = mapping.get(asset.symbol)
         if token is None:
@@ -81,13 +75,34 @@ def exposures(
             continue
         delta = token.beta * (asset.collateral - asset.debt) * asset.price_usd
         defi[token.underlying] = defi.get(token.underlying, ZERO) + delta
-    if count_margin_as_exposure:
-        for balance in margin_balances:
-            underlying = underlying_of_asset(balance.asset, mapping)
-            if underlying is None or balance.wallet_balance == 0:
-                continue
-            value = balance.wallet_balance * _underlying_mark(underlying, marks, specs)
-            margin[underlying] = margin.get(underlying, ZERO) + value
+    return defi
+
+
+def margin_deltas(
+    margin_balances: Sequence[MarginBalance],
+    mapping: Mapping[str, TokenMapping],
+    specs: Mapping[str, ContractSpec],
+    marks: Mapping[str, Decimal],
+) -> dict[str, Decimal]:
+    """Non-stable futures wallet balances (BNB) at the mark, before any haircut."""
+    margin: dict[str, Decimal] = {}
+    for balance in margin_balances:
+        underlying = underlying_of_asset(balance.asset, mapping)
+        if underlying is None or balance.wallet_balance == 0:
+            continue
+        value = balance.wallet_balance * _underlying_mark(underlying, marks, specs)
+        margin[underlying] = margin.get(underlying, ZERO) + value
+    return margin
+
+
+def hedge_deltas(
+    hedges: Sequence[HedgePosition],
+    specs: Mapping[str, ContractSpec],
+    marks: Mapping[str, Decimal],
+) -> dict[str, Decimal]:
+    """``hedge_delta_usd`` per underlying at the contract's mark (``marks`` by symbol, else
+    underlying, else the position's own mark); negative when short."""
+    hedge: dict[str, Decimal] = {}
     for position in hedges:
         if position.quantity == 0:
             continue
@@ -97,6 +112,26 @@ def exposures(
         mark = marks.get(position.symbol, marks.get(spec.underlying, position.mark_price))
         delta = hedge_delta_usd(spec, position.quantity, mark, position.entry_price)
         hedge[spec.underlying] = hedge.get(spec.underlying, ZERO) + delta
+    return hedge
+
+
+def exposures(
+    snapshot: PositionSnapshot,
+    mapping: Mapping[str, TokenMapping],
+    hedges: Sequence[HedgePosition],
+    specs: Mapping[str, ContractSpec],
+    marks: Mapping[str, Decimal],
+    margin_balances: Sequence[MarginBalance] = (),
+    count_margin_as_exposure: bool = True,
+) -> dict[str, Exposure]:
+    """USD delta per underlying (``"BTC"``...), stablecoins left out: the lending position
+    (``defi_deltas``), the exchange margin (``margin_deltas``) and the hedges
+    (``hedge_deltas``)."""
+    defi = defi_deltas(snapshot, mapping)
+    margin = (
+        margin_deltas(margin_balances, mapping, specs, marks) if count_margin_as_exposure else {}
+    )
+    hedge = hedge_deltas(hedges, specs, marks)
     return {
         underlying: Exposure(
             underlying=underlying,

@@ -1,8 +1,9 @@
 """The hedger's decision, as one pure function: what it read in, orders and alerts out.
 
-``decide_hedge`` runs the assessment (health factors, exposures, policy, plan), passes the plan
-through the breakers and says which alerts the cycle raises and when the next cycle is due.
-The daemon's hedger loop reads its inputs, calls this, sends the orders and publishes.
+One hedger plans one exchange account: ``decide_hedge`` assesses every position that shares it
+(health factors, exposures, policy targets), sums the targets into one plan, passes it through
+the breakers and says which alerts the cycle raises and when the next cycle is due. The
+daemon's hedger loop reads its inputs, calls this, sends the orders and publishes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from decimal import Decimal
 from bot.alerts import events as alert_events
 from bot.alerts.hysteresis import HfAlertState, HfThresholds, step_hf_alert
 from bot.alerts.model import Alert
-from bot.core.assess import Assessment, assess
+from bot.core.account import AccountAssessment, assess_account
+from bot.core.assess import Assessment
 from bot.core.breakers import BreakerLimits, GatedPlan, gate_intents
 from bot.core.cadence import Cadence, next_interval_secs
 from bot.core.futures import notional_usd
@@ -37,10 +39,11 @@ DEFAULT_HF_THRESHOLDS = HfThresholds(warning_hf=Decimal("1.3"), critical_hf=Deci
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HedgerSettings:
-    """One position's hedging configuration."""
+    """One exchange account's hedging configuration; ``name`` is the account's (the position's
+    own when it has the account to itself)."""
 
     name: str
-    wallet: str
+    positions: tuple[str, ...]
     mapping: Mapping[str, TokenMapping]
     symbol_for_underlying: Mapping[str, str]
     policy: HedgePolicy
@@ -66,18 +69,18 @@ class MarketView:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HedgerMemory:
-    """What one cycle hands to the next: the ladder's state, the shadow HF alert level and the
-    unmapped tokens already alerted."""
+    """What one cycle hands to the next, per position: the ladder's state, the shadow HF alert
+    level and the unmapped tokens already alerted (position, token)."""
 
-    ladder: Mapping[str, LadderState] = field(default_factory=dict)
-    shadow_hf_alert: HfAlertState = field(default_factory=HfAlertState)
-    unmapped_alerted: frozenset[str] = frozenset()
+    ladder: Mapping[str, Mapping[str, LadderState]] = field(default_factory=dict)
+    shadow_hf_alert: Mapping[str, HfAlertState] = field(default_factory=dict)
+    unmapped_alerted: frozenset[tuple[str, str]] = frozenset()
     hedge_alarmed: frozenset[str] = frozenset()  # shorts alerted as near their liquidation
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HedgeDecision:
-    assessment: Assessment
+    assessment: AccountAssessment
     intents: tuple[OrderIntent, ...]  # what may be sent, reductions first
     reasons: tuple[str, ...]  # the targets' reasons and every note, for the journal
     alerts: tuple[Alert, ...]
@@ -87,16 +90,17 @@ class HedgeDecision:
 
 def decide_hedge(
     *,
-    snapshot: PositionSnapshot,
+    snapshots: Mapping[str, PositionSnapshot],
     market: MarketView,
     settings: HedgerSettings,
     memory: HedgerMemory,
     cycle_id: str,
     now: datetime,
 ) -> HedgeDecision:
+    """``snapshots`` by position name, every position of the account."""
     s = settings
-    a = assess(
-        snapshot=snapshot,
+    a = assess_account(
+        snapshots=snapshots,
         mapping=s.mapping,
         hedges=market.hedges,
         balances=market.balances,
@@ -105,7 +109,7 @@ def decide_hedge(
         symbol_for_underlying=s.symbol_for_underlying,
         policy=s.policy,
         rules=s.rules,
-        position_name=s.name,
+        account=s.name,
         cycle_id=cycle_id,
         use_shadow_hf=s.use_shadow_hf,
         count_margin_as_exposure=s.count_margin_as_exposure,
@@ -113,13 +117,21 @@ def decide_hedge(
     )
     gated = _gate(a, market, s)
     alerts: list[Alert] = []
-    hf_state = _shadow_hf_alert(a, s, memory.shadow_hf_alert, now, alerts)
-    new_unmapped = [t for t in a.unmapped_tokens if t not in memory.unmapped_alerted]
-    alerts += [alert_events.unmapped_token(position=s.name, token=t, at=now) for t in new_unmapped]
+    hf_states = {
+        name: _shadow_hf_alert(view, name, s, memory.shadow_hf_alert.get(name), now, alerts)
+        for name, view in a.positions.items()
+    }
+    new_unmapped = [
+        (name, t)
+        for name, view in a.positions.items()
+        for t in view.unmapped_tokens
+        if (name, t) not in memory.unmapped_alerted
+    ]
+    alerts += [alert_events.unmapped_token(position=n, token=t, at=now) for n, t in new_unmapped]
     alerts += _breaker_alerts(gated, s, now)
     alarms, alarmed = _hedge_alarms(market, s, memory.hedge_alarmed, now)
     alerts += alarms
-    reasons = [u.target.reason for u in a.underlyings] + [n.message for n in a.plan.notes]
+    reasons = [line.target.reason for line in a.lines] + [n.message for n in a.plan.notes]
     reasons += [n.message for n in gated.notes]
     return HedgeDecision(
         assessment=a,
@@ -127,20 +139,20 @@ def decide_hedge(
         reasons=tuple(reasons),
         alerts=tuple(alerts),
         memory=HedgerMemory(
-            ladder=dict(a.ladder_states),
-            shadow_hf_alert=hf_state,
+            ladder={name: dict(view.ladder_states) for name, view in a.positions.items()},
+            shadow_hf_alert=hf_states,
             unmapped_alerted=memory.unmapped_alerted | frozenset(new_unmapped),
             hedge_alarmed=alarmed,
         ),
         next_interval_secs=next_interval_secs(
             s.cadence,
-            health_factors=[a.oracle_hf, a.shadow_hf],
-            liquidation_distances=[u.liquidation_distance for u in a.underlyings],
+            health_factors=a.health_factors,
+            liquidation_distances=a.liquidation_distances,
         ),
     )
 
 
-def _gate(a: Assessment, market: MarketView, s: HedgerSettings) -> GatedPlan:
+def _gate(a: AccountAssessment, market: MarketView, s: HedgerSettings) -> GatedPlan:
     specs, marks = market.specs, market.marks
     return gate_intents(
         a.plan.intents,
@@ -183,14 +195,21 @@ def unrealized_usd(
 
 
 def _shadow_hf_alert(
-    a: Assessment, s: HedgerSettings, state: HfAlertState, now: datetime, out: list[Alert]
+    a: Assessment,
+    position: str,
+    s: HedgerSettings,
+    state: HfAlertState | None,
+    now: datetime,
+    out: list[Alert],
 ) -> HfAlertState:
     """The HF at exchange marks (the oracle HF is the guard's to alert: it needs no exchange)."""
+    state = state or HfAlertState()
     if a.shadow_hf.is_infinite():
         return state
     step = step_hf_alert(
-        state, hf=a.shadow_hf, thresholds=s.hf_thresholds, position=s.name, source="shadow", at=now
-    )
+        state, hf=a.shadow_hf, thresholds=s.hf_thresholds, position=position, source="shadow",
+        at=now,
+    )  # fmt: skip
     if step.alert is not None:
         out.append(step.alert)
     return step.state

@@ -1,4 +1,5 @@
-"""``hedgebot run``: build both loops of every position from the config, then run them.
+"""``hedgebot run``: build a guard per position and the exchange account's hedger from the
+config, then run them.
 
 The guards are built first: they need the chain and the wallet only, so a config that cannot
 protect (no wallet key) is refused before anything else, and an exchange that cannot be reached
@@ -79,19 +80,16 @@ def build_loops(
         exchange,
         account_setup(config),
         journal=s.journal,
-        symbols=sorted(config.hedge.symbols.values()),
-        positions=[p.name for p in config.positions],
+        symbols=dict(config.hedge.symbols),
         on_unexplained=config.hedge.on_unexplained_position,
     )
     first_contact(venue, now)
-    for position in config.positions:
-        loops.append(
-            build_hedger(
-                config, position, exchange=exchange, venue=venue, journal=s.journal,
-                alerts=s.alerts, metrics=s.metrics, health=s.health, board=s.board,
-            )
-        )  # fmt: skip
-    return loops
+    # One hedger for the exchange account: its positions' targets are summed into one plan.
+    hedger = build_hedger(
+        config, exchange=exchange, venue=venue, journal=s.journal, alerts=s.alerts,
+        metrics=s.metrics, health=s.health, board=s.board,
+    )  # fmt: skip
+    return [*loops, hedger]
 
 
 def run_daemon(

@@ -1,4 +1,5 @@
-"""``hedgebot status``: one position as a user wants to see it, as a table or as JSON."""
+"""``hedgebot status``: each position as a user wants to see it, as a table or as JSON, with its
+share of the exchange account's hedge when several positions share it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from rich.table import Table
 
 from bot.config.models import HedgebotConfig, PositionConfig
 from bot.config.secrets import binance_credentials
-from bot.core.assess import Assessment, UnderlyingView, assess
+from bot.core.account import AccountAssessment, AccountLine, assess_account
+from bot.core.assess import Assessment, UnderlyingView
 from bot.core.hedger import HedgerSettings
 from bot.core.model import AssetPosition, PositionSnapshot
 from bot.core.reserve import CrashReserve, reserve_for_crash
@@ -68,11 +70,14 @@ class StatusReport:
     assessment: Assessment
     reserve: CrashReserve | None
     loops: LoopsState
+    account: str
+    lines: tuple[AccountLine, ...]  # the account's hedge, every position sharing it
 
     def as_json(self) -> dict[str, Any]:
         s, a = self.snapshot, self.assessment
         return {
             "position": self.position,
+            "account": {"name": self.account, "hedges": [_line_json(x) for x in self.lines]},
             "exchange": self.mode,
             "chain_id": s.chain_id,
             "block_number": s.block_number,
@@ -127,6 +132,22 @@ def _underlying_json(u: UnderlyingView) -> dict[str, Any]:
     }
 
 
+def _line_json(x: AccountLine) -> dict[str, Any]:
+    return {
+        "underlying": x.underlying,
+        "symbol": x.symbol,
+        "target_short_usd": str(x.target.short_usd),
+        "current_short_usd": str(x.current_short_usd),
+        "shares": {
+            name: {
+                "target_short_usd": str(x.target_shares[name]),
+                "current_short_usd": str(x.current_shares[name]),
+            }
+            for name in x.target_shares
+        },
+    }
+
+
 def _reserve_json(r: CrashReserve) -> dict[str, Any]:
     return {
         "crash_fraction": str(r.crash_fraction),
@@ -154,44 +175,62 @@ def _reserve(
     )
 
 
-def position_status(
-    config: HedgebotConfig, position: PositionConfig, *, crash_pct: float
-) -> StatusReport:
-    reader = reader_for(position)
-    reader.start()
-    snapshot = reader.snapshot(position.wallet, now=int(time.time()))
-    settings = hedger_settings(config, position)
+def account_status(config: HedgebotConfig, *, crash_pct: float) -> list[StatusReport]:
+    """Every position, planned together as the daemon's hedger plans the account."""
+    snapshots = {p.name: _read_snapshot(p) for p in config.positions}
+    settings = hedger_settings(config)
     journal = journal_for(config)
     try:
         dry = binance_credentials() is None
-        exchange = build_exchange(config, journal, dry_run=dry, live=False)
-        symbols = sorted(set(settings.symbol_for_underlying.values()))
-        marks = {s: exchange.mark_price(s) for s in symbols}
-        a = assess(
-            snapshot=snapshot,
-            mapping=settings.mapping,
-            hedges=exchange.positions(),
-            balances=exchange.balances(),
-            specs=exchange.contract_specs(),
-            marks=marks,
-            symbol_for_underlying=settings.symbol_for_underlying,
-            policy=settings.policy,
-            rules=settings.rules,
-            position_name=position.name,
-            cycle_id="status",
-            use_shadow_hf=settings.use_shadow_hf,
-            count_margin_as_exposure=settings.count_margin_as_exposure,
-        )
-        loops = loops_state(config, position.name, journal)
+        account = _assess(config, settings, snapshots, journal, dry_run=dry)
+        loops = {p.name: loops_state(config, p.name, journal) for p in config.positions}
     finally:
         journal.close()
-    return StatusReport(
-        position=position.name,
-        mode="paper" if dry else "live",
-        snapshot=snapshot,
-        assessment=a,
-        reserve=_reserve(config, settings, snapshot, crash_pct),
-        loops=loops,
+    return [
+        StatusReport(
+            position=name,
+            mode="paper" if dry else "live",
+            snapshot=snapshot,
+            assessment=account.positions[name],
+            reserve=_reserve(config, settings, snapshot, crash_pct),
+            loops=loops[name],
+            account=settings.name,
+            lines=account.lines if len(snapshots) > 1 else (),
+        )
+        for name, snapshot in snapshots.items()
+    ]
+
+
+def _read_snapshot(position: PositionConfig) -> PositionSnapshot:
+    reader = reader_for(position)
+    reader.start()
+    return reader.snapshot(position.wallet, now=int(time.time()))
+
+
+def _assess(
+    config: HedgebotConfig,
+    settings: HedgerSettings,
+    snapshots: dict[str, PositionSnapshot],
+    journal: Journal,
+    *,
+    dry_run: bool,
+) -> AccountAssessment:
+    exchange = build_exchange(config, journal, dry_run=dry_run, live=False)
+    symbols = sorted(set(settings.symbol_for_underlying.values()))
+    return assess_account(
+        snapshots=snapshots,
+        mapping=settings.mapping,
+        hedges=exchange.positions(),
+        balances=exchange.balances(),
+        specs=exchange.contract_specs(),
+        marks={s: exchange.mark_price(s) for s in symbols},
+        symbol_for_underlying=settings.symbol_for_underlying,
+        policy=settings.policy,
+        rules=settings.rules,
+        account=settings.name,
+        cycle_id="status",
+        use_shadow_hf=settings.use_shadow_hf,
+        count_margin_as_exposure=settings.count_margin_as_exposure,
     )
 
 
@@ -236,7 +275,7 @@ def _render_tables(report: StatusReport, console: Console, assets: Table) -> Non
         "distance",
         "current short",
         "target short",
-        title="hedge",
+        title="hedge" if not report.lines else f"hedge: this position's share of {report.account}",
     )
     for u in a.underlyings:
         hedges.add_row(
@@ -248,6 +287,13 @@ def _render_tables(report: StatusReport, console: Console, assets: Table) -> Non
             f"${u.target.short_usd:,.0f}",
         )
     console.print(hedges)
+    for line in report.lines:
+        parts = ", ".join(f"{n} ${v:,.0f}" for n, v in line.target_shares.items())
+        console.print(
+            f"  account {report.account}: {line.symbol} short ${line.current_short_usd:,.0f} "
+            f"held, ${line.target.short_usd:,.0f} wanted ({parts})",
+            highlight=False,
+        )
     for u in a.underlyings:
         console.print(f"  {u.underlying}: {u.target.reason}", highlight=False)
     for i in a.plan.intents:

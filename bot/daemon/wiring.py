@@ -157,10 +157,19 @@ def hf_thresholds(config: HedgebotConfig) -> HfThresholds:
     )
 
 
-def hedger_settings(config: HedgebotConfig, position: PositionConfig) -> HedgerSettings:
+def account_name(config: HedgebotConfig) -> str:
+    """The exchange account's name in the journal, metrics and logs: the position's own when
+    there is one (a one-loan journal reads as it always did), else every name joined by +
+    (the first name and a count when that would not fit the journal's columns)."""
+    names = [p.name for p in config.positions]
+    joined = "+".join(names)
+    return joined if len(joined) <= 40 else f"{names[0]}+{len(names) - 1}-more"
+
+
+def hedger_settings(config: HedgebotConfig) -> HedgerSettings:
     return HedgerSettings(
-        name=position.name,
-        wallet=position.wallet,
+        name=account_name(config),
+        positions=tuple(p.name for p in config.positions),
         mapping=token_mapping(config),
         symbol_for_underlying=dict(config.hedge.symbols),
         policy=policy_from(config.hedge.policy),

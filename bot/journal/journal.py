@@ -62,6 +62,7 @@ from bot.journal.records import (
     OperatorAction,
     OrderRecord,
     PauseState,
+    ShareLine,
     TxIntent,
     TxRecord,
     TxStatus,
@@ -276,6 +277,20 @@ class Journal:
                         for line in summary.hedges
                     ],
                 )
+            if summary.shares:
+                conn.execute(
+                    schema.cycle_shares.insert(),
+                    [
+                        {
+                            "cycle_id": cycle_id,
+                            "position": line.position,
+                            "underlying": line.underlying,
+                            "target_short_usd": line.target_short_usd,
+                            "current_short_usd": line.current_short_usd,
+                        }
+                        for line in summary.shares
+                    ],
+                )
 
     def cycle(self, cycle_id: str) -> CycleRecord | None:
         with self._read() as conn:
@@ -294,6 +309,34 @@ class Journal:
                 .limit(limit)
             ).all()
             return [rows.cycle_record(conn, row) for row in found]
+
+    def latest_shares(self, position: str) -> list[ShareLine]:
+        """``position``'s part of the account's hedge in the newest cycle that journaled one."""
+        shares, cycles = schema.cycle_shares, schema.cycles
+        with self._read() as conn:
+            newest = conn.execute(
+                select(shares.c.cycle_id)
+                .join(cycles, cycles.c.cycle_id == shares.c.cycle_id)
+                .where(shares.c.position == position)
+                .order_by(cycles.c.started_ms.desc(), cycles.c.cycle_id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            if newest is None:
+                return []
+            found = conn.execute(
+                select(shares)
+                .where(shares.c.cycle_id == newest, shares.c.position == position)
+                .order_by(shares.c.underlying)
+            ).all()
+        return [
+            ShareLine(
+                position=r.position,
+                underlying=r.underlying,
+                target_short_usd=r.target_short_usd,
+                current_short_usd=r.current_short_usd,
+            )
+            for r in found
+        ]
 
     def last_successful_cycle(self, position: str | None = None) -> datetime | None:
         """When the latest ``ok`` cycle (of ``position``, or of any position) finished."""

@@ -178,6 +178,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         description="chain_txs.receipt_block_hash (reorgs); chain_txs.asset fits an address",
         apply=_add_chain_txs_block_hash,
     ),
+    Migration(
+        version=8,
+        description="cycle_shares: each position's part of the account's hedge",
+        apply=_create("cycle_shares"),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -41,14 +41,26 @@ class HedgeLine:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ShareLine:
+    """One position's part of the account's hedge on one underlying in a cycle (USD notional):
+    its own target and its share of the short held."""
+
+    position: str
+    underlying: str
+    target_short_usd: Decimal
+    current_short_usd: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CycleSummary:
     """What a cycle saw and decided, kept for the audit trail."""
 
     block_number: int | None = None
     oracle_hf: Decimal | None = None
     shadow_hf: Decimal | None = None
-    hedges: tuple[HedgeLine, ...] = ()
+    hedges: tuple[HedgeLine, ...] = ()  # the account's, per underlying
     reasons: tuple[str, ...] = ()
+    shares: tuple[ShareLine, ...] = ()  # each position's part of ``hedges``
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -17,6 +17,7 @@ from bot.journal.records import (
     HedgeLine,
     JournaledIntent,
     OrderRecord,
+    ShareLine,
     TxIntent,
     TxRecord,
     TxStatus,
@@ -28,6 +29,11 @@ def cycle_record(conn: Connection, row: Row[Any]) -> CycleRecord:
         select(schema.cycle_hedges)
         .where(schema.cycle_hedges.c.cycle_id == row.cycle_id)
         .order_by(schema.cycle_hedges.c.underlying)
+    ).all()
+    shares = conn.execute(
+        select(schema.cycle_shares)
+        .where(schema.cycle_shares.c.cycle_id == row.cycle_id)
+        .order_by(schema.cycle_shares.c.position, schema.cycle_shares.c.underlying)
     ).all()
     return CycleRecord(
         cycle_id=row.cycle_id,
@@ -49,6 +55,15 @@ def cycle_record(conn: Connection, row: Row[Any]) -> CycleRecord:
                 for h in hedges
             ),
             reasons=tuple(json.loads(row.reasons)) if row.reasons else (),
+            shares=tuple(
+                ShareLine(
+                    position=h.position,
+                    underlying=h.underlying,
+                    target_short_usd=h.target_short_usd,
+                    current_short_usd=h.current_short_usd,
+                )
+                for h in shares
+            ),
         ),
         error=row.error,
     )

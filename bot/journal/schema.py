@@ -62,6 +62,18 @@ cycle_hedges = Table(
     Column("reason", Text, nullable=False),
 )
 
+# version 8: each position's part of an account cycle's hedge (positions sharing an account)
+cycle_shares = Table(
+    "cycle_shares",
+    metadata,
+    Column("cycle_id", String(100), ForeignKey("cycles.cycle_id"), primary_key=True),
+    Column("position", String(100), primary_key=True),
+    Column("underlying", String(20), primary_key=True),
+    Column("target_short_usd", ExactDecimal, nullable=False),
+    Column("current_short_usd", ExactDecimal, nullable=False),
+    Index("ix_cycle_shares_position", "position"),
+)
+
 order_intents = Table(
     "order_intents",
     metadata,

@@ -74,7 +74,7 @@ class BacktestParams:
     reserve_crash_fraction: Decimal = Decimal("0.5")
     reserve_usd: Decimal | None = None  # overrides the rule when set
     # "planner": exposures + policy.evaluate + plan_rebalance, the functions the daemon's cycle
-    # calls; "assess": the daemon's whole cycle function bot.core.assess.assess (also computes
+    # calls; "assess": the daemon's whole cycle function bot.core.account.assess (also computes
     # the liquidation geometry it shows users): same orders (tested), about 4x slower.
     cycle: Literal["assess", "planner"] = "planner"
 

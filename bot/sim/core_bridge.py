@@ -4,7 +4,7 @@
 ``bot.core.health.exact_health_factor``, ``bot.core.policy.evaluate`` (ladder state carried
 between cycles; the liquidation price only for health_target, the one policy that reads it)
 and ``bot.core.plan.plan_rebalance``. ``cycle="assess"``: the daemon's whole cycle function
-``bot.core.assess.assess`` (it also computes the liquidation geometry users see): the same
+``bot.core.account.assess`` (it also computes the liquidation geometry users see): the same
 orders (tests hold them equal) at about a quarter of the speed. The config's policy section
 is mapped with the daemon's own ``bot.config.convert.policy_from``.
 """
@@ -16,7 +16,8 @@ from decimal import Decimal
 
 from bot.config.convert import policy_from
 from bot.config.models import PolicyConfig
-from bot.core.assess import assess, available_margin_usd
+from bot.core.account import assess
+from bot.core.assess import available_margin_usd
 from bot.core.exposure import exposures
 from bot.core.health import exact_health_factor
 from bot.core.liquidation import liquidation_price_for_underlying

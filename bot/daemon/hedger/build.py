@@ -1,4 +1,4 @@
-"""Build one position's hedger from the config, on the exchange all positions share."""
+"""Build the hedger of the exchange account every position of the config shares."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from bot.daemon.board import MarketBoard
 from bot.daemon.hedger.loop import HedgerLoop
 from bot.daemon.hedger.positions import PositionGuardrail
 from bot.daemon.hedger.publish import AlertSubmitter, HedgerPublisher
-from bot.daemon.hedger.read import HedgerReads
+from bot.daemon.hedger.read import HedgerReads, LoanSource
 from bot.daemon.hedger.venue import VenueGate
 from bot.daemon.wiring import hedger_settings, reader_for
 from bot.exchange.base import Exchange
@@ -38,7 +38,6 @@ def first_contact(venue: VenueGate, now: datetime) -> None:
 
 def build_hedger(
     config: HedgebotConfig,
-    position: PositionConfig,
     *,
     exchange: Exchange,
     venue: VenueGate,
@@ -48,16 +47,12 @@ def build_hedger(
     health: HealthTracker,
     board: MarketBoard,
 ) -> HedgerLoop:
-    settings = hedger_settings(config, position)
-    reader = reader_for(position)
-    reader.start()
-    name = f"{position.name}:hedger"
+    settings = hedger_settings(config)
+    name = f"{settings.name}:hedger"
     # A hedger held up by the exchange degrades the daemon; only the guard can fail /healthz.
     health.register(name, interval_s=config.schedule.interval_secs, critical=False)
     reads = HedgerReads(
-        position=position.name,
-        wallet=position.wallet,
-        reader=reader,
+        loans=[_loan(position) for position in config.positions],
         exchange=exchange,
         journal=journal,
         metrics=metrics,
@@ -65,7 +60,7 @@ def build_hedger(
         invalidate=exchange.invalidate if isinstance(exchange, AccountCache) else lambda: None,
     )
     publisher = HedgerPublisher(
-        position=position.name,
+        account=settings.name,
         journal=journal,
         alerts=alerts,
         metrics=metrics,
@@ -88,6 +83,12 @@ def build_hedger(
             adopt=config.hedge.on_unexplained_position == "adopt",
         ),
     )
+
+
+def _loan(position: PositionConfig) -> LoanSource:
+    reader = reader_for(position)
+    reader.start()
+    return LoanSource(name=position.name, wallet=position.wallet, reader=reader)
 
 
 __all__ = ["build_hedger", "first_contact"]

@@ -125,9 +125,10 @@ def _send(
 
 
 def reconcile_pending(
-    *, exchange: Exchange, journal: IntentLog, position: str, now: datetime
+    *, exchange: Exchange, journal: IntentLog, position: str | None, now: datetime
 ) -> list[OrderReport]:
-    """Settle every journaled intent that has no outcome by asking the exchange for it."""
+    """Settle every journaled intent (of ``position``, None: all) that has no outcome by asking
+    the exchange for it."""
     settled = []
     for pending in journal.pending_intents(position):
         intent = pending.intent

@@ -1,4 +1,5 @@
-"""One position's hedger: read -> ``decide_hedge`` -> place orders -> publish.
+"""One exchange account's hedger (every position sharing it, planned together): read ->
+``decide_hedge`` -> place orders -> publish.
 
 It holds the little state one cycle hands to the next (``HedgerMemory``) and sequences the
 stages; every decision is made by ``bot.core.hedger.decide_hedge``.
@@ -106,13 +107,13 @@ class HedgerLoop:
         if paused:
             return self._skip(cycle_id, now, f"paused: {self._journal.pause_state().reason}")
         self._venue.ensure_ready(now)
-        reconcile_pending(
-            exchange=self._exchange, journal=self._journal, position=self.settings.name, now=now
-        )
+        # Any order of the account left unknown, whichever name a past run gave it.
+        reconcile_pending(exchange=self._exchange, journal=self._journal, position=None, now=now)
         times = CycleTimes()
-        snapshot = self._reads.snapshot(now, times)
-        if snapshot.is_stale:
-            return self._stale(cycle_id, snapshot, now)
+        snapshots = self._reads.snapshots(now, times)
+        stale = [(name, s) for name, s in snapshots.items() if s.is_stale]
+        if stale:
+            return self._stale(cycle_id, *stale[0], now)
         market, wrong = self._positions.check(
             self._reads.market(now, times), lambda: self._reads.market_again(now, times)
         )
@@ -121,7 +122,7 @@ class HedgerLoop:
         self._publisher.market(market, now)
         started = time.perf_counter()
         decision = decide_hedge(
-            snapshot=snapshot,
+            snapshots=snapshots,
             market=market,
             settings=self.settings,
             memory=self._memory,
@@ -133,20 +134,25 @@ class HedgerLoop:
         times.plan_s, started = time.perf_counter() - started, time.perf_counter()
         execution = self._act(decision, now, cycle_id)
         times.orders_s = time.perf_counter() - started
-        return self._publish(cycle_id, snapshot.block_number, decision, execution, times, now)
+        block = max(s.block_number for s in snapshots.values())
+        return self._publish(cycle_id, block, decision, execution, times, now)
 
-    def _stale(self, cycle_id: str, snapshot: PositionSnapshot, now: datetime) -> LoopResult:
+    def _stale(
+        self, cycle_id: str, position: str, snapshot: PositionSnapshot, now: datetime
+    ) -> LoopResult:
+        """One loan unknown: the account's short is held as it is (its target is a sum)."""
         reason = snapshot.stale_reason or "stale"
         self._alerts.submit(
             alert_events.stale_data(
-                position=self.settings.name,
+                position=position,
                 reason=reason,
                 block_number=snapshot.block_number,
                 at=now,
             )
         )
         summary = CycleSummary(block_number=snapshot.block_number)
-        return self._skip(cycle_id, now, f"stale chain data: {reason}", summary)
+        named = reason if len(self.settings.positions) == 1 else f"{position}: {reason}"
+        return self._skip(cycle_id, now, f"stale chain data: {named}", summary)
 
     def _held(self, cycle_id: str, detail: str, now: datetime) -> LoopResult:
         """A position reading that disagrees with the fills, twice: never traded on."""

@@ -12,13 +12,13 @@ import structlog
 
 from bot.alerts import Alert
 from bot.alerts import events as alert_events
-from bot.core.assess import Assessment
+from bot.core.account import AccountAssessment
 from bot.core.hedger import HedgeDecision, MarketView, unrealized_usd
 from bot.core.model import OrderReport, OrderStatus
 from bot.daemon.board import MarketBoard, MarketNote
 from bot.daemon.hedger.executor import Execution
 from bot.exchange.base import Exchange
-from bot.journal import CycleOutcome, CycleSummary, HedgeLine, Journal
+from bot.journal import CycleOutcome, CycleSummary, HedgeLine, Journal, ShareLine
 from bot.metrics import HedgebotMetrics
 
 log = structlog.get_logger(__name__)
@@ -32,14 +32,14 @@ class HedgerPublisher:
     def __init__(
         self,
         *,
-        position: str,
+        account: str,
         journal: Journal,
         alerts: AlertSubmitter,
         metrics: HedgebotMetrics,
         board: MarketBoard,
         symbol_for_underlying: Mapping[str, str],
     ) -> None:
-        self._position = position
+        self._account = account
         self._journal = journal
         self._alerts = alerts
         self._metrics = metrics
@@ -55,23 +55,22 @@ class HedgerPublisher:
         self._board.post(MarketNote(at=now, marks=marks, hedge_profit_usd=profit))
 
     def decided(self, decision: HedgeDecision) -> None:
-        a = decision.assessment
-        self._metrics.set_health_factors(
-            position=self._position, oracle_hf=_finite(a.oracle_hf), shadow_hf=_finite(a.shadow_hf)
-        )
-        for u in a.underlyings:
-            self._metrics.set_hedge(
-                position=self._position,
-                underlying=u.underlying,
-                target_short_usd=u.target.short_usd,
-                current_short_usd=u.current_short_usd,
+        """Per position: its health factors, its own target and its share of the short."""
+        for name, a in decision.assessment.positions.items():
+            self._metrics.set_health_factors(
+                position=name, oracle_hf=_finite(a.oracle_hf), shadow_hf=_finite(a.shadow_hf)
             )
-            if u.liquidation_distance is not None:
-                self._metrics.set_liquidation_distance(
-                    position=self._position,
+            for u in a.underlyings:
+                self._metrics.set_hedge(
+                    position=name,
                     underlying=u.underlying,
-                    distance=u.liquidation_distance,
+                    target_short_usd=u.target.short_usd,
+                    current_short_usd=u.current_short_usd,
                 )
+                if u.liquidation_distance is not None:
+                    self._metrics.set_liquidation_distance(
+                        position=name, underlying=u.underlying, distance=u.liquidation_distance
+                    )
         for alert in decision.alerts:
             self._alerts.submit(alert)
 
@@ -85,10 +84,10 @@ class HedgerPublisher:
             self._metrics.set_used_weight(venue="+".join(venues), weight=used)
         sent = 0
         for report in execution.reports:
-            self._metrics.count_order(position=self._position, status=report.status)
+            self._metrics.count_order(position=self._account, status=report.status)
             if report.status is OrderStatus.REJECTED:
                 self._alerts.submit(
-                    alert_events.order_rejected(position=self._position, report=report, at=now)
+                    alert_events.order_rejected(position=self._account, report=report, at=now)
                 )
             else:
                 sent += 1
@@ -106,30 +105,42 @@ class HedgerPublisher:
             shadow_hf=_finite(a.shadow_hf),
             hedges=tuple(
                 HedgeLine(
-                    underlying=u.underlying,
-                    target_short_usd=u.target.short_usd,
-                    current_short_usd=u.current_short_usd,
-                    reason=u.target.reason,
+                    underlying=line.underlying,
+                    target_short_usd=line.target.short_usd,
+                    current_short_usd=line.current_short_usd,
+                    reason=line.target.reason,
                 )
-                for u in a.underlyings
+                for line in a.lines
             ),
             reasons=tuple(reasons),
+            shares=tuple(
+                ShareLine(
+                    position=name,
+                    underlying=line.underlying,
+                    target_short_usd=line.target_shares[name],
+                    current_short_usd=line.current_shares[name],
+                )
+                for line in a.lines
+                for name in line.target_shares
+            ),
         )
         self._journal.finish_cycle(
             cycle_id=cycle_id, outcome=CycleOutcome.OK, summary=summary, now=now
         )
 
-    def _hedge_changes(self, a: Assessment, reports: Sequence[OrderReport], now: datetime) -> None:
+    def _hedge_changes(
+        self, a: AccountAssessment, reports: Sequence[OrderReport], now: datetime
+    ) -> None:
         traded = {r.symbol for r in reports if r.executed_quantity > 0}
-        for u in a.underlyings:
-            if u.symbol in traded:
+        for line in a.lines:
+            if line.symbol in traded:
                 self._alerts.submit(
                     alert_events.hedge_changed(
-                        position=self._position,
-                        underlying=u.underlying,
-                        from_short_usd=u.current_short_usd,
-                        to_short_usd=u.target.short_usd,
-                        reason=u.target.reason,
+                        position=self._account,
+                        underlying=line.underlying,
+                        from_short_usd=line.current_short_usd,
+                        to_short_usd=line.target.short_usd,
+                        reason=line.target.reason,
                         at=now,
                     )
                 )

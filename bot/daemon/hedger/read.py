@@ -1,4 +1,5 @@
-"""The hedger's reads: the position (one chain call) and the exchange's view of the account.
+"""The hedger's reads: every position of the account (one chain call each) and the exchange's
+view of the account.
 
 Each read is timed, for the cycle's log line (the reaction benchmark splits latency by it).
 """
@@ -6,7 +7,7 @@ Each read is timed, for the cycle's log line (the reaction benchmark splits late
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -30,42 +31,51 @@ class CycleTimes:
     orders_s: float = 0.0
 
 
+@dataclass(slots=True)
+class LoanSource:
+    """Where one position's snapshot comes from, and the last block it was read at."""
+
+    name: str
+    wallet: str
+    reader: LendingProtocol
+    last_block: int = -1
+
+
 class HedgerReads:
     def __init__(
         self,
         *,
-        position: str,
-        wallet: str,
-        reader: LendingProtocol,
+        loans: Sequence[LoanSource],
         exchange: Exchange,
         journal: Journal,
         metrics: HedgebotMetrics,
         symbols: Sequence[str],
         invalidate: Callable[[], None] = lambda: None,
     ) -> None:
-        self._position = position
-        self._wallet = wallet
-        self._reader = reader
+        self._loans = list(loans)
         self._exchange = exchange
         self._journal = journal
         self._metrics = metrics
         self._symbols = sorted(set(symbols))
         self._invalidate = invalidate  # drops the account cache: the next read asks the venue
-        self._last_block = -1
 
-    def snapshot(self, now: datetime, times: CycleTimes) -> PositionSnapshot:
-        """The position at the head; a block number that went backwards makes it stale."""
+    def snapshots(self, now: datetime, times: CycleTimes) -> Mapping[str, PositionSnapshot]:
+        """Every position at the head, by name, in config order."""
         started = time.perf_counter()
-        snapshot = self._reader.snapshot(self._wallet, now=int(now.timestamp()))
+        found = {loan.name: self._snapshot(loan, now) for loan in self._loans}
         times.rpc_s = time.perf_counter() - started
-        self._metrics.observe_rpc(method="snapshot", seconds=times.rpc_s)
-        if snapshot.block_number < self._last_block:
-            reason = (
-                f"block number went backwards: {snapshot.block_number} after {self._last_block}"
-            )
+        return found
+
+    def _snapshot(self, loan: LoanSource, now: datetime) -> PositionSnapshot:
+        """A block number that went backwards makes the snapshot stale."""
+        started = time.perf_counter()
+        snapshot = loan.reader.snapshot(loan.wallet, now=int(now.timestamp()))
+        self._metrics.observe_rpc(method="snapshot", seconds=time.perf_counter() - started)
+        if snapshot.block_number < loan.last_block:
+            reason = f"block number went backwards: {snapshot.block_number} after {loan.last_block}"
             return replace(snapshot, stale_reason=reason)
         if not snapshot.is_stale:
-            self._last_block = snapshot.block_number
+            loan.last_block = snapshot.block_number
         return snapshot
 
     def market(self, now: datetime, times: CycleTimes) -> MarketView:
@@ -84,7 +94,8 @@ class HedgerReads:
             marks=marks,
             hedges=hedges,
             balances=balances,
-            orders_last_hour=self._journal.order_count_since(since, position=self._position),
+            # Every order on the account counts, whichever name a past run journaled it under.
+            orders_last_hour=self._journal.order_count_since(since),
         )
 
     def market_again(self, now: datetime, times: CycleTimes) -> MarketView:
@@ -98,4 +109,4 @@ class HedgerReads:
         return now
 
 
-__all__ = ["CycleTimes", "HedgerReads"]
+__all__ = ["CycleTimes", "HedgerReads", "LoanSource"]
