@@ -7,6 +7,7 @@ refuses to start: protection that is off must be off on purpose (``protect.enabl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import structlog
@@ -34,7 +35,8 @@ log = structlog.get_logger(__name__)
 
 
 class ProtectionKeyError(ValueError):
-    """``protect`` is configured and on, but the reserve wallet's key cannot be used."""
+    """``protect`` is configured and on, but it cannot repay: the reserve wallet's key cannot
+    be used, or a reserve token is not a reserve of the position's pool."""
 
 
 def build_guard(
@@ -53,6 +55,7 @@ def build_guard(
     reader = start_reader(position)
     desk, reserve = None, None
     if settings.params is not None:
+        _check_reserve_tokens(settings.params.reserve_tokens, position, reader)
         owner = settings.params.reserve_wallet or position.wallet
         desk = repay_desk(settings.params, position, reader, journal, owner, dry_run=dry_run)
         reserve = ReserveWallet(reader, owner=owner, tokens=settings.params.reserve_tokens)
@@ -80,6 +83,21 @@ def build_guard(
         marks_max_age_secs=max(5.0, 3 * config.schedule.interval_secs),
     )
     return GuardLoop(settings, reads=reads, desk=desk, publisher=publisher, timing=timing)
+
+
+def _check_reserve_tokens(
+    tokens: Sequence[str], position: PositionConfig, reader: AaveV3Reader
+) -> None:
+    """A reserve token the pool does not list could never repay: found at start, not when the
+    HF is already under the trigger."""
+    listed = sorted(r.symbol for r in reader.info.reserves)
+    missing = [t for t in tokens if t not in listed]
+    if missing:
+        raise ProtectionKeyError(
+            f"protect.reserve_tokens: {', '.join(missing)} "
+            f"{'is not a reserve' if len(missing) == 1 else 'are not reserves'} of the pool of "
+            f"position {position.name!r} (it lists {', '.join(listed)})"
+        )
 
 
 def guard_timing(config: HedgebotConfig) -> GuardTiming:

@@ -9,7 +9,7 @@ tries again until it succeeds.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -19,6 +19,7 @@ from bot.core.model import HedgePosition
 from bot.daemon.hedger.executor import reconcile_pending
 from bot.daemon.hedger.positions import fill_positions
 from bot.exchange.base import AccountSetup, Exchange
+from bot.exchange.errors import AccountSetupError
 from bot.journal import Journal
 
 log = structlog.get_logger(__name__)
@@ -49,15 +50,14 @@ class VenueGate:
         setup: AccountSetup,
         *,
         journal: Journal,
-        symbols: Sequence[str],
-        positions: Sequence[str],
+        symbols: Mapping[str, str],
         on_unexplained: str,
     ) -> None:
         self._exchange = exchange
         self._setup = setup
         self._journal = journal
-        self._symbols = sorted(symbols)
-        self._positions = tuple(positions)
+        self._symbol_for_underlying = dict(symbols)
+        self._symbols = sorted(symbols.values())
         self._on_unexplained = on_unexplained
         self._lock = threading.Lock()
         self._ready = False
@@ -72,18 +72,32 @@ class VenueGate:
         with self._lock:
             if self._ready:
                 return
+            self._check_contracts()
             for change in self._exchange.setup(self._setup):
                 log.info("account setup", change=change)
             # Orders a previous run left without an outcome count before positions are checked.
-            for position in self._positions:
-                settled = reconcile_pending(
-                    exchange=self._exchange, journal=self._journal, position=position, now=now
-                )
-                if settled:
-                    log.info("reconciled pending intents", position=position, count=len(settled))
+            # Every name counts: a past run may have journaled them under another position name.
+            settled = reconcile_pending(
+                exchange=self._exchange, journal=self._journal, position=None, now=now
+            )
+            if settled:
+                log.info("reconciled pending intents", count=len(settled))
             self._check_positions()
             self._ready = True
             log.info("exchange account ready", at=now.isoformat())
+
+    def _check_contracts(self) -> None:
+        """Each configured symbol is listed (the adapter refuses it otherwise) and tracks the
+        underlying it hedges: a short booked under another underlying is never seen as the
+        hedge, and the planner would sell again every cycle."""
+        specs = self._exchange.contract_specs()
+        wrong = [
+            f"hedge.symbols.{u}: {symbol} is a {specs[symbol].underlying} contract, not {u}"
+            for u, symbol in sorted(self._symbol_for_underlying.items())
+            if symbol in specs and specs[symbol].underlying != u
+        ]
+        if wrong:
+            raise AccountSetupError("; ".join(wrong))
 
     def _check_positions(self) -> None:
         mismatches = unexplained_positions(self._exchange, self._journal, symbols=self._symbols)

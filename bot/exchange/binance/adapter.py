@@ -6,9 +6,10 @@ the python-binance methods from ``VENUE_METHODS``. All I/O goes through ``Transp
 
 from __future__ import annotations
 
+import difflib
 import random
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import Decimal
 
 from binance.client import Client
@@ -152,9 +153,9 @@ class BinanceFutures:
             for venue in self._venues_in_use:
                 info = self.transport.call(VENUE_METHODS[venue].exchange_info)
                 listed = {str(r.get("symbol")): r for r in info.get("symbols", ())}
-                for symbol in (s for s, v in self._venues.items() if v is venue):
-                    if symbol not in listed:
-                        raise ExchangeError(f"{symbol} is not listed on Binance {venue.value}")
+                wanted = [s for s, v in self._venues.items() if v is venue]
+                _refuse_unlisted(wanted, listed, venue)
+                for symbol in wanted:
                     specs[symbol] = SymbolInfo.from_json(listed[symbol]).to_contract_spec(venue)
             self._specs = specs
         return self._specs
@@ -340,3 +341,17 @@ class BinanceFutures:
                 f"{action.description}: Binance refused: {exc}", code=exc.code
             ) from exc
         return True
+
+
+def _refuse_unlisted(wanted: Sequence[str], listed: Mapping[str, object], venue: Venue) -> None:
+    """Every configured symbol must be a contract of the venue (exchangeInfo), named with the
+    closest listed ones when it is not: a typo is refused at start, not found mid-crash."""
+    missing = [s for s in wanted if s not in listed]
+    if not missing:
+        return
+    parts = []
+    for symbol in missing:
+        close = difflib.get_close_matches(symbol, list(listed), n=3, cutoff=0.6)
+        hint = f" (closest listed: {', '.join(close)})" if close else ""
+        parts.append(f"{symbol} is not a Binance {venue.value} contract{hint}")
+    raise AccountSetupError("; ".join(parts))
