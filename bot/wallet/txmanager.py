@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -43,6 +44,17 @@ from bot.wallet.txtypes import (
 
 log = structlog.get_logger(__name__)
 
+# A sender's nonce belongs to the process, not to one manager: two positions repaid from one
+# reserve wallet have a manager each, and without one lock per (chain, sender) both could take
+# the same nonce (one transaction replacing the other).
+_SENDER_LOCKS: dict[tuple[int, str], threading.Lock] = {}
+_SENDER_LOCKS_GUARD = threading.Lock()
+
+
+def sender_lock(chain_id: int, address: str) -> threading.Lock:
+    with _SENDER_LOCKS_GUARD:
+        return _SENDER_LOCKS.setdefault((chain_id, address.lower()), threading.Lock())
+
 
 class TxManager:
     def __init__(
@@ -66,6 +78,7 @@ class TxManager:
         self._monotonic = monotonic
         self._sleep = sleep
         self._expected_nonce: int | None = None
+        self._sender = sender_lock(chain_id, signer.checksum)
 
     @property
     def address(self) -> str:
@@ -100,9 +113,16 @@ class TxManager:
 
     def recover(self) -> list[TxOutcome]:
         """Settle every transaction of this sender a previous process left pending."""
-        return [self._settle(record) for record in self._pending()]
+        with self._sender:
+            return [self._settle(record) for record in self._pending()]
 
     def send(self, req: TxRequest) -> TxOutcome:
+        """One transaction in flight per sender, whichever manager of this process sends it:
+        a second caller waits until the first is settled."""
+        with self._sender:
+            return self._send(req)
+
+    def _send(self, req: TxRequest) -> TxOutcome:
         existing = self._journal.tx(req.key)
         if existing is not None:
             if existing.status in FINAL_TX_STATUSES:

@@ -8,7 +8,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from bot.core.repay import decide
 from bot.journal import Journal
 from bot.journal.records import TxStatus
 from bot.protect.executor import ProtectExecutor
+from bot.wallet.txtypes import TxOutcome, TxRequest
 from tests.protect.chain_helpers import PARAMS, Scene, scene
 from tests.protect.conftest import RESERVE, anvil_key, fee_policy, make_txm
 
@@ -252,3 +255,45 @@ def allowance_slot(devnet, token: str, owner: str, spender: str) -> str:
 
 def _erc20():
     return load_abi("ERC20")
+
+
+def test_two_managers_of_one_sender_never_share_a_nonce(devnet, journal):
+    """Two positions repaid from one reserve wallet get a manager each: sent at the same
+    instant, their transactions take consecutive nonces and are both mined."""
+    s = repaid_scene(devnet)
+    usdc = devnet.w3.eth.contract(
+        address=Web3.to_checksum_address(devnet.deployment.token("USDC").underlying), abi=_erc20()
+    )
+    spender = Web3.to_checksum_address(devnet.deployment.pool)
+    requests = [
+        TxRequest(
+            key=f"approve-{n}",
+            kind="approve",
+            to=usdc.address,
+            data=bytes.fromhex(
+                usdc.encode_abi("approve", [spender, 10**12 + n]).removeprefix("0x")
+            ),
+        )
+        for n in range(2)
+    ]
+    managers = [make_txm(devnet, journal), make_txm(devnet, journal)]
+    start = nonce(s)
+    devnet.set_automine(False)
+    barrier = threading.Barrier(2)
+
+    def send(index: int) -> TxOutcome:
+        barrier.wait()
+        return managers[index].send(requests[index])
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(send, i) for i in range(2)]
+        deadline = time.monotonic() + 20
+        while not all(f.done() for f in futures) and time.monotonic() < deadline:
+            devnet.mine()
+            time.sleep(0.1)
+        outcomes = [f.result(timeout=5) for f in futures]
+    devnet.set_automine(True)
+    assert [o.status for o in outcomes] == [TxStatus.MINED, TxStatus.MINED]
+    nonces = sorted(devnet.w3.eth.get_transaction(o.tx_hash)["nonce"] for o in outcomes)
+    assert nonces == [start, start + 1]
+    assert nonce(s) == start + 2
