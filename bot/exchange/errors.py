@@ -2,7 +2,8 @@
 
 ExchangeError
  ├── TransientExchangeError   retry with backoff (timeouts, 5xx with a known outcome)
- │    └── UnknownOrderState   the order may or may not exist: look it up by client order id
+ │    ├── UnknownOrderState   the order may or may not exist: look it up by client order id
+ │    └── UnknownTransferState  a transfer or withdrawal may or may not exist: look it up
  ├── RateLimited              429: wait ``retry_after_secs`` then retry
  │    └── IpBanned            418: stop every request until ``retry_after_secs`` has passed
  ├── ClockSkew                -1021: re-measure the server time offset, then retry
@@ -33,6 +34,15 @@ class UnknownOrderState(TransientExchangeError):
     def __init__(self, message: str, *, client_order_id: str, code: int | None = None) -> None:
         super().__init__(message, code=code)
         self.client_order_id = client_order_id
+
+
+class UnknownTransferState(TransientExchangeError):
+    """A request that moves money (a transfer, a withdrawal) failed without telling whether
+    it was done: look it up (withdrawals by their client id) before anything else."""
+
+    def __init__(self, message: str, *, client_id: str, code: int | None = None) -> None:
+        super().__init__(message, code=code)
+        self.client_id = client_id
 
 
 class RateLimited(ExchangeError):

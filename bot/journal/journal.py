@@ -50,6 +50,7 @@ from bot.journal.errors import (
     JournalUnknownRecordError,
 )
 from bot.journal.migrations import LATEST_VERSION, current_version, migrate
+from bot.journal.moves import MoveJournal
 from bot.journal.records import (
     PENDING_TX_STATUSES,
     AlertRecord,
@@ -79,7 +80,7 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class Journal:
+class Journal(MoveJournal):
     """The daemon's durable record. Build it with ``Journal.open(url)``."""
 
     def __init__(self, engine: Engine, *, deployment: str, clock: Clock) -> None:

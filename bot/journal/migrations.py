@@ -183,6 +183,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         description="cycle_shares: each position's part of the account's hedge",
         apply=_create("cycle_shares"),
     ),
+    Migration(
+        version=9,
+        description="money_moves: withdrawals to the reserve, deposits of margin",
+        apply=_create("money_moves"),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -167,3 +167,54 @@ class TxRecord:
     created_at: datetime
     updated_at: datetime
     receipt_block_hash: str | None = None  # None before schema version 7
+
+
+class MoveKind(StrEnum):
+    WITHDRAW = "withdraw"  # exchange -> reserve wallet (hedge profit refills the reserve)
+    DEPOSIT = "deposit"  # reserve wallet -> exchange margin (the short nears liquidation)
+
+
+class MoveStage(StrEnum):
+    """Where a money move is. Withdraw: INTENT -> IN_SPOT -> REQUESTED -> DONE; deposit:
+    INTENT -> ON_CHAIN -> CREDITED -> DONE. FAILED and DONE are final."""
+
+    INTENT = "intent"  # journaled, nothing sent yet
+    IN_SPOT = "in_spot"  # moved from futures to spot, ready to withdraw
+    REQUESTED = "requested"  # withdrawal asked; followed by its client id
+    ON_CHAIN = "on_chain"  # deposit sent from the reserve wallet to the deposit address
+    CREDITED = "credited"  # deposit credited to spot, to move to futures
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def final(self) -> bool:
+        return self in (MoveStage.DONE, MoveStage.FAILED)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MoveIntent:
+    """A money move, journaled before anything is sent; ``move_id`` is deterministic and is
+    the withdrawal's ``withdrawOrderId`` or the deposit transaction's key."""
+
+    move_id: str
+    kind: MoveKind
+    account: str
+    coin: str  # on the exchange
+    network: str
+    address: str  # the reserve wallet (withdraw) or the deposit address (deposit)
+    amount: Decimal  # asked; a withdrawal's fee is taken from it
+    fee: Decimal
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MoveRecord:
+    intent: MoveIntent
+    stage: MoveStage
+    venue_status: str  # the venue's own word for it ("processing", "credited" ...)
+    venue_id: str
+    transfer_id: str  # futures <-> spot transfer
+    tx_id: str  # the chain transaction
+    detail: str
+    created_at: datetime
+    updated_at: datetime

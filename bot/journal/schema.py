@@ -227,3 +227,28 @@ guard_flags = Table(
     Column("actor", String(100), nullable=False),
     Column("updated_ms", BigInteger, nullable=False),
 )
+
+# --- version 9: money moved between the exchange account and the reserve wallet --------------
+
+money_moves = Table(
+    "money_moves",
+    metadata,
+    Column("move_id", String(40), primary_key=True),  # deterministic; the withdrawOrderId
+    Column("kind", String(20), nullable=False),  # MoveKind
+    Column("account", String(100), nullable=False),
+    Column("coin", String(20), nullable=False),
+    Column("network", String(20), nullable=False),
+    Column("address", String(42), nullable=False),
+    Column("amount", ExactDecimal, nullable=False),
+    Column("fee", ExactDecimal, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("stage", String(20), nullable=False),  # MoveStage
+    Column("venue_status", String(40), nullable=False, server_default=""),
+    Column("venue_id", String(80), nullable=False, server_default=""),
+    Column("transfer_id", String(80), nullable=False, server_default=""),
+    Column("tx_id", String(80), nullable=False, server_default=""),
+    Column("detail", Text, nullable=False, server_default=""),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+    Index("ix_money_moves_created", "created_ms"),
+)

@@ -62,6 +62,7 @@ def custom_client_class(base_url: str) -> type[Client]:
         (Client,),
         {
             "API_URL": f"{origin}/api",
+            "MARGIN_API_URL": f"{origin}/sapi",  # the wallet (transfers, withdrawals)
             "FUTURES_URL": f"{origin}/fapi",
             "FUTURES_COIN_URL": f"{origin}/dapi",
             "FUTURES_DATA_URL": f"{origin}/futures/data",
