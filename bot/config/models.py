@@ -427,6 +427,44 @@ class ProtectConfig(Strict):
         return self
 
 
+class CapitalConfig(Strict):
+    """Money between the exchange account and the reserve wallet: hedge profit withdrawn to
+    refill the reserve, reserve deposited as margin when the short nears its liquidation.
+    Only ever to the reserve wallet and the account's own deposit address; nothing moves on
+    the testnet (no wallet API there): it alerts the amounts instead."""
+
+    enabled: bool = True
+    coin: Symbol = "USDC"  # on the exchange; the same token as a protect.reserve_tokens entry
+    network: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_]{2,20}$")] = "BSC"
+    reserve_target_usd: Usd  # refill the reserve up to this
+    reserve_floor_usd: UsdOrZero = Decimal(0)  # a deposit never takes the reserve under this
+    band_usd: UsdOrZero = Decimal(500)  # refill only once the reserve is this far under
+    max_per_transfer_usd: Usd = Decimal(50_000)
+    max_per_day_usd: Usd = Decimal(200_000)
+    # Binance's withdraw history costs 18,000 UID weight (about 10 reads a minute).
+    interval_secs: Float = Field(default=15.0, ge=6, le=3600)
+    # A withdrawal awaiting approval or processing for longer is alerted (never repeated).
+    stuck_alert_secs: Float = Field(default=3600.0, ge=60, le=7 * 86400)
+
+    @model_validator(mode="after")
+    def _relations(self) -> CapitalConfig:
+        if self.max_per_transfer_usd > self.max_per_day_usd:
+            raise RelationError(
+                f"max_per_transfer_usd ({self.max_per_transfer_usd}) must not exceed "
+                f"max_per_day_usd ({self.max_per_day_usd})",
+                "max_per_transfer_usd",
+                "max_per_day_usd",
+            )
+        if self.reserve_floor_usd >= self.reserve_target_usd:
+            raise RelationError(
+                f"reserve_floor_usd ({self.reserve_floor_usd}) must be under "
+                f"reserve_target_usd ({self.reserve_target_usd})",
+                "reserve_floor_usd",
+                "reserve_target_usd",
+            )
+        return self
+
+
 class PaperConfig(Strict):
     """The dry-run paper exchange: starting balances and fill costs."""
 
@@ -490,6 +528,7 @@ class HedgebotConfig(Strict):
     journal: JournalConfig = Field(default_factory=JournalConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     protect: ProtectConfig | None = None
+    capital: CapitalConfig | None = None
     paper: PaperConfig = Field(default_factory=PaperConfig)
     simulation: SimulationConfig | None = None
 
@@ -521,4 +560,24 @@ class HedgebotConfig(Strict):
                 "hedge.symbols",
                 "tokens",
             )
+        self._capital_checks()
         return self
+
+    def _capital_checks(self) -> None:
+        capital = self.capital
+        if capital is None or not capital.enabled:
+            return
+        if self.protect is None or not self.protect.enabled:
+            raise RelationError(
+                "capital moves money to and from the reserve wallet that protect repays from: "
+                "it needs protect (enabled)",
+                "capital",
+                "protect",
+            )
+        if capital.coin not in self.protect.reserve_tokens:
+            raise RelationError(
+                f"capital.coin {capital.coin} must be one of protect.reserve_tokens "
+                f"{self.protect.reserve_tokens}: the reserve receives what is withdrawn",
+                "capital.coin",
+                "protect.reserve_tokens",
+            )

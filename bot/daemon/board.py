@@ -1,6 +1,7 @@
-"""What the hedger learned from the exchange, posted for the guard to use if it is fresh.
+"""What the hedger learned from the exchange, posted for the guard and the capital loop to use
+if it is fresh.
 
-The guard never asks the exchange: it reads this board, and a view older than its limit (an
+Neither asks the exchange for it: they read this board, and a view older than their limit (an
 exchange outage, a paused hedger) is as good as none.
 """
 
@@ -12,12 +13,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from bot.core.model import ContractSpec, HedgePosition, MarginBalance
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MarketNote:
     at: datetime
     marks: Mapping[str, Decimal] = field(default_factory=dict)  # by underlying
     hedge_profit_usd: Decimal = Decimal(0)  # unrealised, all hedges of the account
+    symbol_marks: Mapping[str, Decimal] = field(default_factory=dict)  # by futures symbol
+    specs: Mapping[str, ContractSpec] = field(default_factory=dict)
+    hedges: tuple[HedgePosition, ...] = ()
+    balances: tuple[MarginBalance, ...] = ()
 
 
 class MarketBoard:

@@ -52,7 +52,17 @@ class HedgerPublisher:
             u: market.marks[s] for u, s in self._symbol_for_underlying.items() if s in market.marks
         }
         profit = unrealized_usd(market.hedges, market.specs, market.marks)
-        self._board.post(MarketNote(at=now, marks=marks, hedge_profit_usd=profit))
+        self._board.post(
+            MarketNote(
+                at=now,
+                marks=marks,
+                hedge_profit_usd=profit,
+                symbol_marks=dict(market.marks),
+                specs=dict(market.specs),
+                hedges=market.hedges,
+                balances=market.balances,
+            )
+        )
 
     def decided(self, decision: HedgeDecision) -> None:
         """Per position: its health factors, its own target and its share of the short."""

@@ -1,0 +1,1 @@
+"""The capital loop: money between the exchange account and the reserve wallet."""

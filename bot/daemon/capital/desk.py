@@ -1,0 +1,231 @@
+"""Carries a money move through its stages, one step per call, journaling each before and
+after it acts. Nothing is ever sent twice: a lost answer is settled by a lookup (a
+withdrawal by its ``withdrawOrderId``, a transfer by the transfer history, a deposit by its
+chain transaction) before the step may be tried again.
+
+Withdraw (hedge profit -> reserve): futures -> spot, withdraw to the reserve wallet, follow it
+to its chain ``txId``. Deposit (reserve -> margin): an ERC-20 transfer from the reserve wallet
+to the account's deposit address, follow the credit, spot -> futures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Protocol
+
+import structlog
+
+from bot.core.model import Venue
+from bot.exchange.errors import UnknownTransferState
+from bot.exchange.treasury import (
+    DepositStatus,
+    TransferDirection,
+    Treasury,
+    WithdrawalStatus,
+)
+from bot.journal import MoveIntent, MoveKind, MoveRecord, MoveStage
+from bot.journal.moves import MoveJournal
+
+log = structlog.get_logger(__name__)
+
+SENDING = "sending"  # journaled right before a request whose answer may be lost
+LOOKUP_GRACE_SECS = 60.0  # a move the venue does not list this long after sending was not made
+LOOKBACK = timedelta(minutes=5)  # lookups start this long before the move's intent
+
+
+class DepositNotSent(RuntimeError):
+    """The deposit's transaction ended without being mined (reverted, dropped, refused)."""
+
+
+class DepositSender(Protocol):
+    """Sends the reserve token on chain (idempotent by ``key``); returns the mined hash or
+    raises. The transaction manager's journal makes a repeated call wait for the first."""
+
+    def send_token(self, *, key: str, to: str, amount: Decimal) -> str: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepResult:
+    record: MoveRecord
+    changed: bool  # the stage moved on
+    note: str = ""
+
+
+class MoveDesk:
+    def __init__(
+        self,
+        treasury: Treasury,
+        journal: MoveJournal,
+        *,
+        venue: Venue,
+        sender: DepositSender | None,
+        ms: Callable[[datetime], int],
+    ) -> None:
+        self._treasury = treasury
+        self._journal = journal
+        self._venue = venue
+        self._sender = sender
+        self._ms = ms
+
+    def start(self, intent: MoveIntent, now: datetime) -> StepResult:
+        self._journal.record_move_intent(intent, now=now)
+        record = self._journal.move(intent.move_id)
+        assert record is not None
+        return self.step(record, now)
+
+    def step(self, record: MoveRecord, now: datetime) -> StepResult:
+        """One step of ``record``; an unknown answer leaves it where it was, marked."""
+        try:
+            advanced = self._step(record, now)
+        except UnknownTransferState as exc:
+            log.warning("money move answer lost", move_id=record.intent.move_id, error=str(exc))
+            return StepResult(record=record, changed=False, note=str(exc))
+        return StepResult(record=advanced, changed=advanced.stage is not record.stage)
+
+    def _step(self, record: MoveRecord, now: datetime) -> MoveRecord:
+        withdraw = record.intent.kind is MoveKind.WITHDRAW
+        steps = {
+            (True, MoveStage.INTENT): self._to_spot,
+            (True, MoveStage.IN_SPOT): self._withdraw,
+            (True, MoveStage.REQUESTED): self._follow_withdrawal,
+            (False, MoveStage.INTENT): self._send_on_chain,
+            (False, MoveStage.ON_CHAIN): self._follow_deposit,
+            (False, MoveStage.CREDITED): self._to_futures,
+        }
+        step = steps.get((withdraw, record.stage))
+        return record if step is None else step(record, now)
+
+    # --- withdraw ------------------------------------------------------------------------
+
+    def _to_spot(self, record: MoveRecord, now: datetime) -> MoveRecord:
+        i = record.intent
+        if record.venue_status == SENDING:
+            found = self._find_transfer(record, TransferDirection.FUTURES_TO_SPOT)
+            if found:
+                return self._update(record, now, MoveStage.IN_SPOT, transfer_id=found)
+            if not self._lookup_expired(record, now):
+                return record
+        if self._treasury.spot_free(i.coin) >= i.amount:
+            return self._update(record, now, MoveStage.IN_SPOT, venue_status="")
+        record = self._update(record, now, None, venue_status=SENDING)
+        tran = self._treasury.transfer(
+            TransferDirection.FUTURES_TO_SPOT, i.coin, i.amount, self._venue
+        )
+        return self._update(record, now, MoveStage.IN_SPOT, venue_status="", transfer_id=tran)
+
+    def _withdraw(self, record: MoveRecord, now: datetime) -> MoveRecord:
+        i = record.intent
+        if record.venue_status == SENDING:
+            found = self._treasury.withdrawal(i.move_id, self._since(record))
+            if found is not None:
+                return self._update(
+                    record, now, MoveStage.REQUESTED, venue_id=found.venue_id,
+                    venue_status=found.status.value,
+                )  # fmt: skip
+            if not self._lookup_expired(record, now):
+                return record
+        record = self._update(record, now, None, venue_status=SENDING)
+        venue_id = self._treasury.withdraw(
+            client_id=i.move_id, coin=i.coin, network=i.network, address=i.address,
+            amount=i.amount,
+        )  # fmt: skip
+        return self._update(
+            record, now, MoveStage.REQUESTED, venue_id=venue_id,
+            venue_status=WithdrawalStatus.PROCESSING.value,
+        )  # fmt: skip
+
+    def _follow_withdrawal(self, record: MoveRecord, now: datetime) -> MoveRecord:
+        found = self._treasury.withdrawal(record.intent.move_id, self._since(record))
+        if found is None:
+            return record
+        status = found.status
+        if status is WithdrawalStatus.COMPLETED and found.tx_id:
+            return self._update(
+                record, now, MoveStage.DONE, venue_status=status.value, tx_id=found.tx_id
+            )
+        if status.final and status is not WithdrawalStatus.COMPLETED:
+            detail = f"the venue says {status.value}: {found.info or 'no reason given'}"
+            return self._update(
+                record, now, MoveStage.FAILED, venue_status=status.value, detail=detail
+            )
+        if status.value != record.venue_status:
+            return self._update(record, now, None, venue_status=status.value)
+        return record
+
+    # --- deposit -------------------------------------------------------------------------
+
+    def _send_on_chain(self, record: MoveRecord, now: datetime) -> MoveRecord:
+        if self._sender is None:
+            detail = "no reserve wallet key: a deposit cannot be sent"
+            return self._update(record, now, MoveStage.FAILED, detail=detail)
+        i = record.intent
+        try:
+            tx_hash = self._sender.send_token(key=i.move_id, to=i.address, amount=i.amount)
+        except DepositNotSent as exc:  # final: the transaction manager settled it unmined
+            return self._update(record, now, MoveStage.FAILED, detail=str(exc))
+        return self._update(record, now, MoveStage.ON_CHAIN, tx_id=tx_hash)
+
+    def _follow_deposit(self, record: MoveRecord, now: datetime) -> MoveRecord:
+        tx = record.tx_id.lower()
+        for found in self._treasury.deposits_since(record.intent.coin, self._since(record)):
+            if found.tx_id.lower() != tx:
+                continue
+            if found.status in (DepositStatus.CREDITED, DepositStatus.CREDITED_LOCKED):
+                return self._update(
+                    record, now, MoveStage.CREDITED, venue_id=found.venue_id,
+                    venue_status=found.status.value,
+                )  # fmt: skip
+            if found.status in (DepositStatus.REJECTED, DepositStatus.WRONG):
+                detail = f"the venue says the deposit is {found.status.value}"
+                return self._update(record, now, MoveStage.FAILED, detail=detail)
+            if found.status.value != record.venue_status:
+                return self._update(record, now, None, venue_status=found.status.value)
+        return record
+
+    def _to_futures(self, record: MoveRecord, now: datetime) -> MoveRecord:
+        i = record.intent
+        if record.venue_status == SENDING:
+            found = self._find_transfer(record, TransferDirection.SPOT_TO_FUTURES)
+            if found:
+                return self._update(record, now, MoveStage.DONE, transfer_id=found)
+            if not self._lookup_expired(record, now):
+                return record
+        record = self._update(record, now, None, venue_status=SENDING)
+        tran = self._treasury.transfer(
+            TransferDirection.SPOT_TO_FUTURES, i.coin, i.amount, self._venue
+        )
+        return self._update(record, now, MoveStage.DONE, venue_status="", transfer_id=tran)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _find_transfer(self, record: MoveRecord, direction: TransferDirection) -> str:
+        """The transfer this move sent (same asset and amount, after its intent), or ""."""
+        i = record.intent
+        for t in self._treasury.transfers_since(direction, self._venue, self._since(record)):
+            if t.asset == i.coin and t.amount == i.amount:
+                return t.venue_id
+        return ""
+
+    def _lookup_expired(self, record: MoveRecord, now: datetime) -> bool:
+        """Sent long enough ago that a venue still not listing it did not make it."""
+        return (now - record.updated_at).total_seconds() >= LOOKUP_GRACE_SECS
+
+    def _since(self, record: MoveRecord) -> int:
+        return self._ms(record.created_at - LOOKBACK)
+
+    def _update(
+        self, record: MoveRecord, now: datetime, stage: MoveStage | None, **fields: str
+    ) -> MoveRecord:
+        updated = self._journal.update_move(record.intent.move_id, stage=stage, now=now, **fields)
+        if stage is not None:
+            log.info(
+                "money move", move_id=updated.intent.move_id, kind=updated.intent.kind.value,
+                stage=stage.value, amount=str(updated.intent.amount), coin=updated.intent.coin,
+            )  # fmt: skip
+        return updated
+
+
+__all__ = ["DepositNotSent", "DepositSender", "MoveDesk", "StepResult"]
