@@ -440,7 +440,27 @@ def _warning_cases() -> list[Case]:
     ]  # fmt: skip
 
 
+def _capital_cases() -> list[Case]:
+    """The capital section moves real money: every relation is checked before a move."""
+    ok = "\ncapital:\n  coin: USDT\n  network: BSC\n  reserve_target_usd: 20000\n"
+    no_protect = BASE[: BASE.index("protect:")] + "paper:\n  taker_fee: 0.0005\n" + ok
+    return [
+        accepted("capital-valid", BASE + ok),
+        refused("capital-without-protect", no_protect, "capital", "it needs protect"),
+        refused("capital-coin-not-a-reserve-token", BASE + ok.replace("USDT", "USDC"),
+                "capital.coin USDC must be one of protect.reserve_tokens"),
+        refused("capital-transfer-above-day", BASE + ok + "  max_per_transfer_usd: 90000\n"
+                "  max_per_day_usd: 50000\n", "max_per_transfer_usd (90000) must not exceed"),
+        refused("capital-floor-above-target", BASE + ok + "  reserve_floor_usd: 30000\n",
+                "reserve_floor_usd (30000) must be under reserve_target_usd (20000)"),
+        refused("capital-unknown-key", BASE + ok + "  withdraw_to: \"0x0\"\n", "withdraw_to"),
+        refused("capital-interval-too-fast", BASE + ok + "  interval_secs: 1\n",
+                "capital.interval_secs"),
+    ]  # fmt: skip
+
+
 CASES = [
+    *_capital_cases(),
     *_typed_cases(),
     *_bound_cases(),
     *_relation_cases(),
