@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.emulator import algo, fills, orders, persistence, risk, wallet
-from bot.emulator.coins import WalletConfig
+from bot.emulator.chain_link import ChainClient, ChainLinkConfig
+from bot.emulator.coins import WalletConfig, coin_from_fields
 from bot.emulator.faults import FaultBook
 from bot.emulator.markets import SPECS, VENUES, Venue
 from bot.emulator.ratelimit import Limits, RateLimiter, SapiLimiter
+from bot.emulator.settlement import Settlement
 from bot.emulator.state import Account, MarketState, initial_state, new_account
 from bot.redact import MASK
 
@@ -42,6 +44,7 @@ class Exchange:
         self.spot_limiter = RateLimiter(config.limits)
         self.sapi_limiter = SapiLimiter()
         self.wallet = WalletConfig()
+        self.chain: Settlement | None = None
         self.lenient_signatures = 0
         self.weight_by_endpoint: Counter[str] = Counter()  # "GET /fapi/v3/balance" -> weight
         loaded = persistence.load(state_file) if state_file is not None else None
@@ -146,6 +149,8 @@ class Exchange:
         self.limiter.reset()
         self.spot_limiter.reset()
         self.sapi_limiter.reset()
+        if self.chain is not None:
+            self.chain.init_cursor()  # deposits count from now on the fresh state
         self.lenient_signatures = 0
         self.weight_by_endpoint.clear()
 
@@ -175,7 +180,44 @@ class Exchange:
         data["lenient_signatures"] = self.lenient_signatures
         data["weight_by_endpoint"] = dict(self.weight_by_endpoint)
         data["wallet"] = self.wallet.describe()
+        data["chain"] = None if self.chain is None else self.chain.describe()
         return data
+
+    # chain link -------------------------------------------------------------------------------
+    def link_chain(self, config: ChainLinkConfig) -> dict[str, Any]:
+        """Link the wallet to a chain (replacing any link): check the RPC, the key and each
+        token, configure the coins, whitelist and delay, then settle on a background thread.
+        Raises ``ChainLinkError`` / ``ValueError`` with nothing changed."""
+        client = ChainClient.connect(config)
+        nets = []
+        for fields_ in config.coins:
+            coin = str(fields_.get("coin", "")).upper()
+            network = str(fields_.get("network", "")).upper()
+            nets.append(coin_from_fields(fields_, self.wallet.coins.get((coin, network))))
+        for net in nets:
+            client.check_token(net)
+        self.unlink_chain()
+        for net in nets:
+            self.wallet.upsert(net)
+        self.wallet.set_whitelist(None if config.whitelist is None else list(config.whitelist))
+        if config.withdraw_delay_secs is not None:
+            self.wallet.set_delay(config.withdraw_delay_secs)
+        settlement = Settlement(
+            self, client, frozenset(n.key for n in nets), config.poll_interval_secs
+        )
+        settlement.adopt_cursor()
+        self.chain = settlement
+        settlement.start()
+        return settlement.describe()
+
+    def unlink_chain(self) -> None:
+        """Stop settling: processing withdrawals stay at status 4, deposits are not watched."""
+        chain, self.chain = self.chain, None
+        if chain is not None:
+            chain.stop(timeout=chain.client_timeout + 1)
+
+    def close(self) -> None:
+        self.unlink_chain()
 
     def _market(self, symbol: str) -> MarketState:
         if symbol not in SPECS:

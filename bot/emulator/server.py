@@ -96,7 +96,9 @@ class BackgroundServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=STARTUP_TIMEOUT_SECS)
-        self.exchange.save()
+        with self.exchange.lock:
+            self.exchange.close()
+            self.exchange.save()
 
 
 def start_in_thread(ex: Exchange, *, host: str = "127.0.0.1", port: int = 0) -> BackgroundServer:

@@ -56,6 +56,36 @@ class WalletControl:
         result: dict[str, Any] = self._call("POST", "withdrawal", body)
         return result
 
+    def link_chain(
+        self,
+        rpc_url: str,
+        hot_wallet_key: str,
+        coins: list[dict[str, Any]],
+        *,
+        withdraw_delay_secs: Number | None = None,
+        whitelist: list[str] | None = None,
+        poll_interval_secs: float = 0.1,
+    ) -> dict[str, Any]:
+        """Settle the wallet on the chain at ``rpc_url``: ``hot_wallet_key`` pays withdrawals
+        (it must hold the tokens), ``coins`` are ``CoinNetwork`` fields (``coin``, ``network``,
+        ``contract_address``, ``decimals``, ``withdraw_fee``, ``withdraw_min``,
+        ``withdraw_max``, ``withdraw_multiple``, ``min_confirm``, ...). Returns the link's
+        description (the key shown as ``***``)."""
+        body: dict[str, Any] = {
+            "rpc_url": rpc_url,
+            "hot_wallet_key": hot_wallet_key,
+            "coins": [_jsonable(c) for c in coins],
+            "whitelist": whitelist,
+            "poll_interval_secs": poll_interval_secs,
+        }
+        if withdraw_delay_secs is not None:
+            body["withdraw_delay_secs"] = str(withdraw_delay_secs)
+        result: dict[str, Any] = self._call("POST", "chain", body)
+        return result
+
+    def unlink_chain(self) -> None:
+        self._call("DELETE", "chain")
+
 
 def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
     return {k: str(v) if isinstance(v, Decimal | float) else v for k, v in fields.items()}
