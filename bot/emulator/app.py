@@ -83,14 +83,17 @@ def _error(error: errors.ApiError, headers: dict[str, str]) -> Response:
     return _json(error.status, error.body(), headers)
 
 
-def _fault_response(fault: Fault, headers: dict[str, str], server_ms: int) -> Response:
+def _fault_response(
+    fault: Fault, headers: dict[str, str], server_ms: int, *, sapi: bool
+) -> Response:
     retry = str(int(fault.params.get("retry_after", 1 if fault.kind == "http_429" else 120)))
     if fault.kind == "http_500":
         return _error(errors.UNKNOWN_ERROR, headers)
     if fault.kind == "http_502":
         return Response(BAD_GATEWAY_HTML, status_code=502, media_type="text/html")
     if fault.kind == "http_429":
-        return _error(errors.too_many_requests(2400), {**headers, "Retry-After": retry})
+        limited = errors.sapi_too_much_weight(12000) if sapi else errors.too_many_requests(2400)
+        return _error(limited, {**headers, "Retry-After": retry})
     if fault.kind == "http_418":
         until = server_ms + int(retry) * 1000
         return _error(errors.banned(until), {**headers, "Retry-After": retry})
@@ -154,7 +157,7 @@ def _dispatch(ex: Exchange, endpoint: Endpoint, req: _Incoming) -> Response:
         weight = endpoint.weight_for(params)
         weights.charge_ip(ex, endpoint, req.route, weight, wall, headers)
         if fault is not None and fault.kind in PRE_FAULTS:
-            return _fault_response(fault, headers, wall)
+            return _fault_response(fault, headers, wall, sapi=weights.is_sapi(req.path))
         api_key = _authenticate(ex, req, params, wall) if endpoint.signed else None
         weights.charge_uid(ex, endpoint, req.route, weight, api_key, wall, headers)
         if endpoint.order:

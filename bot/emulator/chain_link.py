@@ -21,7 +21,7 @@ from web3.exceptions import TransactionNotFound, Web3Exception
 
 from bot.config.secrets import Secret
 from bot.emulator.coins import CoinNetwork
-from bot.redact import MASK, redact_url
+from bot.redact import MASK, redact_url, scrub
 
 ERC20_ABI: list[dict[str, Any]] = [
     {
@@ -154,7 +154,8 @@ class ChainClient:
             try:
                 decimals = int(self._erc20(address).functions.decimals().call())
             except (Web3Exception, ValueError) as exc:
-                raise ChainLinkError(f"{where}: decimals() failed: {exc}") from None
+                reason = scrub(str(exc), [self.rpc_url])
+                raise ChainLinkError(f"{where}: decimals() failed: {reason}") from None
         if decimals != net.decimals:
             raise ChainLinkError(f"{where}: the token has {decimals} decimals, not {net.decimals}")
 

@@ -75,7 +75,7 @@ class CoinNetwork:
         where = f"coin {self.coin} on {self.network}"
         if not self.coin or not self.network:
             raise ValueError("a coin network needs 'coin' and 'network'")
-        if not EVM_ADDRESS.match(self.contract_address):
+        if not EVM_ADDRESS.fullmatch(self.contract_address):
             raise ValueError(f"{where}: contract_address is not a 0x + 40 hex address")
         if not 0 <= self.decimals <= 36:
             raise ValueError(f"{where}: decimals must be in [0, 36], got {self.decimals}")
@@ -198,7 +198,7 @@ class WalletConfig:
             self.whitelist = None
             return
         for address in addresses:
-            if not isinstance(address, str) or not EVM_ADDRESS.match(address):
+            if not isinstance(address, str) or not EVM_ADDRESS.fullmatch(address):
                 raise ValueError(f"whitelist entry is not a 0x + 40 hex address: {address!r}")
         self.whitelist = tuple(a.lower() for a in addresses)
 

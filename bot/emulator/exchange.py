@@ -150,7 +150,10 @@ class Exchange:
         self.spot_limiter.reset()
         self.sapi_limiter.reset()
         if self.chain is not None:
-            self.chain.init_cursor()  # deposits count from now on the fresh state
+            try:
+                self.chain.init_cursor()  # deposits count from now on the fresh state
+            except Exception:  # the node is away: the next poll starts at the head instead
+                self.state.chain_cursor = None
         self.lenient_signatures = 0
         self.weight_by_endpoint.clear()
 

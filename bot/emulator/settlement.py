@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
@@ -37,6 +37,7 @@ from bot.emulator.wallet_state import (
     Deposit,
     Withdrawal,
 )
+from bot.redact import scrub
 
 if TYPE_CHECKING:
     from bot.emulator.exchange import Exchange
@@ -123,7 +124,9 @@ class Settlement:
             except _Stopped:
                 return
             except Exception as exc:  # the node went away, a timeout: try again next poll
-                self._warn_once(f"poll:{type(exc).__name__}", f"chain poll failed: {exc!r}")
+                self._warn_once(
+                    f"poll:{type(exc).__name__}", f"chain poll failed: {self._say(exc)}"
+                )
             self._stop.wait(self.poll_secs)
 
     @contextmanager
@@ -137,6 +140,10 @@ class Settlement:
             yield
         finally:
             self.ex.lock.release()
+
+    def _say(self, exc: BaseException) -> str:
+        """An error's text without the RPC URL's credentials (requests quotes the URL)."""
+        return scrub(f"{type(exc).__name__}: {exc}", [self.client.rpc_url])
 
     def _warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
@@ -176,6 +183,7 @@ class Settlement:
             if self.ex.generation != generation:
                 return
             now = self.ex.market_ms()
+            before = _fingerprint(self.ex.state.accounts.values())
             for entry in logs:
                 self._record(entry, tokens, addresses, now)
             for account in self.ex.state.accounts.values():
@@ -183,7 +191,10 @@ class Settlement:
             self.ex.state.chain_cursor = ChainCursor(
                 chain_id=self.client.chain_id, block=head, block_hash=head_hash
             )
-            self.ex.save()
+            # The cursor alone is not worth a write per poll: a restart from an older one
+            # reads a few blocks again, and known transfers are not recorded twice.
+            if _fingerprint(self.ex.state.accounts.values()) != before:
+                self.ex.save()
 
     def _record(
         self,
@@ -286,7 +297,7 @@ class Settlement:
         try:
             signed = self.client.sign_transfer(job.net.contract_address, job.to, job.raw_amount)
         except Exception as exc:  # would revert (hot wallet short of tokens or gas) or RPC down
-            self._retry_later(job, generation, f"hot wallet cannot pay: {exc}")
+            self._retry_later(job, generation, f"hot wallet cannot pay: {self._say(exc)}")
             return
         with self._locked():
             withdrawal = self._current(job, generation)
@@ -335,6 +346,10 @@ class Settlement:
         withdrawal.info = reason
         delay = int(self.ex.wallet.withdraw_delay_secs * 1000)
         withdrawal.due_ms = self.ex.market_ms() + max(delay, int(self.poll_secs * 1000))
+
+
+def _fingerprint(accounts: Iterable[Account]) -> list[tuple[str, int, int]]:
+    return [(d.id, d.status, d.confirmations) for a in accounts for d in a.deposits]
 
 
 def _open(account: Account) -> Iterator[Deposit]:

@@ -143,7 +143,7 @@ def check_withdrawal(config: WalletConfig, account: Account, req: WithdrawReques
         raise errors.WITHDRAW_ASSET_PROHIBIT
     if req.address_tag:
         raise errors.TAG_NOT_SUPPORTED
-    if not EVM_ADDRESS.match(req.address):
+    if not EVM_ADDRESS.fullmatch(req.address):
         raise errors.WITHDRAW_ILLEGAL_ADDRESS
     if config.whitelist is not None and req.address.lower() not in config.whitelist:
         raise errors.WITHDRAW_NOT_WHITE_ADDRESS

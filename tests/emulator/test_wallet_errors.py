@@ -31,6 +31,7 @@ def _withdraw(client: Client, **overrides: str) -> dict[str, Any]:
         ({"addressTag": "123"}, -4106, "Tag is not supported for this network."),
         ({"address": "0x94df8b352de7f46f64b01d3666bf6e936e44ce6"}, -4033, "Illegal address."),
         ({"address": "TN3W4H6rK2ce4vX9YnFQHwKENnHjoxb3m9"}, -4033, "Illegal address."),
+        ({"address": RECIPIENT + "\n"}, -4033, "Illegal address."),
         (
             {"amount": "20.000000001"},
             -4021,
@@ -185,5 +186,6 @@ def test_faults_on_sapi_paths(emulator: EmulatorHandle, client: Client) -> None:
     emulator.control.inject_fault("/sapi/*", "http_429", retry_after=3)
     with pytest.raises(BinanceAPIException) as limited:
         client.get_deposit_history()
-    assert limited.value.status_code == 429
+    assert (limited.value.status_code, limited.value.code) == (429, -1003)
+    assert "12000 request weight per 1 MINUTE" in limited.value.message
     assert limited.value.response.headers["Retry-After"] == "3"
