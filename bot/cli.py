@@ -154,11 +154,38 @@ def emulator(
         ),
     ] = None,
     server_skew_ms: Annotated[int, typer.Option(help="Server clock skew, to test -1021.")] = 0,
+    chain_rpc: Annotated[
+        str | None,
+        typer.Option(
+            help="Link the wallet to this EVM RPC (anvil): withdrawals are sent from the hot "
+            "wallet (key in HEDGEBOT_EMULATOR_HOT_WALLET_KEY or _FILE), deposits credited."
+        ),
+    ] = None,
+    chain_coin: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A coin on the chain (repeatable): coin=USDC,network=BSC,contract_address=0x..,"
+            "decimals=6[,withdraw_fee=..,withdraw_min=..,withdraw_max=..,withdraw_multiple=..,"
+            "min_confirm=..,unlock_confirm=..,deposit_dust=..]"
+        ),
+    ] = None,
+    withdraw_delay_secs: Annotated[
+        str | None, typer.Option(help="Seconds from withdraw/apply to the on-chain transfer.")
+    ] = None,
+    withdraw_whitelist: Annotated[
+        list[str] | None,
+        typer.Option(help="Withdrawal address whitelist (repeatable; none: no whitelist)."),
+    ] = None,
 ) -> None:
-    """Run the local Binance Futures emulator (USD-M /fapi and COIN-M /dapi).
+    """Run the local Binance emulator: USD-M /fapi, COIN-M /dapi, spot /api and wallet /sapi.
 
     Extra key pairs: HEDGEBOT_EMULATOR_API_KEYS or HEDGEBOT_EMULATOR_API_KEYS_FILE (KEY:SECRET
-    items); --api-key also works but shows the secret in the process list."""
+    items); --api-key also works but shows the secret in the process list. --chain-rpc links
+    the wallet to a chain; without it withdrawals stay processing (status 4)."""
+    from rich.markup import escape
+
+    from bot.emulator.chain_link import ChainLinkError
+    from bot.emulator.chain_options import ChainOptionError, chain_link_from_options
     from bot.emulator.keys import KeySpecError, keys_from_env, parse_pair, startup_warnings
     from bot.emulator.server import serve
 
@@ -169,7 +196,24 @@ def emulator(
     except (KeySpecError, SecretError) as exc:
         err.print(f"[bold red]emulator API keys:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_CONFIG) from exc
-    serve(host=host, port=port, state_file=state, api_keys=pairs, server_skew_ms=server_skew_ms)
+    try:
+        chain = chain_link_from_options(
+            rpc_url=chain_rpc,
+            coins=chain_coin or [],
+            withdraw_delay_secs=withdraw_delay_secs,
+            whitelist=withdraw_whitelist or [],
+        )
+        serve(
+            host=host,
+            port=port,
+            state_file=state,
+            api_keys=pairs,
+            server_skew_ms=server_skew_ms,
+            chain=chain,
+        )
+    except (ChainOptionError, ChainLinkError) as exc:
+        err.print(f"[bold red]emulator chain link:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from exc
 
 
 @app.command("run")

@@ -1,4 +1,6 @@
-"""Local emulator of the Binance Futures REST API (USD-M ``/fapi`` and COIN-M ``/dapi``).
+"""Local emulator of Binance's REST API: Futures (USD-M ``/fapi``, COIN-M ``/dapi``), the spot
+account (``/api``) and the wallet (``/sapi``), whose withdrawals and deposits settle on a linked
+EVM chain (``chain_link``, ``settlement``).
 
 Entry points: ``bot.emulator.server.serve`` (CLI), ``bot.emulator.testing.running_emulator``
 (in-process for tests), ``python -m bot.emulator``.

@@ -2,90 +2,51 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.emulator.control_base import Body, ControlError, control_op, decimal_field, str_field
+from bot.emulator.control_wallet import wallet_control_routes
 from bot.emulator.exchange import Exchange
 from bot.emulator.faults import MAX_TIMEOUT_SECS
 
-Body = dict[str, Any]
-
-
-class ControlError(ValueError):
-    pass
-
-
-def _decimal(body: Body, name: str, *, required: bool = True) -> Decimal | None:
-    raw = body.get(name)
-    if raw is None:
-        if required:
-            raise ControlError(f"missing field {name!r}")
-        return None
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        raise ControlError(f"field {name!r} is not a number: {raw!r}") from None
-    if not value.is_finite():
-        raise ControlError(f"field {name!r} must be finite, got {raw!r}")
-    return value
-
-
-def _str(body: Body, name: str) -> str:
-    raw = body.get(name)
-    if not isinstance(raw, str) or not raw:
-        raise ControlError(f"missing or non-string field {name!r}")
-    return raw
+__all__ = ["Body", "ControlError", "control_routes"]
 
 
 def control_routes(ex: Exchange) -> list[Route]:
     def op(fn: Callable[[Body], Any]) -> Callable[[Request], Awaitable[Response]]:
-        async def endpoint(request: Request) -> Response:
-            raw = await request.body()
-            try:
-                body = json.loads(raw) if raw else {}
-                if not isinstance(body, dict):
-                    raise ControlError("request body must be a JSON object")
-                result = fn(body)
-            except (ControlError, ValueError, TypeError) as exc:
-                return JSONResponse({"error": str(exc)}, status_code=400)
-            if request.method != "GET":
-                ex.save()
-            return JSONResponse(result if result is not None else {"ok": True})
-
-        return endpoint
+        return control_op(ex, fn)
 
     def set_mark(body: Body) -> None:
-        price = _decimal(body, "price")
+        price = decimal_field(body, "price")
         assert price is not None
         ex.set_mark(
-            _str(body, "symbol"),
+            str_field(body, "symbol"),
             price,
-            _decimal(body, "index", required=False),
-            _decimal(body, "last", required=False),
+            decimal_field(body, "index", required=False),
+            decimal_field(body, "last", required=False),
         )
 
     def set_funding(body: Body) -> None:
-        rate = _decimal(body, "rate")
+        rate = decimal_field(body, "rate")
         assert rate is not None
-        ex.set_funding_rate(_str(body, "symbol"), rate)
+        ex.set_funding_rate(str_field(body, "symbol"), rate)
 
     def advance(body: Body) -> Body:
-        seconds = _decimal(body, "seconds")
+        seconds = decimal_field(body, "seconds")
         assert seconds is not None
         settled = ex.advance_time(float(seconds))
         return {"market_time_ms": ex.market_ms(), "fundings_settled": settled}
 
     def fund(body: Body) -> Body:
-        amount = _decimal(body, "amount")
+        amount = decimal_field(body, "amount")
         assert amount is not None
         balance = ex.fund(
-            _str(body, "asset"), amount, body.get("venue", "usdm"), body.get("api_key")
+            str_field(body, "asset"), amount, body.get("venue", "usdm"), body.get("api_key")
         )
         return {"balance": str(balance)}
 
@@ -96,8 +57,8 @@ def control_routes(ex: Exchange) -> list[Route]:
         if "timeout_secs" in params and not 0 < float(params["timeout_secs"]) <= MAX_TIMEOUT_SECS:
             raise ControlError(f"timeout_secs must be in (0, {MAX_TIMEOUT_SECS}]")
         fault = ex.faults.add(
-            _str(body, "path"),
-            _str(body, "kind"),
+            str_field(body, "path"),
+            str_field(body, "kind"),
             int(body.get("count", 1)),
             params,
             body.get("method"),
@@ -114,7 +75,7 @@ def control_routes(ex: Exchange) -> list[Route]:
         return ex.snapshot()
 
     def add_key(body: Body) -> None:
-        ex.add_api_key(_str(body, "api_key"), _str(body, "api_secret"))
+        ex.add_api_key(str_field(body, "api_key"), str_field(body, "api_secret"))
 
     def configure(body: Body) -> None:
         ex.configure(body)
@@ -130,4 +91,5 @@ def control_routes(ex: Exchange) -> list[Route]:
         Route("/_emulator/snapshot", op(snapshot), methods=["GET"]),
         Route("/_emulator/api-keys", op(add_key), methods=["POST"]),
         Route("/_emulator/config", op(configure), methods=["POST"]),
+        *wallet_control_routes(ex),
     ]

@@ -101,6 +101,42 @@ GTX_REJECTED = bad(
 )
 
 
+# Wallet (SAPI) codes, reference §1.10. Each is HTTP 400 like the other validation errors.
+ASSET_NOT_ENOUGH = bad(-5002, "You have insufficient balance.")
+WITHDRAW_ASSET_NOT_EXIST = bad(-4018, "We don't have this asset.")
+WITHDRAW_ASSET_PROHIBIT = bad(-4019, "Current asset is not open for withdrawal.")
+WITHDRAW_MAX_AMOUNT = bad(-4023, "Within 24 hours, the withdrawal exceeds the maximum amount.")
+WITHDRAW_NOT_ENOUGH = bad(-4026, "You have insufficient balance.")
+WITHDRAW_MORE_THAN_FEE = bad(-4028, "The amount of withdrawal must be greater than the Commission.")
+WITHDRAW_ILLEGAL_ADDRESS = bad(-4033, "Illegal address.")
+WITHDRAW_NOT_WHITE_ADDRESS = bad(
+    -4035, "This address is not on the whitelist. Please join and try again."
+)
+TAG_NOT_SUPPORTED = bad(-4106, "Tag is not supported for this network.")
+
+
+def withdraw_multiple(coin: str, multiple: str) -> ApiError:
+    # Binance's template is "Asset withdrawal must be an %s multiple of %s."
+    return bad(-4021, f"Asset withdrawal must be an {coin} multiple of {multiple}.")
+
+
+def withdraw_min(minimum: str) -> ApiError:
+    return bad(-4022, f"Not less than the minimum pick-up quantity {minimum}.")
+
+
+def date_interval(days: int) -> ApiError:
+    return bad(-4047, f"Time interval must be within 0-{days} days")
+
+
+def sapi_too_much_weight(limit: int) -> ApiError:
+    return ApiError(
+        429,
+        -1003,
+        f"Too much request weight used; current limit is {limit} request weight per 1 MINUTE. "
+        "Please use WebSocket Streams for live updates to avoid polling the API.",
+    )
+
+
 def invalid_key(ip: str) -> ApiError:
     return ApiError(401, -2015, f"Invalid API-key, IP, or permissions for action, request ip: {ip}")
 

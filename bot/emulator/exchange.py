@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -9,10 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bot.emulator import algo, fills, orders, persistence, risk
+from bot.emulator import algo, fills, orders, persistence, risk, wallet
+from bot.emulator.chain_link import ChainClient, ChainLinkConfig
+from bot.emulator.coins import WalletConfig, coin_from_fields
 from bot.emulator.faults import FaultBook
 from bot.emulator.markets import SPECS, VENUES, Venue
-from bot.emulator.ratelimit import Limits, RateLimiter
+from bot.emulator.ratelimit import Limits, RateLimiter, SapiLimiter
+from bot.emulator.settlement import Settlement
 from bot.emulator.state import Account, MarketState, initial_state, new_account
 from bot.redact import MASK
 
@@ -27,11 +31,20 @@ class EmulatorConfig:
 
 
 class Exchange:
+    """The engine. Requests and control calls run on the server's event loop; the chain link's
+    settlement thread also changes the state, so every change happens under ``lock``."""
+
     def __init__(self, config: EmulatorConfig, state_file: Path | None = None) -> None:
         self.config = config
         self.state_file = state_file
+        self.lock = threading.RLock()
+        self.generation = 0  # bumped by reset: work begun on an older state is dropped
         self.faults = FaultBook()
         self.limiter = RateLimiter(config.limits)
+        self.spot_limiter = RateLimiter(config.limits)
+        self.sapi_limiter = SapiLimiter()
+        self.wallet = WalletConfig()
+        self.chain: Settlement | None = None
         self.lenient_signatures = 0
         self.weight_by_endpoint: Counter[str] = Counter()  # "GET /fapi/v3/balance" -> weight
         loaded = persistence.load(state_file) if state_file is not None else None
@@ -102,11 +115,14 @@ class Exchange:
         self.after_market_move(now)
         return settled
 
-    def fund(self, asset: str, amount: Decimal, venue: Venue, api_key: str | None) -> Decimal:
-        if venue not in VENUES:
-            raise ValueError(f"venue must be 'usdm' or 'coinm', got {venue!r}")
+    def fund(self, asset: str, amount: Decimal, venue: Venue | str, api_key: str | None) -> Decimal:
         account = self.account(api_key)
-        venue_account = account.venue(venue)
+        if venue == "spot":
+            wallet.credit_spot(account, asset, amount, self.market_ms())
+            return account.spot[asset]
+        if venue not in VENUES:
+            raise ValueError(f"venue must be 'usdm', 'coinm' or 'spot', got {venue!r}")
+        venue_account = account.venue("usdm" if venue == "usdm" else "coinm")
         fills.credit(venue_account, asset, amount)
         fills.add_income(
             self.state,
@@ -127,9 +143,17 @@ class Exchange:
 
     def reset(self) -> None:
         self.state = initial_state(self.config.api_keys, self.market_ms_for(0))
+        self.generation += 1
         self.secrets = {k: a.api_secret for k, a in self.state.accounts.items()}
         self.faults.clear()
         self.limiter.reset()
+        self.spot_limiter.reset()
+        self.sapi_limiter.reset()
+        if self.chain is not None:
+            try:
+                self.chain.init_cursor()  # deposits count from now on the fresh state
+            except Exception:  # the node is away: the next poll starts at the head instead
+                self.state.chain_cursor = None
         self.lenient_signatures = 0
         self.weight_by_endpoint.clear()
 
@@ -144,6 +168,7 @@ class Exchange:
             else:
                 raise ValueError(f"unknown emulator option {name!r}")
         self.limiter.limits = self.config.limits
+        self.spot_limiter.limits = self.config.limits
 
     def snapshot(self) -> dict[str, Any]:
         """The state for the control plane, which anyone who reaches the port may read: API
@@ -157,7 +182,45 @@ class Exchange:
         data["faults_fired"] = list(self.faults.fired)
         data["lenient_signatures"] = self.lenient_signatures
         data["weight_by_endpoint"] = dict(self.weight_by_endpoint)
+        data["wallet"] = self.wallet.describe()
+        data["chain"] = None if self.chain is None else self.chain.describe()
         return data
+
+    # chain link -------------------------------------------------------------------------------
+    def link_chain(self, config: ChainLinkConfig) -> dict[str, Any]:
+        """Link the wallet to a chain (replacing any link): check the RPC, the key and each
+        token, configure the coins, whitelist and delay, then settle on a background thread.
+        Raises ``ChainLinkError`` / ``ValueError`` with nothing changed."""
+        client = ChainClient.connect(config)
+        nets = []
+        for fields_ in config.coins:
+            coin = str(fields_.get("coin", "")).upper()
+            network = str(fields_.get("network", "")).upper()
+            nets.append(coin_from_fields(fields_, self.wallet.coins.get((coin, network))))
+        for net in nets:
+            client.check_token(net)
+        self.unlink_chain()
+        for net in nets:
+            self.wallet.upsert(net)
+        self.wallet.set_whitelist(None if config.whitelist is None else list(config.whitelist))
+        if config.withdraw_delay_secs is not None:
+            self.wallet.set_delay(config.withdraw_delay_secs)
+        settlement = Settlement(
+            self, client, frozenset(n.key for n in nets), config.poll_interval_secs
+        )
+        settlement.adopt_cursor()
+        self.chain = settlement
+        settlement.start()
+        return settlement.describe()
+
+    def unlink_chain(self) -> None:
+        """Stop settling: processing withdrawals stay at status 4, deposits are not watched."""
+        chain, self.chain = self.chain, None
+        if chain is not None:
+            chain.stop(timeout=chain.client_timeout + 1)
+
+    def close(self) -> None:
+        self.unlink_chain()
 
     def _market(self, symbol: str) -> MarketState:
         if symbol not in SPECS:

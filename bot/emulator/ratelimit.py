@@ -17,6 +17,9 @@ class Limits:
     orders_per_minute: int = 1200
     ban_after_rejections: int = 3  # requests sent while already limited, before a 418
     ban_secs: int = 120
+    spot_weight_per_minute: int = 6000  # /api: its own IP bucket on Binance
+    sapi_ip_weight_per_minute: int = 12000  # /sapi: per endpoint and IP
+    sapi_uid_weight_per_minute: int = 180000  # /sapi: per endpoint and account (UID)
 
 
 @dataclass
@@ -44,19 +47,21 @@ class RateLimiter:
     def reset(self) -> None:
         self.__init__(self.limits)  # type: ignore[misc]
 
-    def charge(self, weight: int, now: int) -> int:
-        """Count ``weight``; raise 429/418 like Binance; returns the minute's used weight."""
+    def charge(self, weight: int, now: int, limit: int | None = None) -> int:
+        """Count ``weight``; raise 429/418 like Binance; returns the minute's used weight.
+        ``limit`` replaces ``weight_per_minute`` (the spot bucket)."""
+        limit = self.limits.weight_per_minute if limit is None else limit
         if now < self.banned_until:
             raise _retry(errors.banned(self.banned_until), self.banned_until - now)
         self.weight.roll(now, MINUTE_MS)
-        if self.weight.used + weight > self.limits.weight_per_minute:
+        if self.weight.used + weight > limit:
             self.rejections += 1
             if self.rejections > self.limits.ban_after_rejections:
                 self.banned_until = now + self.limits.ban_secs * 1000
                 self.rejections = 0
                 raise _retry(errors.banned(self.banned_until), self.limits.ban_secs * 1000)
             wait = self.weight.start + MINUTE_MS - now
-            raise _retry(errors.too_many_requests(self.limits.weight_per_minute), wait)
+            raise _retry(errors.too_many_requests(limit), wait)
         self.weight.used += weight
         self.rejections = 0
         return self.weight.used
@@ -73,6 +78,25 @@ class RateLimiter:
         ten.used += 1
         minute.used += 1
         return ten.used, minute.used
+
+
+class SapiLimiter:
+    """SAPI weights (reference §1.0): every endpoint has its own minute window, per IP for IP
+    weights and per account for UID weights; the key names the bucket."""
+
+    def __init__(self) -> None:
+        self.windows: dict[str, _Window] = {}
+
+    def reset(self) -> None:
+        self.windows.clear()
+
+    def charge(self, bucket: str, weight: int, limit: int, now: int) -> int:
+        window = self.windows.setdefault(bucket, _Window())
+        window.roll(now, MINUTE_MS)
+        if window.used + weight > limit:
+            raise _retry(errors.sapi_too_much_weight(limit), window.start + MINUTE_MS - now)
+        window.used += weight
+        return window.used
 
 
 class RateLimitedError(Exception):

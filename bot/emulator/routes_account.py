@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from bot.emulator import errors
+from bot.emulator import errors, withdrawable
 from bot.emulator.accounting import (
     MarginTotals,
     PositionView,
@@ -47,23 +47,21 @@ def _all_views(call: Call, view: VenueView, specs: list[SymbolSpec]) -> list[Pos
     return rows
 
 
-def _usd_value(call: Call, asset: str) -> Decimal:
-    return Decimal(1) if asset == "USDT" else call.ex.state.markets[f"{asset}USDT"].index
-
-
-def _usdm_asset_rows(call: Call, pool: MarginTotals, *, v2: bool) -> list[Json]:
+def _usdm_asset_rows(call: Call, view: VenueView, *, v2: bool) -> list[Json]:
     rows = []
+    pool = view.pools["USD"]
+    markets = call.ex.state.markets
     wallets = call.venue_account.wallets
     multi = call.account.multi_assets
+    caps = withdrawable.usdm_asset_caps(call.account, view, markets)
     for asset in USDM_ASSETS:
         wallet = wallets.get(asset, ZERO)
         is_usdt = asset == "USDT"
         if is_usdt or multi:
-            price = _usd_value(call, asset)
-            available = pool.available / price
-            withdraw = max(ZERO, min(available, wallet))
+            available = pool.available / withdrawable.usd_price(asset, markets)
         else:
-            available = withdraw = wallet
+            available = wallet
+        withdraw = caps[asset]
         upnl = pool.upnl if is_usdt else ZERO
         cross_upnl = pool.cross_upnl if is_usdt else ZERO
         row: Json = {
@@ -89,7 +87,8 @@ def _usdm_asset_rows(call: Call, pool: MarginTotals, *, v2: bool) -> list[Json]:
     return rows
 
 
-def _usdm_totals(pool: MarginTotals) -> Json:
+def _usdm_totals(call: Call, view: VenueView) -> Json:
+    pool = view.pools["USD"]
     return {
         "totalInitialMargin": fmt8(pool.position_im + pool.order_im),
         "totalMaintMargin": fmt8(pool.maint),
@@ -101,7 +100,7 @@ def _usdm_totals(pool: MarginTotals) -> Json:
         "totalCrossWalletBalance": fmt8(pool.cross_wallet),
         "totalCrossUnPnl": fmt8(pool.cross_upnl),
         "availableBalance": fmt8(pool.available),
-        "maxWithdrawAmount": fmt8(max(ZERO, min(pool.available, pool.cross_wallet))),
+        "maxWithdrawAmount": fmt8(withdrawable.usdm_pool_cap(call.account, view)),
     }
 
 
@@ -112,7 +111,6 @@ def _order_im(view: VenueView, symbol: str) -> Decimal:
 @route("GET", "/fapi/v2/account", signed=True, weight=5)
 def account_v2(call: Call) -> Json:
     view = venue_view(call.account, "usdm", call.ex.state.markets)
-    pool = view.pools["USD"]
     body: Json = {
         "feeTier": 0,
         "feeBurn": False,
@@ -123,8 +121,8 @@ def account_v2(call: Call) -> Json:
         "multiAssetsMargin": call.account.multi_assets,
         "tradeGroupId": -1,
     }
-    body.update(_usdm_totals(pool))
-    body["assets"] = _usdm_asset_rows(call, pool, v2=True)
+    body.update(_usdm_totals(call, view))
+    body["assets"] = _usdm_asset_rows(call, view, v2=True)
     body["positions"] = [
         {
             "symbol": v.spec.symbol,
@@ -152,9 +150,8 @@ def account_v2(call: Call) -> Json:
 @route("GET", "/fapi/v3/account", signed=True, weight=5)
 def account_v3(call: Call) -> Json:
     view = venue_view(call.account, "usdm", call.ex.state.markets)
-    pool = view.pools["USD"]
-    body = _usdm_totals(pool)
-    body["assets"] = _usdm_asset_rows(call, pool, v2=False)
+    body = _usdm_totals(call, view)
+    body["assets"] = _usdm_asset_rows(call, view, v2=False)
     body["positions"] = [
         {
             "symbol": v.spec.symbol,
@@ -176,7 +173,7 @@ def account_v3(call: Call) -> Json:
 @route("GET", "/fapi/v2/balance", "/fapi/v3/balance", signed=True, weight=5)
 def balance_usdm(call: Call) -> list[Json]:
     view = venue_view(call.account, "usdm", call.ex.state.markets)
-    rows = _usdm_asset_rows(call, view.pools["USD"], v2=True)
+    rows = _usdm_asset_rows(call, view, v2=True)
     return [
         {
             "accountAlias": ALIAS,
@@ -314,6 +311,7 @@ def account_coinm(call: Call) -> Json:
     assets = []
     for asset in COINM_ASSETS:
         p = _coin_pool(view, asset)
+        cap = withdrawable.coinm_asset_cap(call.account, view, asset, p)
         assets.append(
             {
                 "asset": asset,
@@ -324,7 +322,7 @@ def account_coinm(call: Call) -> Json:
                 "initialMargin": fmt8(p.position_im + p.order_im),
                 "positionInitialMargin": fmt8(p.position_im),
                 "openOrderInitialMargin": fmt8(p.order_im),
-                "maxWithdrawAmount": fmt8(max(ZERO, min(p.available, p.cross_wallet))),
+                "maxWithdrawAmount": fmt8(cap),
                 "crossWalletBalance": fmt8(p.cross_wallet),
                 "crossUnPnl": fmt8(p.cross_upnl),
                 "availableBalance": fmt8(p.available),
@@ -368,12 +366,13 @@ def balance_coinm(call: Call) -> list[Json]:
     rows = []
     for asset in COINM_ASSETS:
         p = _coin_pool(view, asset)
+        cap = withdrawable.coinm_asset_cap(call.account, view, asset, p)
         rows.append(
             {
                 "accountAlias": ALIAS,
                 "asset": asset,
                 "balance": fmt8(p.wallet),
-                "withdrawAvailable": fmt8(max(ZERO, min(p.available, p.cross_wallet))),
+                "withdrawAvailable": fmt8(cap),
                 "crossWalletBalance": fmt8(p.cross_wallet),
                 "crossUnPnl": fmt8(p.cross_upnl),
                 "availableBalance": fmt8(p.available),

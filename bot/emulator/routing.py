@@ -55,6 +55,7 @@ class Endpoint:
     order: bool = False
     mutates: bool = False
     keyed: bool = False  # MARKET_DATA security: key required, no signature
+    uid: bool = False  # SAPI weight counted per account (UID), not per IP
 
     def weight_for(self, params: Params) -> int:
         return self.weight(params) if callable(self.weight) else self.weight
@@ -70,6 +71,7 @@ def route(
     weight: Weight = 1,
     order: bool = False,
     mutates: bool = False,
+    uid: bool = False,
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         for path in paths:
@@ -79,6 +81,7 @@ def route(
                 weight=weight,
                 order=order,
                 mutates=mutates or method != "GET",
+                uid=uid,
             )
         return handler
 

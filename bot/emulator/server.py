@@ -10,6 +10,7 @@ from pathlib import Path
 import uvicorn
 
 from bot.emulator.app import build_app
+from bot.emulator.chain_link import ChainLinkConfig
 from bot.emulator.exchange import EmulatorConfig, Exchange
 from bot.emulator.ratelimit import Limits
 from bot.emulator.state import DEFAULT_API_KEY, DEFAULT_API_SECRET
@@ -56,7 +57,8 @@ def banner(base_url: str) -> str:
             "hedgebot Binance Futures emulator",
             f"  USD-M   {base_url}/fapi   (python-binance FUTURES_URL)",
             f"  COIN-M  {base_url}/dapi   (python-binance FUTURES_COIN_URL)",
-            f"  spot    {base_url}/api    (python-binance API_URL, ping only)",
+            f"  spot    {base_url}/api    (python-binance API_URL: ping, time, account)",
+            f"  wallet  {base_url}/sapi   (python-binance MARGIN_API_URL)",
             f"  control {base_url}/_emulator/",
             f"  default API key    {DEFAULT_API_KEY}",
             f"  default API secret {DEFAULT_API_SECRET}",
@@ -71,14 +73,29 @@ def serve(
     state_file: Path | None = None,
     api_keys: Sequence[tuple[str, str]] = (),
     server_skew_ms: int = 0,
+    chain: ChainLinkConfig | None = None,
 ) -> None:
-    """Run the emulator in the foreground until interrupted (the ``hedgebot emulator`` command)."""
+    """Run the emulator in the foreground until interrupted (the ``hedgebot emulator`` command).
+    With ``chain`` the wallet is linked first; ``ChainLinkError`` means nothing was started."""
     ex = make_exchange(state_file=state_file, api_keys=api_keys, server_skew_ms=server_skew_ms)
+    if chain is not None:
+        with ex.lock:
+            link = ex.link_chain(chain)
     print(banner(f"http://{host}:{port}"), flush=True)
     for key, _ in api_keys:
         print(f"  extra API key      {key}", flush=True)
-    uvicorn.Server(_uvicorn_config(ex, host, port, "info")).run()
-    ex.save()
+    if chain is not None:
+        print(
+            f"  chain   {link['rpc_url']} (chain id {link['chain_id']}), hot wallet "
+            f"{link['hot_wallet']}, coins {', '.join(link['coins'])}",
+            flush=True,
+        )
+    try:
+        uvicorn.Server(_uvicorn_config(ex, host, port, "info")).run()
+    finally:
+        with ex.lock:
+            ex.close()
+            ex.save()
 
 
 @dataclass
@@ -96,7 +113,9 @@ class BackgroundServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=STARTUP_TIMEOUT_SECS)
-        self.exchange.save()
+        with self.exchange.lock:
+            self.exchange.close()
+            self.exchange.save()
 
 
 def start_in_thread(ex: Exchange, *, host: str = "127.0.0.1", port: int = 0) -> BackgroundServer:

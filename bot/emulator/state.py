@@ -7,6 +7,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from bot.emulator.markets import SPECS, Venue
+from bot.emulator.wallet_state import ChainCursor, Deposit, Transfer, Withdrawal
 
 DEFAULT_API_KEY = "hedgebotEmulatorKey0000000000000000000000000000000000000000000001"
 # Public, documented credentials of the local emulator (never valid on Binance).
@@ -135,6 +136,11 @@ class Account(BaseModel):
     multi_assets: bool = False
     usdm: VenueAccount = Field(default_factory=VenueAccount)
     coinm: VenueAccount = Field(default_factory=VenueAccount)
+    spot: dict[str, Decimal] = Field(default_factory=dict)  # free balances; none are locked
+    spot_update_time: int = 0
+    transfers: list[Transfer] = Field(default_factory=list)
+    withdrawals: list[Withdrawal] = Field(default_factory=list)
+    deposits: list[Deposit] = Field(default_factory=list)
 
     def venue(self, venue: Venue) -> VenueAccount:
         return self.usdm if venue == "usdm" else self.coinm
@@ -148,6 +154,7 @@ class EmulatorState(BaseModel):
     funding_checked_ms: int = 0
     funding_history: list[FundingRecord] = Field(default_factory=list)
     next_id: int = 1_000_000
+    chain_cursor: ChainCursor | None = None
 
 
 DEFAULT_BALANCES: dict[Venue, dict[str, Decimal]] = {

@@ -25,6 +25,7 @@ from bot.emulator.exchange import Exchange
 from bot.emulator.ratelimit import Limits
 from bot.emulator.server import make_exchange, start_in_thread
 from bot.emulator.state import DEFAULT_API_KEY, DEFAULT_API_SECRET
+from bot.emulator.testing_wallet import WalletControl
 
 Number = Decimal | str | int | float
 
@@ -33,7 +34,7 @@ class ControlError(RuntimeError):
     """The control plane rejected a call (the message names the field and value)."""
 
 
-class EmulatorControl:
+class EmulatorControl(WalletControl):
     """httpx client for the emulator's /_emulator/ control plane."""
 
     def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
@@ -71,7 +72,7 @@ class EmulatorControl:
         self,
         asset: str,
         amount: Number,
-        venue: Literal["usdm", "coinm"] = "usdm",
+        venue: Literal["usdm", "coinm", "spot"] = "usdm",
         api_key: str | None = None,
     ) -> Decimal:
         body = {"asset": asset, "amount": str(amount), "venue": venue, "api_key": api_key}
@@ -91,6 +92,7 @@ class EmulatorControl:
 
     def reset_to_defaults(self) -> None:
         """A fresh state and Binance's default limits and options, whatever a test set."""
+        self.wallet_defaults()
         self.reset()
         self.configure(
             **asdict(Limits()),
@@ -166,11 +168,13 @@ def python_binance_client(
     api_secret: str | None = None,
     timeout: float | None = None,
 ) -> Client:
-    """python-binance ``Client`` whose USD-M, COIN-M and spot URLs point at the emulator."""
+    """python-binance ``Client`` whose USD-M, COIN-M, spot and SAPI URLs point at the
+    emulator."""
     base = handle.base_url
 
     class EmulatorClient(Client):  # type: ignore[misc]
         API_URL = f"{base}/api"
+        MARGIN_API_URL = f"{base}/sapi"  # every wallet call (reference §1.0)
         FUTURES_URL = f"{base}/fapi"
         FUTURES_COIN_URL = f"{base}/dapi"
         FUTURES_DATA_URL = f"{base}/futures/data"

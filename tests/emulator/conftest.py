@@ -1,7 +1,8 @@
 """Emulator fixtures: one in-process emulator per session, reset before every test.
 
 Copy this pattern: ``emulator`` gives an ``EmulatorHandle`` (base_url, api_key, api_secret,
-control) on a fresh state; ``client`` is python-binance's ``Client`` pointed at it.
+control) on a fresh state; ``client`` is python-binance's ``Client`` pointed at it. The wallet's
+chain tests use the devnet's anvil (``devnet``: rolled back after each test).
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from collections.abc import Iterator
 import pytest
 from binance.client import Client
 
+from bot.devnet.pytest_fixtures import devnet, devnet_session
 from bot.emulator.testing import EmulatorHandle, python_binance_client, running_emulator
+
+__all__ = ["client", "devnet", "devnet_session", "emulator", "emulator_session"]
 
 
 @pytest.fixture(scope="session")
