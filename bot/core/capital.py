@@ -25,13 +25,15 @@ A transfer under the coin's minimum, not above the fee, or under ``min_transfer_
 an alert; so does any transfer while the rules are disabled, the venue has no wallet API, or
 Binance has suspended the network. An alert carries the exact amounts that would have moved.
 
-The values live in ``capital_model``, the sizing of each direction in ``capital_sizing``;
-this module re-exports the public names.
+``margin_to_restore_usd`` sizes ``CapitalView.margin_to_restore_usd`` from the core's futures
+math. The values live in ``capital_model``, the sizing of each direction in
+``capital_sizing``; this module re-exports the public names.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 from bot.core.capital_model import (
     AlertReason,
@@ -44,7 +46,8 @@ from bot.core.capital_model import (
     Verdict,
 )
 from bot.core.capital_sizing import CENT, coins, size_deposit, size_withdrawal, usd
-from bot.core.model import ZERO
+from bot.core.futures import margin_for_liquidation_distance
+from bot.core.model import ZERO, ContractSpec
 
 __all__ = [
     "CENT",
@@ -57,6 +60,7 @@ __all__ = [
     "PendingTransfer",
     "Verdict",
     "decide_money_move",
+    "margin_to_restore_usd",
 ]
 
 
@@ -88,6 +92,35 @@ def decide_money_move(*, view: CapitalView, rules: CapitalRules, now_ms: int) ->
         f"reserve {usd(view.reserve_usd)} is within {usd(rules.refill_band_usd)} of its "
         f"target {usd(target)}; liquidation floor {rules.short_floor:.0%}: {short}",
     )
+
+
+def margin_to_restore_usd(
+    *,
+    spec: ContractSpec,
+    quantity: Decimal,
+    mark: Decimal,
+    equity_usd: Decimal,
+    distance: Decimal,
+    maint_margin_rate: Decimal | None = None,
+) -> Decimal:
+    """USD of margin to add so a short's liquidation price is ``distance`` above ``mark``;
+    0 when it already is.
+
+    ``equity_usd`` is what backs the position in Binance's liquidation formula, valued at the
+    mark: the wallet (the isolated margin, or the cross wallet balance) plus the position's
+    unrealised PnL, and for cross margin plus the other positions' unrealised PnL less their
+    maintenance margin. With its PnL counted, a position opened at any entry liquidates where
+    one opened at the mark with that much margin does, which ``margin_for_liquidation_distance``
+    solves. Maintenance amounts of higher brackets are not counted (0 in the first). For an
+    inverse contract the margin is the coin: this is the USD value, at the mark, of the coin to
+    add, which a stablecoin deposit provides only once exchanged.
+    """
+    if quantity >= 0:
+        raise ValueError(f"{spec.symbol}: margin_to_restore_usd is for shorts (got {quantity})")
+    if not distance > 0:
+        raise ValueError(f"{spec.symbol}: distance must be > 0 (got {distance})")
+    needed = margin_for_liquidation_distance(spec, quantity, mark, distance, maint_margin_rate)
+    return max(needed - equity_usd, ZERO)
 
 
 def _hold(view: CapitalView, message: str) -> MoneyMove:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from core_builders import D
+from core_builders import D, inverse_spec, linear_spec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +22,16 @@ from bot.core.capital import (
     PendingTransfer,
     Verdict,
     decide_money_move,
+    margin_to_restore_usd,
 )
+from bot.core.futures import (
+    estimated_liquidation_price,
+    hedge_pnl_usd,
+    inverse_pnl_coin,
+    liquidation_distance,
+    quantity_for_usd,
+)
+from bot.core.model import ZERO, ContractSpec, MarginType
 
 NOW_MS = 1_750_000_000_000
 USDT_BSC = CoinNetwork(
@@ -165,7 +174,7 @@ def test_profit_still_unrealised_is_an_alert_saying_how_much_to_realise() -> Non
     move = decide(crash_view(movable_usd=D(3_000), unrealized_pnl_usd=D(21_300)))
     assert (move.verdict, move.direction) == (Verdict.ALERT, Direction.WITHDRAW)
     assert move.alert_reason is AlertReason.NOTHING_WITHDRAWABLE
-    assert (move.amount, move.received, move.shortfall_usd) == (0, 0, D(22_490))
+    assert (move.amount, move.received, move.shortfall_usd) == (ZERO, ZERO, D(22_490))
     assert move.realise_first_usd == D(21_300)
     assert move.message.endswith(
         "not sent: nothing can leave the exchange: 3,000.00 USD withdrawable and 6,000.00 USD "
@@ -210,7 +219,7 @@ def test_a_target_under_the_floor_refills_to_the_floor() -> None:
 
 def test_calm_account_holds() -> None:
     move = decide(view())
-    assert (move.verdict, move.direction, move.amount) == (Verdict.HOLD, None, 0)
+    assert (move.verdict, move.direction, move.amount) == (Verdict.HOLD, None, ZERO)
     assert "the nearest short is 45.0% from it" in move.message
 
 
@@ -231,8 +240,8 @@ def rally_view(**changes: object) -> CapitalView:
 def test_short_near_its_liquidation_gets_margin_from_the_reserve() -> None:
     move = decide(rally_view())
     assert (move.verdict, move.direction) == (Verdict.MOVE, Direction.DEPOSIT)
-    assert (move.amount, move.fee, move.received) == (D("4000.00"), 0, D("4000.00"))
-    assert (move.limited_by, move.shortfall_usd) == (None, 0)
+    assert (move.amount, move.fee, move.received) == (D("4000.00"), ZERO, D("4000.00"))
+    assert (move.limited_by, move.shortfall_usd) == (None, ZERO)
     assert move.message == (
         "the nearest short is 15.0% from its liquidation, under the floor 20%: deposit "
         "4,000.00 USDT on BSC from the reserve (4,000.00 USD of margin brings it back to 30%)"
@@ -248,7 +257,7 @@ def test_deposit_rounds_up_to_the_cent_and_to_a_transfer_worth_making(
     need: Decimal, amount: Decimal
 ) -> None:
     move = decide(rally_view(margin_to_restore_usd=need))
-    assert (move.verdict, move.amount, move.shortfall_usd) == (Verdict.MOVE, amount, 0)
+    assert (move.verdict, move.amount, move.shortfall_usd) == (Verdict.MOVE, amount, ZERO)
 
 
 def test_deposit_stops_at_the_reserve_floor_and_names_the_rest() -> None:
@@ -265,7 +274,7 @@ def test_deposit_stops_at_the_reserve_floor_and_names_the_rest() -> None:
 def test_reserve_at_its_floor_deposits_nothing_and_gives_the_exact_shortfall() -> None:
     move = decide(rally_view(reserve_usd=D(20_000)))
     assert (move.verdict, move.alert_reason) == (Verdict.ALERT, AlertReason.RESERVE_AT_FLOOR)
-    assert (move.direction, move.amount, move.shortfall_usd) == (Direction.DEPOSIT, 0, D(4_000))
+    assert (move.direction, move.amount, move.shortfall_usd) == (Direction.DEPOSIT, ZERO, D(4_000))
     assert move.message.endswith(
         "not sent: the reserve 20,000.00 USD is not above the 20,000.00 USD the guard needs "
         "for its crash: deposit 4,000.00 USD by hand"
@@ -414,6 +423,140 @@ def test_a_suspended_withdrawal_network_does_not_stop_a_deposit() -> None:
 def test_bad_values_are_refused(build: object, words: str) -> None:
     with pytest.raises(ValueError, match=words):
         build()  # type: ignore[operator]
+
+
+# margin_to_restore_usd: the deposit that puts a short's liquidation back where it belongs
+
+ISO, CROSS = MarginType.ISOLATED, MarginType.CROSS
+
+
+def _distance_after(
+    spec: ContractSpec,
+    quantity: Decimal,
+    entry: Decimal,
+    mark: Decimal,
+    wallet_usd: Decimal,
+    margin_type: MarginType = ISO,
+    **others: Decimal,
+) -> Decimal:
+    """The short's liquidation distance at ``mark`` with ``wallet_usd`` (valued at the mark)
+    behind it, by the core's Binance formula."""
+    wallet = wallet_usd / mark if spec.inverse else wallet_usd
+    liq = estimated_liquidation_price(
+        spec, quantity, entry, 3, margin_type, wallet_margin=wallet, **others
+    )
+    return liquidation_distance(quantity, mark, liq)
+
+
+def test_restores_a_linear_short_after_a_rally() -> None:
+    spec = linear_spec()
+    short, entry, mark = D("-0.5"), D(40_000), D(52_000)
+    wallet = D("0.5") * entry / 3  # opened at 3x with its initial margin
+    assert _distance_after(spec, short, entry, mark, wallet) < D("0.03")
+    equity = wallet + hedge_pnl_usd(spec, short, mark, entry)
+    restore = margin_to_restore_usd(
+        spec=spec, quantity=short, mark=mark, equity_usd=equity, distance=D("0.30")
+    )
+    # LP = (W + 20,000) / 0.502 = 67,600 needs W = 13,935.2; the wallet holds 6,666.67.
+    assert abs(restore - (D("13935.2") - wallet)) < D("1e-40")
+    after = _distance_after(spec, short, entry, mark, wallet + restore)
+    assert abs(after - D("0.30")) < D("1e-40")
+
+
+def test_restores_an_inverse_short_in_coin_valued_at_the_mark() -> None:
+    spec = inverse_spec()
+    short, entry, mark = D(-50), D(40_000), D(52_000)
+    wallet_coin = D(5_000) / (entry * 3)
+    equity = (wallet_coin + inverse_pnl_coin(spec, short, mark, entry)) * mark
+    restore = margin_to_restore_usd(
+        spec=spec, quantity=short, mark=mark, equity_usd=equity, distance=D("0.30")
+    )
+    assert restore > 0
+    after = _distance_after(spec, short, entry, mark, wallet_coin * mark + restore)
+    assert abs(after - D("0.30")) < D("1e-30")
+
+
+def test_cross_margin_counts_the_other_positions() -> None:
+    spec = linear_spec()
+    short, entry, mark = D(-1), D(40_000), D(50_000)
+    other_mm, other_upnl = D(300), D(-1_200)
+    wallet = D(15_000)
+    equity = wallet + hedge_pnl_usd(spec, short, mark, entry) - other_mm + other_upnl
+    restore = margin_to_restore_usd(
+        spec=spec, quantity=short, mark=mark, equity_usd=equity, distance=D("0.25")
+    )
+    after = _distance_after(
+        spec,
+        short,
+        entry,
+        mark,
+        wallet + restore,
+        CROSS,
+        other_maint_margin=other_mm,
+        other_unrealized_pnl=other_upnl,
+    )
+    assert abs(after - D("0.25")) < D("1e-40")
+
+
+def test_a_short_already_far_enough_needs_nothing() -> None:
+    spec = linear_spec()
+    restore = margin_to_restore_usd(
+        spec=spec, quantity=D(-1), mark=D(30_000), equity_usd=D(30_000), distance=D("0.30")
+    )
+    assert restore == 0
+
+
+@pytest.mark.parametrize(
+    ("quantity", "distance", "words"),
+    [(D(1), D("0.3"), "is for shorts"), (D(-1), D(0), "distance must be > 0")],
+)
+def test_restore_is_for_shorts_and_a_positive_distance(
+    quantity: Decimal, distance: Decimal, words: str
+) -> None:
+    with pytest.raises(ValueError, match=words):
+        margin_to_restore_usd(
+            spec=linear_spec(), quantity=quantity, mark=D(1), equity_usd=D(0), distance=distance
+        )
+
+
+prices = st.decimals(min_value=D(100), max_value=D(200_000), places=1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    inverse=st.booleans(),
+    notional=st.decimals(min_value=D(1_000), max_value=D(500_000), places=0),
+    entry=prices,
+    rally=st.decimals(min_value=D("0.5"), max_value=D("1.6"), places=3),
+    leverage_wallet=st.decimals(min_value=D("0.05"), max_value=D(1), places=3),
+    distance=st.decimals(min_value=D("0.05"), max_value=D("0.9"), places=3),
+)
+def test_restored_short_sits_exactly_at_the_distance(
+    inverse: bool,
+    notional: Decimal,
+    entry: Decimal,
+    rally: Decimal,
+    leverage_wallet: Decimal,
+    distance: Decimal,
+) -> None:
+    spec = inverse_spec() if inverse else linear_spec()
+    short = -quantity_for_usd(spec, notional, entry)
+    mark = entry * rally
+    wallet_usd = notional * leverage_wallet  # at entry: 1/leverage of the notional
+    if inverse:
+        wallet_coin = wallet_usd / entry
+        wallet_usd = wallet_coin * mark  # the same coin, valued at the mark now
+        pnl = inverse_pnl_coin(spec, short, mark, entry) * mark
+    else:
+        pnl = hedge_pnl_usd(spec, short, mark, entry)
+    restore = margin_to_restore_usd(
+        spec=spec, quantity=short, mark=mark, equity_usd=wallet_usd + pnl, distance=distance
+    )
+    after = _distance_after(spec, short, entry, mark, wallet_usd + restore)
+    if restore > 0:
+        assert abs(after - distance) < D("1e-30")
+    else:
+        assert after >= distance - D("1e-30")
 
 
 # Properties
@@ -569,7 +712,7 @@ def test_one_direction_at_most_and_the_verdict_fits_the_fields(
     assert (move.verdict is Verdict.HOLD) == (move.direction is None)
     assert (move.verdict is Verdict.ALERT) == (move.alert_reason is not None)
     if move.verdict is Verdict.HOLD:
-        assert (move.amount, move.received, move.wanted) == (0, 0, 0)
+        assert (move.amount, move.received, move.wanted) == (ZERO, ZERO, ZERO)
     distance = v.short_liq_distance
     if _sized(move) and distance is not None and distance < rules.short_floor:
         assert move.direction is Direction.DEPOSIT  # never a withdrawal while the short is near
