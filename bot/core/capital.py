@@ -63,6 +63,8 @@ __all__ = [
     "margin_to_restore_usd",
 ]
 
+_NOUN = {Direction.WITHDRAW: "withdrawal", Direction.DEPOSIT: "deposit"}
+
 
 def decide_money_move(*, view: CapitalView, rules: CapitalRules, now_ms: int) -> MoneyMove:
     """The one transfer to make now, or why none. ``now_ms`` (unix ms, the caller's clock)
@@ -145,10 +147,8 @@ def _while_in_flight(
     view: CapitalView, pending: PendingTransfer, rules: CapitalRules, now_ms: int
 ) -> MoneyMove:
     age_secs = (now_ms - pending.started_ms) // 1000
-    what = (
-        f"a {pending.direction} of {coins(pending.amount, view.network)} sent {age_secs} s ago"
-        " has not settled"
-    )
+    sent = coins(pending.amount, view.network)
+    what = f"a {_NOUN[pending.direction]} of {sent} sent {age_secs} s ago has not settled"
     if age_secs <= rules.in_flight_alert_after_secs:
         return _hold(view, f"{what}: nothing new moves until it does")
     return replace(
@@ -167,6 +167,7 @@ def _gate(move: MoneyMove, view: CapitalView, rules: CapitalRules) -> MoneyMove:
     if not move.moves:
         return move
     net = view.network
+    assert move.direction is not None  # a MOVE always has one
     if move.direction is Direction.WITHDRAW:
         network_open = net.withdraw_enabled
     else:
@@ -177,7 +178,7 @@ def _gate(move: MoneyMove, view: CapitalView, rules: CapitalRules) -> MoneyMove:
         reason, why = AlertReason.NO_WALLET_API, "this venue has no wallet API: move it by hand"
     elif not network_open:
         reason = AlertReason.NETWORK_SUSPENDED
-        why = f"Binance has suspended {net.coin} {move.direction}s on {net.network}"
+        why = f"Binance has suspended {net.coin} {_NOUN[move.direction]}s on {net.network}"
     else:
         return move
     return replace(

@@ -354,14 +354,14 @@ def test_a_transfer_in_flight_holds_then_alerts_when_overdue() -> None:
     held = decide(rally_view(in_flight=pending))
     assert (held.verdict, held.direction) == (Verdict.HOLD, None)
     assert held.message == (
-        "a withdraw of 21,300.00 USDT sent 600 s ago has not settled: nothing new moves until "
+        "a withdrawal of 21,300.00 USDT sent 600 s ago has not settled: nothing new moves until "
         "it does"
     )
     later_ms = NOW_MS + 3_001_000
     late = decide(rally_view(in_flight=pending, read_ms=later_ms), now_ms=later_ms)
     assert (late.verdict, late.alert_reason) == (Verdict.ALERT, AlertReason.IN_FLIGHT_OVERDUE)
     assert (late.direction, late.amount) == (Direction.WITHDRAW, D("21300.00"))
-    assert late.message.startswith("a withdraw of 21,300.00 USDT sent 3601 s ago has not settled")
+    assert late.message.startswith("a withdrawal of 21,300.00 USDT sent 3601 s ago has not settled")
 
 
 @pytest.mark.parametrize(
@@ -373,7 +373,7 @@ def test_a_transfer_in_flight_holds_then_alerts_when_overdue() -> None:
             crash_view(network=replace(USDT_BSC, withdraw_enabled=False)),
             RULES,
             AlertReason.NETWORK_SUSPENDED,
-            "suspended USDT withdraws on BSC",
+            "suspended USDT withdrawals on BSC",
         ),
         (rally_view(can_move=False), RULES, AlertReason.NO_WALLET_API, "no wallet API"),
         (
