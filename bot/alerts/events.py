@@ -290,3 +290,32 @@ def journal_lost(*, position: str, detail: str, at: datetime | None = None) -> A
         dedupe_key=f"journal-lost:{position}",
         at=at,
     )
+
+
+def money_move(
+    *, account: str, what: str, stage: str, fields: tuple[tuple[str, str], ...],
+    failed: bool = False, at: datetime | None = None,
+) -> Alert:  # fmt: skip
+    """``what``: "withdrawal 2,000.00 USDT to 0xab..": one alert per stage reached."""
+    return Alert(
+        kind=AlertKind.MONEY_MOVE,
+        severity=Severity.CRITICAL if failed else Severity.INFO,
+        title=f"{account}: {what} {stage}",
+        text="",
+        dedupe_key=f"move:{account}:{what}:{stage}",
+        fields=fields,
+        at=at,
+    )
+
+
+def money_move_held(
+    *, account: str, reason: str, direction: str, message: str, at: datetime | None = None
+) -> Alert:
+    return Alert(
+        kind=AlertKind.MONEY_MOVE_HELD,
+        severity=Severity.WARNING,
+        title=f"{account}: {direction} needed, not sent ({reason})",
+        text=message,
+        dedupe_key=f"move-held:{account}:{direction}:{reason}",
+        at=at,
+    )

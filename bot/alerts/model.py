@@ -34,6 +34,8 @@ class AlertKind(StrEnum):
     POSITION_MISMATCH = "position_mismatch"
     JOURNAL_LOST = "journal_lost"
     UNMAPPED_TOKEN = "unmapped_token"  # noqa: S105 (a kind, not a secret)
+    MONEY_MOVE = "money_move"  # a withdrawal or deposit started, done or failed
+    MONEY_MOVE_HELD = "money_move_held"  # a transfer is needed and is not being made
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

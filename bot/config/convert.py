@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.config.models import (
+    CapitalConfig,
     HealthTargetPolicyConfig,
     HedgebotConfig,
     LadderPolicyConfig,
@@ -25,6 +26,7 @@ from bot.core import (
 )
 from bot.core.breakers import BreakerLimits
 from bot.core.cadence import Cadence
+from bot.core.capital_model import CapitalRules
 from bot.core.model import TokenMapping
 from bot.core.repay_params import ProtectParams
 
@@ -105,4 +107,24 @@ def protect_params(config: ProtectConfig, stable_symbols: list[str]) -> ProtectP
         use_shadow_hf=config.use_shadow_hf,
         stable_symbols=tuple(stable_symbols),
         replace_after_secs=config.replace_after_secs,
+    )
+
+
+def capital_rules(capital: CapitalConfig, *, restore_distance: Decimal) -> CapitalRules:
+    """``restore_distance`` is ``hedge.min_short_liq_distance``: a deposit puts the short back
+    where the planner keeps it, so the planner's next order does not ask for more."""
+    return CapitalRules(
+        enabled=capital.enabled,
+        short_floor=capital.short_floor,
+        short_restore_distance=restore_distance,
+        refill_band_usd=capital.band_usd,
+        min_transfer_usd=capital.min_transfer_usd,
+        max_withdraw_per_transfer_usd=capital.max_withdraw_per_transfer_usd,
+        max_withdraw_per_day_usd=capital.max_withdraw_per_day_usd,
+        max_deposit_per_transfer_usd=capital.max_deposit_per_transfer_usd,
+        max_deposit_per_day_usd=capital.max_deposit_per_day_usd,
+        # Readings come from the hedger's board and the chain each pass: older than a few
+        # passes means one of them stopped.
+        max_view_age_secs=max(120, int(3 * capital.interval_secs)),
+        in_flight_alert_after_secs=int(capital.stuck_alert_secs),
     )

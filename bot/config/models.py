@@ -430,31 +430,41 @@ class ProtectConfig(Strict):
 class CapitalConfig(Strict):
     """Money between the exchange account and the reserve wallet: hedge profit withdrawn to
     refill the reserve, reserve deposited as margin when the short nears its liquidation.
-    Only ever to the reserve wallet and the account's own deposit address; nothing moves on
+    Only ever to the reserve wallet and the deposit address written here; nothing moves on
     the testnet (no wallet API there): it alerts the amounts instead."""
 
     enabled: bool = True
     coin: Symbol = "USDC"  # on the exchange; the same token as a protect.reserve_tokens entry
     network: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_]{2,20}$")] = "BSC"
+    # The account's deposit address for coin on network (`hedgebot status` shows it): a
+    # deposit goes only there, and only if the exchange still reports the same address.
+    deposit_address: Address | None = None
     reserve_target_usd: Usd  # refill the reserve up to this
     reserve_floor_usd: UsdOrZero = Decimal(0)  # a deposit never takes the reserve under this
     band_usd: UsdOrZero = Decimal(500)  # refill only once the reserve is this far under
-    max_per_transfer_usd: Usd = Decimal(50_000)
-    max_per_day_usd: Usd = Decimal(200_000)
+    min_transfer_usd: UsdOrZero = Decimal(100)
+    # Deposit when the nearest short is closer to its liquidation than this (fraction of the
+    # mark), back to hedge.min_short_liq_distance.
+    short_floor: Fraction = Decimal("0.20")
+    max_withdraw_per_transfer_usd: Usd = Decimal(25_000)
+    max_withdraw_per_day_usd: Usd = Decimal(50_000)
+    max_deposit_per_transfer_usd: Usd = Decimal(25_000)
+    max_deposit_per_day_usd: Usd = Decimal(50_000)
     # Binance's withdraw history costs 18,000 UID weight (about 10 reads a minute).
     interval_secs: Float = Field(default=15.0, ge=6, le=3600)
-    # A withdrawal awaiting approval or processing for longer is alerted (never repeated).
+    # A transfer awaiting approval or processing for longer is alerted (never repeated).
     stuck_alert_secs: Float = Field(default=3600.0, ge=60, le=7 * 86400)
 
     @model_validator(mode="after")
     def _relations(self) -> CapitalConfig:
-        if self.max_per_transfer_usd > self.max_per_day_usd:
-            raise RelationError(
-                f"max_per_transfer_usd ({self.max_per_transfer_usd}) must not exceed "
-                f"max_per_day_usd ({self.max_per_day_usd})",
-                "max_per_transfer_usd",
-                "max_per_day_usd",
-            )
+        for way in ("withdraw", "deposit"):
+            per, day = f"max_{way}_per_transfer_usd", f"max_{way}_per_day_usd"
+            if getattr(self, per) > getattr(self, day):
+                raise RelationError(
+                    f"{per} ({getattr(self, per)}) must not exceed {day} ({getattr(self, day)})",
+                    per,
+                    day,
+                )
         if self.reserve_floor_usd >= self.reserve_target_usd:
             raise RelationError(
                 f"reserve_floor_usd ({self.reserve_floor_usd}) must be under "
@@ -580,4 +590,20 @@ class HedgebotConfig(Strict):
                 f"{self.protect.reserve_tokens}: the reserve receives what is withdrawn",
                 "capital.coin",
                 "protect.reserve_tokens",
+            )
+        if not capital.short_floor < self.hedge.min_short_liq_distance:
+            raise RelationError(
+                f"capital.short_floor ({capital.short_floor}) must be under "
+                f"hedge.min_short_liq_distance ({self.hedge.min_short_liq_distance}): a deposit "
+                "restores the short to that distance",
+                "capital.short_floor",
+                "hedge.min_short_liq_distance",
+            )
+        wallets = {p.wallet.lower() for p in self.positions}
+        if self.protect.reserve_wallet is None and len(wallets) > 1:
+            raise RelationError(
+                "capital moves money to one reserve wallet: with positions in several wallets, "
+                "set protect.reserve_wallet",
+                "capital",
+                "protect.reserve_wallet",
             )

@@ -205,6 +205,9 @@ class AlertReason(StrEnum):
     UNDER_COIN_MINIMUM = "under_coin_minimum"  # withdrawMin, or depositDust
     NOT_ABOVE_FEE = "not_above_fee"
     UNDER_MIN_TRANSFER = "under_min_transfer"  # capital.min_transfer_usd
+    # Set by the daemon, not the policy: where a deposit would go is not known or not trusted.
+    NO_DEPOSIT_ADDRESS = "no_deposit_address"  # capital.deposit_address is not configured
+    DEPOSIT_ADDRESS_CHANGED = "deposit_address_changed"  # the venue reports another address
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

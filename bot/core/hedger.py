@@ -23,6 +23,7 @@ from bot.core.cadence import Cadence, next_interval_secs
 from bot.core.futures import notional_usd
 from bot.core.hedge_watch import hedge_dangers, hedge_distance, step_alarms
 from bot.core.model import (
+    ZERO,
     ContractSpec,
     HedgePosition,
     MarginBalance,
@@ -33,6 +34,7 @@ from bot.core.model import (
 )
 from bot.core.plan import PlanRules
 from bot.core.policy import HedgePolicy, LadderState
+from bot.core.realise import realise_orders
 
 DEFAULT_HF_THRESHOLDS = HfThresholds(warning_hf=Decimal("1.3"), critical_hf=Decimal("1.15"))
 
@@ -96,8 +98,11 @@ def decide_hedge(
     memory: HedgerMemory,
     cycle_id: str,
     now: datetime,
+    realise_usd: Decimal = ZERO,
 ) -> HedgeDecision:
-    """``snapshots`` by position name, every position of the account."""
+    """``snapshots`` by position name, every position of the account. ``realise_usd``: profit
+    the capital loop wants realised so it can be withdrawn; done in a cycle that has no other
+    order to send (``realise_orders``)."""
     s = settings
     a = assess_account(
         snapshots=snapshots,
@@ -115,7 +120,13 @@ def decide_hedge(
         count_margin_as_exposure=s.count_margin_as_exposure,
         ladder_states=memory.ladder,
     )
-    gated = _gate(a, market, s)
+    gated = _gate(a.plan.intents, market, s)
+    if not gated.allowed and realise_usd > 0 and _room_for_two(market, s):
+        realising = realise_orders(
+            usd=realise_usd, hedges=market.hedges, specs=market.specs, marks=market.marks,
+            account=s.name, cycle_id=cycle_id,
+        )  # fmt: skip
+        gated = _gate(realising, market, s) if realising else gated
     alerts: list[Alert] = []
     hf_states = {
         name: _shadow_hf_alert(view, name, s, memory.shadow_hf_alert.get(name), now, alerts)
@@ -152,13 +163,19 @@ def decide_hedge(
     )
 
 
-def _gate(a: AccountAssessment, market: MarketView, s: HedgerSettings) -> GatedPlan:
+def _room_for_two(market: MarketView, s: HedgerSettings) -> bool:
+    """A realisation is a buy and a sell: never start one that the hour's cap would cut in
+    half (the short would stay smaller until the next hour)."""
+    return market.orders_last_hour + 2 <= s.limits.max_orders_per_hour
+
+
+def _gate(intents: Sequence[OrderIntent], market: MarketView, s: HedgerSettings) -> GatedPlan:
     specs, marks = market.specs, market.marks
     return gate_intents(
-        a.plan.intents,
+        intents,
         notional_usd={
             i.client_order_id: notional_usd(specs[i.symbol], i.quantity, marks[i.symbol])
-            for i in a.plan.intents
+            for i in intents
         },
         specs=specs,
         orders_last_hour=market.orders_last_hour,

@@ -20,6 +20,7 @@ from bot.alerts import events as alert_events
 from bot.config.models import HedgebotConfig
 from bot.config.secrets import binance_credentials
 from bot.daemon.board import MarketBoard
+from bot.daemon.capital.build import build_capital
 from bot.daemon.guard.build import build_guard
 from bot.daemon.hedger.build import build_hedger, first_contact
 from bot.daemon.hedger.venue import VenueGate
@@ -89,6 +90,15 @@ def build_loops(
         config, exchange=exchange, venue=venue, journal=s.journal, alerts=s.alerts,
         metrics=s.metrics, health=s.health, board=s.board,
     )  # fmt: skip
+    # Without protect there is no reserve wallet to refill (the config refuses an enabled
+    # capital section then; a disabled one is left out).
+    if config.capital is not None and config.protect is not None:
+        loops.append(
+            build_capital(
+                config, journal=s.journal, alerts=s.alerts, metrics=s.metrics,
+                health=s.health, board=s.board, dry_run=mode.dry_run, live=live,
+            )
+        )  # fmt: skip
     return [*loops, hedger]
 
 

@@ -27,10 +27,37 @@ class MarketNote:
     balances: tuple[MarginBalance, ...] = ()
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RealiseRequest:
+    """The capital loop asks the hedger to realise this much short profit (the venue lets
+    only realised profit leave); the hedger takes it once."""
+
+    usd: Decimal
+    at: datetime
+
+
 class MarketBoard:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._note: MarketNote | None = None
+        self._realise: RealiseRequest | None = None
+
+    def ask_realise(self, request: RealiseRequest) -> None:
+        with self._lock:
+            self._realise = request
+
+    def take_realise(self, now: datetime, *, max_age_secs: float) -> Decimal:
+        """The request's amount (0 when none, or when older than ``max_age_secs``: sized on
+        balances that have moved since); it is cleared either way."""
+        with self._lock:
+            request, self._realise = self._realise, None
+        if request is None or (now - request.at).total_seconds() > max_age_secs:
+            return Decimal(0)
+        return request.usd
+
+    def realise_pending(self) -> bool:
+        with self._lock:
+            return self._realise is not None
 
     def post(self, note: MarketNote) -> None:
         with self._lock:
@@ -44,4 +71,4 @@ class MarketBoard:
         return note
 
 
-__all__ = ["MarketBoard", "MarketNote"]
+__all__ = ["MarketBoard", "MarketNote", "RealiseRequest"]

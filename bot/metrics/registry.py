@@ -119,6 +119,24 @@ class HedgebotMetrics:
             ["position", "kind", "status"],
             registry=r,
         )
+        self.money_moves = Counter(
+            "hedgebot_money_moves",
+            "Withdrawals and deposits by the stage they reached",
+            ["kind", "stage"],
+            registry=r,
+        )
+        self.money_moved = Counter(
+            "hedgebot_money_moved_usd",
+            "Stablecoin USD withdrawn to the reserve or deposited as margin (settled moves)",
+            ["kind"],
+            registry=r,
+        )
+        self.capital_decisions = Counter(
+            "hedgebot_capital_decisions",
+            "Capital loop passes by verdict (move, hold, alert) and alert reason",
+            ["verdict", "reason"],
+            registry=r,
+        )
         self.alerts = Counter(
             "hedgebot_alerts",
             "Alert deliveries by sink and outcome",
@@ -193,6 +211,14 @@ class HedgebotMetrics:
 
     def count_guard_tx(self, *, position: str, kind: str, status: str) -> None:
         self.guard_txs.labels(position=position, kind=kind, status=status).inc()
+
+    def count_money_move(self, *, kind: str, stage: str, amount: Decimal | None) -> None:
+        self.money_moves.labels(kind=kind, stage=stage).inc()
+        if amount is not None:
+            self.money_moved.labels(kind=kind).inc(float(amount))
+
+    def count_capital_decision(self, *, verdict: str, reason: str) -> None:
+        self.capital_decisions.labels(verdict=verdict, reason=reason).inc()
 
     def count_alert(self, sink: str, outcome: str) -> None:
         """Matches ``AlertDispatcher(on_delivery=...)``."""

@@ -449,11 +449,18 @@ def _capital_cases() -> list[Case]:
         refused("capital-without-protect", no_protect, "capital", "it needs protect"),
         refused("capital-coin-not-a-reserve-token", BASE + ok.replace("USDT", "USDC"),
                 "capital.coin USDC must be one of protect.reserve_tokens"),
-        refused("capital-transfer-above-day", BASE + ok + "  max_per_transfer_usd: 90000\n"
-                "  max_per_day_usd: 50000\n", "max_per_transfer_usd (90000) must not exceed"),
+        refused("capital-transfer-above-day", BASE + ok + "  max_withdraw_per_transfer_usd: 90000\n"
+                "  max_withdraw_per_day_usd: 50000\n",
+                "max_withdraw_per_transfer_usd (90000) must not exceed"),
         refused("capital-floor-above-target", BASE + ok + "  reserve_floor_usd: 30000\n",
                 "reserve_floor_usd (30000) must be under reserve_target_usd (20000)"),
         refused("capital-unknown-key", BASE + ok + "  withdraw_to: \"0x0\"\n", "withdraw_to"),
+        refused("capital-floor-above-short-restore", BASE + ok + "  short_floor: 0.5\n",
+                "capital.short_floor (0.5) must be under hedge.min_short_liq_distance"),
+        refused("capital-deposit-cap-above-day", BASE + ok + "  max_deposit_per_transfer_usd: "
+                "60000\n", "max_deposit_per_transfer_usd (60000) must not exceed"),
+        refused("capital-deposit-address-zero", BASE + ok + "  deposit_address: \"0x"
+                + "0" * 40 + "\"\n", "capital.deposit_address"),
         refused("capital-interval-too-fast", BASE + ok + "  interval_secs: 1\n",
                 "capital.interval_secs"),
     ]  # fmt: skip

@@ -58,6 +58,7 @@ def build_hedger(
         metrics=metrics,
         symbols=list(config.hedge.symbols.values()),
         invalidate=exchange.invalidate if isinstance(exchange, AccountCache) else lambda: None,
+        board=board,
     )
     publisher = HedgerPublisher(
         account=settings.name,

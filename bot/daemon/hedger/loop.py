@@ -128,6 +128,7 @@ class HedgerLoop:
             memory=self._memory,
             cycle_id=cycle_id,
             now=now,
+            realise_usd=self._reads.realise_wanted(now),
         )
         self._memory = decision.memory
         self._publisher.decided(decision)

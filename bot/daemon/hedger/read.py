@@ -10,15 +10,18 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 
 from bot.chain.protocol import LendingProtocol
 from bot.core.hedger import MarketView
 from bot.core.model import PositionSnapshot
+from bot.daemon.board import MarketBoard
 from bot.exchange.base import Exchange
 from bot.journal import Journal
 from bot.metrics import HedgebotMetrics
 
 HOUR_MS = 3_600_000
+REALISE_MAX_AGE_SECS = 60.0
 
 
 @dataclass(slots=True)
@@ -51,13 +54,22 @@ class HedgerReads:
         metrics: HedgebotMetrics,
         symbols: Sequence[str],
         invalidate: Callable[[], None] = lambda: None,
+        board: MarketBoard | None = None,
     ) -> None:
+        self._board = board
         self._loans = list(loans)
         self._exchange = exchange
         self._journal = journal
         self._metrics = metrics
         self._symbols = sorted(set(symbols))
         self._invalidate = invalidate  # drops the account cache: the next read asks the venue
+
+    def realise_wanted(self, now: datetime) -> Decimal:
+        """Profit the capital loop asked to realise; a request older than a minute was sized
+        on balances that have moved since."""
+        if self._board is None:
+            return Decimal(0)
+        return self._board.take_realise(now, max_age_secs=REALISE_MAX_AGE_SECS)
 
     def snapshots(self, now: datetime, times: CycleTimes) -> Mapping[str, PositionSnapshot]:
         """Every position at the head, by name, in config order."""

@@ -1,0 +1,195 @@
+"""A crash longer than the reserve (issue 15): the hedge's profit refills the reserve during
+the crash, so the guard keeps repaying and the loan survives; without the capital loop the
+same crash liquidates it.
+
+The whole local stack: anvil with the real Aave v3, the emulator's wallet linked to anvil
+(a withdrawal is a real USDT transfer from its hot wallet), the daemon as a subprocess.
+The loan: 1.5 WBTC (90,000 USD) against 46,800 USDT (HF 1.5), a reserve of 9,000 USDT (10 %
+of the collateral), a 50 % short at 3x on 16,000 USDT of margin. BTC falls 60 % in four steps;
+the reserve pays for the first step only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from web3 import Web3
+
+from bot.devnet.aave import contract, transact
+from bot.devnet.devnet import Devnet, LiquidationReverted, to_raw
+from bot.emulator.testing import EmulatorHandle
+from bot.journal import Journal, MoveKind, MoveStage
+from tests.daemon.harness import (
+    ANVIL_KEYS,
+    DaemonProcess,
+    daemon_config,
+    daemon_env,
+    move_price,
+    running_daemon,
+    write_config,
+)
+from tests.emulator.chain_helpers import HOT, anvil_key, coin
+
+pytestmark = [pytest.mark.chain, pytest.mark.exchange]
+
+BORROWER = 2
+LIQUIDATOR = 5
+COLLATERAL_BTC = Decimal("1.5")
+DEBT = Decimal(46_800)
+RESERVE = Decimal(9_000)
+MARGIN = Decimal(16_000)
+CRASH = (Decimal(48_000), Decimal(39_000), Decimal(30_000), Decimal(24_000))
+WITHDRAW_FEE = Decimal("0.8")
+STEP_DEADLINE_SECS = 90.0  # several 6 s capital passes on a loaded 2-core machine
+
+
+@pytest.fixture
+def linked(devnet: Devnet, emulator: EmulatorHandle) -> Iterator[EmulatorHandle]:
+    """The emulator's wallet settling USDT withdrawals on anvil from a funded hot wallet."""
+    hot = Web3().eth.account.from_key(anvil_key(HOT)).address
+    devnet.fund(hot, "USDT", Decimal(1_000_000))
+    emulator.control.link_chain(
+        rpc_url=devnet.rpc_url,
+        hot_wallet_key=anvil_key(HOT),
+        coins=[coin(devnet, "USDT", withdraw_fee=str(WITHDRAW_FEE), withdraw_min="10")],
+        withdraw_delay_secs=1,
+        whitelist=[devnet.account(BORROWER)],
+        poll_interval_secs=0.2,
+    )
+    try:
+        yield emulator
+    finally:
+        emulator.control.unlink_chain()
+
+
+def _open_loan(devnet: Devnet, emulator: EmulatorHandle) -> str:
+    address = devnet.account(BORROWER)
+    devnet.set_price("WBTC", Decimal(60_000))
+    devnet.open_position(address, collateral={"WBTC": COLLATERAL_BTC}, debt={"USDT": DEBT})
+    # The borrowed USDT was spent elsewhere: the wallet keeps only its reserve.
+    usdt = contract(devnet.w3, "MintableERC20", devnet.deployment.token("USDT").underlying)
+    spent = usdt.functions.transfer(devnet.account(LIQUIDATOR), to_raw(DEBT, 6))
+    transact(devnet.w3, spent, address, what="spend the loan")
+    devnet.fund(address, "USDT", RESERVE)
+    emulator.control.set_mark("BTCUSDT", Decimal(60_000))
+    # The emulator's account starts with 10,000 USDT of futures margin.
+    emulator.control.fund("USDT", MARGIN - Decimal(10_000), venue="usdm")
+    return address
+
+
+def _config(
+    devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path, *, loop_on: bool
+) -> tuple[Path, Path]:
+    wallet = _open_loan(devnet, emulator)
+    journal_path = tmp_path / "journal.db"
+    config: dict[str, Any] = daemon_config(
+        devnet=devnet, emulator=emulator, wallet=wallet, journal_path=journal_path,
+        policy={"kind": "ratio", "r": 0.5}, count_margin_as_exposure=False,
+    )  # fmt: skip
+    config["hedge"]["margin_asset"] = "USDT"
+    config["hedge"]["symbols"] = {"BTC": "BTCUSDT"}
+    config["tokens"] = {k: v for k, v in config["tokens"].items() if k in ("WBTC", "USDT", "USDC")}
+    config["protect"]["reserve_tokens"] = ["USDT"]
+    config["capital"] = {
+        "enabled": loop_on,
+        "coin": "USDT",
+        "network": "BSC",
+        "reserve_target_usd": int(RESERVE),
+        "band_usd": 200,
+        "min_transfer_usd": 50,
+        "interval_secs": 6,
+    }
+    return write_config(tmp_path / "hedgebot.yaml", config), journal_path
+
+
+def _hf(devnet: Devnet, wallet: str) -> Decimal:
+    return Decimal(devnet.account_data(wallet)[-1]) / Decimal(10**18)
+
+
+def _settled(daemon: DaemonProcess, devnet: Devnet, wallet: str, after: int) -> int:
+    """The step is over when the loan is back above the guard's trigger (or nothing is left
+    to repay with) and a later capital pass has nothing in flight and nothing to move."""
+
+    def quiet(event: dict[str, Any]) -> bool:
+        return (
+            event.get("event") == "capital decided"
+            and event.get("verdict") != "move"
+            and not event.get("in_flight")
+            and event.get("reason") != "nothing_withdrawable"
+        )
+
+    index, _ = daemon.wait_for(quiet, what="a quiet capital pass", after=after,
+                               timeout=STEP_DEADLINE_SECS)  # fmt: skip
+    index, _ = daemon.wait_for(quiet, what="a second quiet capital pass", after=index + 1,
+                               timeout=STEP_DEADLINE_SECS)  # fmt: skip
+    return index
+
+
+def _crash(
+    daemon: DaemonProcess, devnet: Devnet, emulator: EmulatorHandle, wallet: str
+) -> list[Decimal]:
+    daemon.wait_event("cycle done", timeout=60)
+    index = _settled(daemon, devnet, wallet, 0)
+    lowest = []
+    for price in CRASH:
+        move_price(devnet, emulator, "WBTC", price)
+        index = _settled(daemon, devnet, wallet, index + 1)
+        lowest.append(_hf(devnet, wallet))
+    return lowest
+
+
+def _liquidation_succeeds(devnet: Devnet, wallet: str) -> bool:
+    try:
+        devnet.liquidate(devnet.account(LIQUIDATOR), wallet, collateral="WBTC", debt="USDT")
+    except LiquidationReverted:
+        return False
+    return True
+
+
+def test_hedge_profit_refills_the_reserve_through_a_crash_and_the_loan_survives(
+    devnet: Devnet, linked: EmulatorHandle, tmp_path: Path
+) -> None:
+    config, journal_path = _config(devnet, linked, tmp_path, loop_on=True)
+    wallet = devnet.account(BORROWER)
+    env = daemon_env(linked, wallet_key=ANVIL_KEYS[BORROWER])
+    with running_daemon(config, env, tmp_path / "daemon.log") as daemon:
+        health = _crash(daemon, devnet, linked, wallet)
+        assert daemon.terminate() == 0, daemon.log_tail()
+
+    assert min(health) > Decimal("1.25"), health
+    assert not _liquidation_succeeds(devnet, wallet)
+    with Journal.open(f"sqlite:///{journal_path}") as journal:
+        moves = journal.moves_since(0)
+        repaid = sum(
+            (t.intent.amount or Decimal(0) for t in journal.txs_since(0) if t.intent.kind == "repay"
+             and t.status.value == "mined"),
+            Decimal(0),
+        )  # fmt: skip
+    withdrawals = [m for m in moves if m.intent.kind is MoveKind.WITHDRAW]
+    assert withdrawals, "no withdrawal was made"
+    assert all(m.stage is MoveStage.DONE and m.tx_id for m in withdrawals), withdrawals
+    received = sum((m.intent.amount - m.intent.fee for m in withdrawals), Decimal(0))
+    # The crash needed more than the reserve held; hedge profit paid the rest.
+    assert repaid > RESERVE, repaid
+    assert received > repaid - RESERVE - Decimal(500), (received, repaid)
+    assert all(m.intent.address.lower() == wallet.lower() for m in withdrawals)
+
+
+def test_the_same_crash_without_the_capital_loop_liquidates_the_loan(
+    devnet: Devnet, linked: EmulatorHandle, tmp_path: Path
+) -> None:
+    config, journal_path = _config(devnet, linked, tmp_path, loop_on=False)
+    wallet = devnet.account(BORROWER)
+    env = daemon_env(linked, wallet_key=ANVIL_KEYS[BORROWER])
+    with running_daemon(config, env, tmp_path / "daemon.log") as daemon:
+        health = _crash(daemon, devnet, linked, wallet)
+        assert daemon.terminate() == 0, daemon.log_tail()
+
+    assert min(health) < 1, health
+    assert _liquidation_succeeds(devnet, wallet)
+    with Journal.open(f"sqlite:///{journal_path}") as journal:
+        assert journal.moves_since(0) == []
