@@ -123,6 +123,21 @@ class MoveJournal:
         new is moved."""
         return list(self._moves(account=account, open_only=True))
 
+    def latest_settled_move(self, account: str | None = None) -> MoveRecord | None:
+        """The move that reached DONE or FAILED last (by its last update)."""
+        table = schema.money_moves
+        query = (
+            select(table)
+            .where(table.c.stage.in_(FINAL_STAGES))
+            .order_by(table.c.updated_ms.desc())
+            .limit(1)
+        )
+        if account is not None:
+            query = query.where(table.c.account == account)
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _record(row)
+
     def moves_since(self, since: Instant, *, account: str | None = None) -> list[MoveRecord]:
         return list(self._moves(account=account, since_ms=self._ms(since)))
 

@@ -12,6 +12,7 @@ the reserve pays for the first step only.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,18 +22,20 @@ from web3 import Web3
 
 from bot.devnet.aave import contract, transact
 from bot.devnet.devnet import Devnet, LiquidationReverted, to_raw
-from bot.emulator.testing import EmulatorHandle
+from bot.emulator.testing import EmulatorHandle, python_binance_client
 from bot.journal import Journal, MoveKind, MoveStage
 from tests.daemon.harness import (
     ANVIL_KEYS,
     DaemonProcess,
     daemon_config,
     daemon_env,
+    emulator_positions,
     move_price,
     running_daemon,
     write_config,
 )
 from tests.emulator.chain_helpers import HOT, anvil_key, coin
+from tests.emulator.chain_helpers import wait_for as wait_until
 
 pytestmark = [pytest.mark.chain, pytest.mark.exchange]
 
@@ -82,7 +85,12 @@ def _open_loan(devnet: Devnet, emulator: EmulatorHandle) -> str:
 
 
 def _config(
-    devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path, *, loop_on: bool
+    devnet: Devnet,
+    emulator: EmulatorHandle,
+    tmp_path: Path,
+    *,
+    loop_on: bool,
+    deposit_address: str | None = None,
 ) -> tuple[Path, Path]:
     wallet = _open_loan(devnet, emulator)
     journal_path = tmp_path / "journal.db"
@@ -103,6 +111,8 @@ def _config(
         "min_transfer_usd": 50,
         "interval_secs": 6,
     }
+    if deposit_address is not None:
+        config["capital"]["deposit_address"] = deposit_address
     return write_config(tmp_path / "hedgebot.yaml", config), journal_path
 
 
@@ -110,7 +120,9 @@ def _hf(devnet: Devnet, wallet: str) -> Decimal:
     return Decimal(devnet.account_data(wallet)[-1]) / Decimal(10**18)
 
 
-def _settled(daemon: DaemonProcess, devnet: Devnet, wallet: str, after: int) -> int:
+def _settled(
+    daemon: DaemonProcess, devnet: Devnet, wallet: str, after: int, *, rally: bool = False
+) -> int:
     """The step is over when the loan is back above the guard's trigger (or nothing is left
     to repay with) and a later capital pass has nothing in flight and nothing to move."""
 
@@ -119,7 +131,9 @@ def _settled(daemon: DaemonProcess, devnet: Devnet, wallet: str, after: int) -> 
             event.get("event") == "capital decided"
             and event.get("verdict") != "move"
             and not event.get("in_flight")
-            and event.get("reason") != "nothing_withdrawable"
+            # In a crash that alert comes before the profit is realised; after a rally the
+            # deposited margin is needed where it is.
+            and (rally or event.get("reason") != "nothing_withdrawable")
         )
 
     index, _ = daemon.wait_for(quiet, what="a quiet capital pass", after=after,
@@ -193,3 +207,121 @@ def test_the_same_crash_without_the_capital_loop_liquidates_the_loan(
     assert _liquidation_succeeds(devnet, wallet)
     with Journal.open(f"sqlite:///{journal_path}") as journal:
         assert journal.moves_since(0) == []
+
+
+def _withdrawals(emulator: EmulatorHandle) -> list[dict[str, Any]]:
+    """The withdraw history as python-binance reads it (18,000 UID weight: read it once)."""
+    return list(python_binance_client(emulator).get_withdraw_history())
+
+
+def _withdrawals_taken(emulator: EmulatorHandle) -> int:
+    """Withdrawals the emulator holds, from its state (free to poll)."""
+    account = emulator.control.snapshot()["accounts"][emulator.api_key]
+    return len(account["withdrawals"])
+
+
+def _transfers_to(devnet: Devnet, wallet: str, since_block: int) -> list[Any]:
+    usdt = contract(devnet.w3, "MintableERC20", devnet.deployment.token("USDT").underlying)
+    hot = Web3().eth.account.from_key(anvil_key(HOT)).address
+    logs = usdt.events.Transfer().get_logs(
+        from_block=since_block, argument_filters={"from": hot, "to": wallet}
+    )
+    return list(logs)
+
+
+def test_a_daemon_killed_while_its_withdrawal_is_answered_withdraws_once_after_restart(
+    devnet: Devnet, linked: EmulatorHandle, tmp_path: Path
+) -> None:
+    """SIGKILL after the withdraw request reached the exchange and before its answer was
+    journaled: the restart finds the withdrawal by its withdrawOrderId, never sends another."""
+    config, journal_path = _config(devnet, linked, tmp_path, loop_on=True)
+    wallet = devnet.account(BORROWER)
+    env = daemon_env(linked, wallet_key=ANVIL_KEYS[BORROWER])
+    # The exchange takes the withdrawal, then its answer hangs (the daemon dies waiting).
+    linked.control.inject_fault(
+        "/sapi/v1/capital/withdraw/apply", "timeout_executed", method="POST", timeout_secs=30
+    )
+    start_block = devnet.latest_block()[0]
+    with running_daemon(config, env, tmp_path / "first.log") as daemon:
+        daemon.wait_event("cycle done", timeout=60)
+        move_price(devnet, linked, "WBTC", CRASH[0])
+        wait_until("the exchange to hold a withdrawal", lambda: _withdrawals_taken(linked))
+        daemon.kill()
+    with Journal.open(f"sqlite:///{journal_path}") as journal:
+        (killed,) = journal.open_moves()
+    assert killed.stage is MoveStage.IN_SPOT, killed  # the request's answer never arrived
+    assert killed.venue_id == ""
+
+    with running_daemon(config, env, tmp_path / "second.log") as daemon:
+        _settled(daemon, devnet, wallet, 0)
+        assert daemon.terminate() == 0, daemon.log_tail()
+
+    (made,) = _withdrawals(linked)
+    assert made["withdrawOrderId"] == killed.intent.move_id
+    (transfer,) = _transfers_to(devnet, wallet, start_block)
+    with Journal.open(f"sqlite:///{journal_path}") as journal:
+        done = journal.move(killed.intent.move_id)
+        assert journal.open_moves() == []
+    assert done is not None
+    assert done.stage is MoveStage.DONE, done
+    assert done.venue_id == str(made["id"])
+    assert done.tx_id.lower() == Web3.to_hex(transfer["transactionHash"]).lower()
+
+
+RALLY = (Decimal(70_000), Decimal(78_000), Decimal(85_000), Decimal(92_000))
+
+
+@contextmanager
+def interval_mining(devnet: Devnet, secs: int = 1) -> Iterator[None]:
+    """A block every ``secs`` beside automine: the exchange credits a deposit only after
+    its confirmations."""
+    devnet.w3.provider.make_request("evm_setIntervalMining", [secs])  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        devnet.w3.provider.make_request("evm_setIntervalMining", [0])  # type: ignore[arg-type]
+
+
+def _rally(
+    daemon: DaemonProcess, devnet: Devnet, emulator: EmulatorHandle, wallet: str
+) -> list[dict[str, Decimal]]:
+    daemon.wait_event("cycle done", timeout=60)
+    index = _settled(daemon, devnet, wallet, 0, rally=True)
+    held = []
+    for price in RALLY:
+        move_price(devnet, emulator, "WBTC", price)
+        index = _settled(daemon, devnet, wallet, index + 1, rally=True)
+        held.append(emulator_positions(emulator))
+    return held
+
+
+@pytest.mark.parametrize("loop_on", [True, False], ids=["deposits", "no-loop"])
+def test_a_rally_is_met_with_margin_from_the_reserve_and_the_short_survives(
+    devnet: Devnet, linked: EmulatorHandle, tmp_path: Path, loop_on: bool
+) -> None:
+    """BTC rises 53 %: the short (0.533 BTC once the planner kept its liquidation 30 % away,
+    liquidated near 89,700 on its own margin) gets the reserve's USDT as margin each time its
+    liquidation comes within 20 %, and is never liquidated; without the loop the same rally
+    liquidates it."""
+    address = python_binance_client(linked).get_deposit_address(coin="USDT", network="BSC")
+    config, journal_path = _config(
+        devnet, linked, tmp_path, loop_on=loop_on, deposit_address=address["address"]
+    )
+    wallet = devnet.account(BORROWER)
+    env = daemon_env(linked, wallet_key=ANVIL_KEYS[BORROWER])
+    with interval_mining(devnet), running_daemon(config, env, tmp_path / "daemon.log") as d:
+        held = _rally(d, devnet, linked, wallet)
+        assert d.terminate() == 0, d.log_tail()
+
+    with Journal.open(f"sqlite:///{journal_path}") as journal:
+        deposits = [m for m in journal.moves_since(0) if m.intent.kind is MoveKind.DEPOSIT]
+    if not loop_on:
+        assert held[-1]["BTCUSDT"] == 0, held  # liquidated at 92,000
+        assert deposits == []
+        return
+    assert all(h["BTCUSDT"] < 0 for h in held), held  # never liquidated
+    assert deposits, "no deposit was made"
+    assert all(m.stage is MoveStage.DONE and m.tx_id for m in deposits), deposits
+    assert all(m.intent.address.lower() == address["address"].lower() for m in deposits)
+    paid_in = sum((m.intent.amount for m in deposits), Decimal(0))
+    assert paid_in <= RESERVE

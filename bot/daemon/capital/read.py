@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from bot.core.capital_account import AccountMargin, account_margin
@@ -83,7 +83,9 @@ class CapitalReads:
         journal: MoveJournal,
         max_age_secs: float,
         ms: Callable[[datetime], int],
+        settle_secs: float,
     ) -> None:
+        self._settle = timedelta(seconds=settle_secs)
         self.targets = targets
         self._reserve = reserve
         self._board = board
@@ -96,9 +98,10 @@ class CapitalReads:
         return tuple(self._journal.open_moves(self.targets.account))
 
     def read(self, now: datetime) -> CapitalReading | None:
-        """None while the hedger has posted no fresh view of the account."""
+        """None while the hedger has posted no fresh view of the account, or none read after
+        the last move settled: a view from before it would move the same money again."""
         note = self._board.fresh(now, max_age_secs=self._max_age_secs)
-        if note is None:
+        if note is None or note.at < self._last_settled() + self._settle:
             return None
         t = self.targets
         margin = account_margin(
@@ -129,6 +132,10 @@ class CapitalReads:
             network=self._network(),
         )
         return CapitalReading(view=view, margin=margin, open_moves=moves)
+
+    def _last_settled(self) -> datetime:
+        latest = self._journal.latest_settled_move(self.targets.account)
+        return datetime.min.replace(tzinfo=UTC) if latest is None else latest.updated_at
 
     def _movable(self, note: MarketNote) -> Decimal:
         if self.treasury.can_move:
