@@ -328,3 +328,22 @@ def test_reads_are_retried_through_a_5xx(
     assert treasury.transfers_since(F2S, Venue.USDM, since) == []
     assert treasury.withdrawal("none", since) is None
     assert len(fake_time.sleeps) == 2
+
+
+def test_a_held_withdrawal_is_still_found_more_than_seven_days_later(
+    wallet: EmulatorHandle, treasury: BinanceTreasury
+) -> None:
+    """Binance limits a ``withdrawOrderId`` lookup to a 7-day window: a withdrawal held for
+    approval longer than that is still followed, from the move's own start."""
+    wallet.control.fund("USDT", 100, venue="spot")
+    wallet.control.configure_wallet(withdraw_policy="hold")
+    since = server_ms(wallet) - 5 * 60_000
+    withdraw(treasury, "wd-held")
+
+    wallet.control.advance_time(8 * DAY_SECS)
+    found = treasury.withdrawal("wd-held", since)
+
+    assert found is not None
+    assert found.status is WithdrawalStatus.AWAITING_APPROVAL
+    wallet.control.advance_time(80 * DAY_SECS)
+    assert treasury.withdrawal("wd-held", since) is not None
