@@ -42,6 +42,7 @@ FROM_ARTIFACTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     )),
     ("ERC20", "dependencies/openzeppelin/contracts/IERC20Detailed.sol/IERC20Detailed.json", (
         "balanceOf", "decimals", "symbol", "name", "approve", "allowance", "totalSupply",
+        "transfer",
     )),
 )  # fmt: skip
 # v3.2+ eMode getters (liquid eModes) exist only in the current interface from the address book.

@@ -37,6 +37,7 @@ from tests.emulator.chain_helpers import (
     HOT,
     anvil_key,
     coin,
+    deposits,
     token_balance,
     wait_for,
     withdrawal,
@@ -204,6 +205,50 @@ def test_a_withdrawal_is_carried_from_intent_to_done(scene: Scene) -> None:
     assert scene.usdt(scene.reserve) - before == (100 - FEE) * UNIT
     assert scene.treasury.spot_free("USDT") == 0
     assert scene.step(done.record).changed is False  # final: nothing more is done
+
+
+def test_a_deposit_is_sent_on_chain_followed_to_its_credit_and_moved_to_futures(
+    scene: Scene,
+) -> None:
+    scene.devnet.fund(scene.reserve, "USDT", D(1000))
+    reserve_before = scene.usdt(scene.reserve)
+    futures_before = scene.treasury.futures_movable("USDT", Venue.USDM)
+    address = scene.treasury.deposit_address("USDT", "BSC")
+    intent = MoveIntent(
+        move_id="dep-1",
+        kind=MoveKind.DEPOSIT,
+        account="main",
+        coin="USDT",
+        network="BSC",
+        address=address,
+        amount=D("250.25"),
+        fee=D(0),
+        reason="margin for a short near its liquidation",
+    )
+
+    on_chain = scene.desk.start(intent, scene.clock()).record
+
+    assert on_chain.stage is MoveStage.ON_CHAIN
+    assert scene.receipt_status(on_chain.tx_id) == 1
+    assert reserve_before - scene.usdt(scene.reserve) == 25025 * UNIT // 100
+    wait_for("the deposit to be seen", lambda: deposits(scene.emulator))
+    pending = scene.step(on_chain)
+    assert (pending.record.stage, pending.record.venue_status) == (MoveStage.ON_CHAIN, "pending")
+    assert scene.treasury.spot_free("USDT") == 0
+
+    scene.devnet.mine(2)  # minConfirm 3: the transaction's block and two more
+    wait_for("the credit", lambda: deposits(scene.emulator)[0]["status"] == 1)
+    credited = scene.step(pending.record)
+    done = scene.step(credited.record)
+
+    assert credited.record.stage is MoveStage.CREDITED
+    assert credited.record.venue_id == deposits(scene.emulator)[0]["id"]
+    assert done.record.stage is MoveStage.DONE
+    (transfer,) = scene.transfers("MAIN_UMFUTURE")
+    assert done.record.transfer_id == str(transfer["tran_id"])
+    assert done.record.tx_id == on_chain.tx_id
+    assert scene.treasury.futures_movable("USDT", Venue.USDM) - futures_before == D("250.25")
+    assert scene.treasury.spot_free("USDT") == 0
 
 
 def test_a_held_withdrawal_stays_requested_and_is_never_resent(scene: Scene) -> None:
