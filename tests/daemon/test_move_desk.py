@@ -20,7 +20,7 @@ from eth_typing import HexStr
 from web3 import Web3
 
 from bot.core.model import Venue
-from bot.daemon.capital.desk import MoveDesk, StepResult
+from bot.daemon.capital.desk import SENDING, MoveDesk, StepResult
 from bot.daemon.capital.sender import ReserveTokenSender
 from bot.devnet.devnet import Devnet
 from bot.emulator.testing import EmulatorHandle
@@ -205,6 +205,70 @@ def test_a_withdrawal_is_carried_from_intent_to_done(scene: Scene) -> None:
     assert scene.usdt(scene.reserve) - before == (100 - FEE) * UNIT
     assert scene.treasury.spot_free("USDT") == 0
     assert scene.step(done.record).changed is False  # final: nothing more is done
+
+
+def test_a_lost_withdraw_answer_is_found_by_its_client_id_and_paid_once(scene: Scene) -> None:
+    scene.emulator.control.fund("USDT", 1000, venue="spot")  # enough to pay it twice
+    before, hot_nonce = scene.usdt(scene.reserve), scene.nonce(scene.hot)
+    in_spot = scene.desk.start(withdraw_intent(scene, "wd-lost"), scene.clock()).record
+    scene.emulator.control.inject_fault(
+        WITHDRAW, "timeout_executed", method="POST", timeout_secs=0.1
+    )
+
+    lost = scene.step(in_spot)
+
+    assert (lost.changed, lost.record.stage) == (False, MoveStage.IN_SPOT)
+    assert "look it up" in lost.note
+    journaled = scene.journal.move("wd-lost")
+    found = scene.step(lost.record)  # at once: the lookup, not a resend
+    (row,) = scene.withdrawals()
+    assert lost.record.venue_status == SENDING  # the record handed back is the marked one
+    assert journaled == lost.record
+    assert found.record.stage is MoveStage.REQUESTED
+    assert found.record.venue_id == row["id"]
+    settled_withdrawal(scene, row["id"])
+    done = scene.step(found.record)
+
+    assert done.record.stage is MoveStage.DONE
+    assert len(scene.withdrawals()) == 1
+    assert scene.nonce(scene.hot) == hot_nonce + 1  # one token transfer on chain
+    assert scene.treasury.spot_free("USDT") == D(900)  # paid once
+    assert scene.usdt(scene.reserve) - before == (100 - FEE) * UNIT
+
+
+def test_a_withdraw_that_never_arrived_is_sent_once_after_the_grace(scene: Scene) -> None:
+    in_spot = scene.desk.start(withdraw_intent(scene, "wd-502"), scene.clock()).record
+    scene.emulator.control.inject_fault(WITHDRAW, "http_502", method="POST")
+
+    lost = scene.step(in_spot)
+    scene.clock.advance(30)
+    waiting = scene.step(lost.record)
+    nothing_sent = scene.withdrawals()
+    scene.clock.advance(31)
+    resent = scene.step(waiting.record)
+
+    assert lost.record.venue_status == SENDING
+    assert (waiting.changed, waiting.record.stage) == (False, MoveStage.IN_SPOT)
+    assert nothing_sent == []  # inside the grace the venue's silence proves nothing
+    assert resent.record.stage is MoveStage.REQUESTED
+    (row,) = scene.withdrawals()
+    assert (row["id"], row["withdraw_order_id"]) == (resent.record.venue_id, "wd-502")
+
+
+def test_a_transfer_that_never_arrived_is_sent_once_after_the_grace(scene: Scene) -> None:
+    scene.emulator.control.inject_fault(TRANSFER, "http_500", method="POST")
+
+    lost = scene.desk.start(withdraw_intent(scene, "wd-tr-500"), scene.clock())
+    scene.clock.advance(59)
+    waiting = scene.step(lost.record)
+    scene.clock.advance(2)
+    moved = scene.step(waiting.record)
+
+    assert lost.record.venue_status == SENDING
+    assert waiting.record.stage is MoveStage.INTENT
+    assert moved.record.stage is MoveStage.IN_SPOT
+    (transfer,) = scene.transfers("UMFUTURE_MAIN")
+    assert moved.record.transfer_id == str(transfer["tran_id"])
 
 
 def test_a_deposit_is_sent_on_chain_followed_to_its_credit_and_moved_to_futures(

@@ -77,12 +77,14 @@ class MoveDesk:
         return self.step(record, now)
 
     def step(self, record: MoveRecord, now: datetime) -> StepResult:
-        """One step of ``record``; an unknown answer leaves it where it was, marked."""
+        """One step of ``record``; an unknown answer leaves it where it was, marked (the
+        record handed back is the marked one: the next step looks the move up first)."""
         try:
             advanced = self._step(record, now)
         except UnknownTransferState as exc:
             log.warning("money move answer lost", move_id=record.intent.move_id, error=str(exc))
-            return StepResult(record=record, changed=False, note=str(exc))
+            marked = self._journal.move(record.intent.move_id) or record
+            return StepResult(record=marked, changed=False, note=str(exc))
         return StepResult(record=advanced, changed=advanced.stage is not record.stage)
 
     def _step(self, record: MoveRecord, now: datetime) -> MoveRecord:
