@@ -236,6 +236,30 @@ def test_a_lost_withdraw_answer_is_found_by_its_client_id_and_paid_once(scene: S
     assert scene.usdt(scene.reserve) - before == (100 - FEE) * UNIT
 
 
+def test_a_lost_transfer_answer_is_found_in_the_history_and_made_once(scene: Scene) -> None:
+    scene.emulator.control.inject_fault(
+        TRANSFER, "timeout_executed", method="POST", timeout_secs=0.1
+    )
+
+    lost = scene.desk.start(withdraw_intent(scene, "wd-tr"), scene.clock())
+    found = scene.step(lost.record)
+    requested = scene.step(found.record)  # the withdrawal goes at once: no grace to wait
+
+    assert (lost.changed, lost.record.stage, lost.record.venue_status) == (
+        False,
+        MoveStage.INTENT,
+        SENDING,
+    )
+    (transfer,) = scene.transfers("UMFUTURE_MAIN")
+    assert (found.record.stage, found.record.transfer_id) == (
+        MoveStage.IN_SPOT,
+        str(transfer["tran_id"]),
+    )
+    assert requested.record.stage is MoveStage.REQUESTED
+    assert len(scene.withdrawals()) == 1
+    assert found.record.venue_status == ""
+
+
 def test_a_withdraw_that_never_arrived_is_sent_once_after_the_grace(scene: Scene) -> None:
     in_spot = scene.desk.start(withdraw_intent(scene, "wd-502"), scene.clock()).record
     scene.emulator.control.inject_fault(WITHDRAW, "http_502", method="POST")
@@ -312,6 +336,39 @@ def test_a_deposit_is_sent_on_chain_followed_to_its_credit_and_moved_to_futures(
     assert done.record.transfer_id == str(transfer["tran_id"])
     assert done.record.tx_id == on_chain.tx_id
     assert scene.treasury.futures_movable("USDT", Venue.USDM) - futures_before == D("250.25")
+    assert scene.treasury.spot_free("USDT") == 0
+
+
+def test_a_lost_spot_to_futures_answer_is_found_and_made_once(scene: Scene) -> None:
+    scene.emulator.control.fund("USDT", 40, venue="spot")
+    intent = MoveIntent(
+        move_id="dep-lost",
+        kind=MoveKind.DEPOSIT,
+        account="main",
+        coin="USDT",
+        network="BSC",
+        address=scene.treasury.deposit_address("USDT", "BSC"),
+        amount=D(40),
+        fee=D(0),
+        reason="test",
+    )
+    now = scene.clock()
+    scene.journal.record_move_intent(intent, now=now)
+    credited = scene.journal.update_move(
+        "dep-lost", stage=MoveStage.CREDITED, now=now, venue_status="credited"
+    )
+    scene.emulator.control.inject_fault(
+        TRANSFER, "timeout_executed", method="POST", timeout_secs=0.1
+    )
+
+    lost = scene.step(credited)
+    found = scene.step(lost.record)
+
+    assert (lost.record.stage, lost.record.venue_status) == (MoveStage.CREDITED, SENDING)
+    assert found.record.stage is MoveStage.DONE
+    (transfer,) = scene.transfers("MAIN_UMFUTURE")
+    assert found.record.transfer_id == str(transfer["tran_id"])
+    assert found.record.venue_status == ""
     assert scene.treasury.spot_free("USDT") == 0
 
 

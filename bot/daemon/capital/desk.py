@@ -107,7 +107,9 @@ class MoveDesk:
         if record.venue_status == SENDING:
             found = self._find_transfer(record, TransferDirection.FUTURES_TO_SPOT)
             if found:
-                return self._update(record, now, MoveStage.IN_SPOT, transfer_id=found)
+                return self._update(
+                    record, now, MoveStage.IN_SPOT, venue_status="", transfer_id=found
+                )
             if not self._lookup_expired(record, now):
                 return record
         if self._treasury.spot_free(i.coin) >= i.amount:
@@ -192,7 +194,7 @@ class MoveDesk:
         if record.venue_status == SENDING:
             found = self._find_transfer(record, TransferDirection.SPOT_TO_FUTURES)
             if found:
-                return self._update(record, now, MoveStage.DONE, transfer_id=found)
+                return self._update(record, now, MoveStage.DONE, venue_status="", transfer_id=found)
             if not self._lookup_expired(record, now):
                 return record
         record = self._update(record, now, None, venue_status=SENDING)
