@@ -424,3 +424,25 @@ def test_transfers_since_finds_the_desks_transfers(scene: Scene) -> None:
 
     (found,) = scene.treasury.transfers_since(TransferDirection.FUTURES_TO_SPOT, Venue.USDM, since)
     assert (found.venue_id, found.amount) == (moved.transfer_id, D(100))
+
+
+def test_a_lost_transfer_is_not_mistaken_for_an_earlier_moves_transfer(scene: Scene) -> None:
+    """Two moves of the same amount minutes apart: the second's lost transfer is not the
+    first's (already claimed), so it is made after the grace, not skipped."""
+    first = scene.desk.start(withdraw_intent(scene, "wd-a"), scene.clock()).record
+    scene.step(first)  # the first withdrawal takes what the first transfer brought
+    scene.clock.advance(60)
+    scene.emulator.control.inject_fault(TRANSFER, "http_500", method="POST")
+
+    lost = scene.desk.start(withdraw_intent(scene, "wd-b"), scene.clock())
+    looked_up = scene.step(lost.record)
+    scene.clock.advance(61)
+    moved = scene.step(looked_up.record)
+    requested = scene.step(moved.record)
+
+    assert (looked_up.record.stage, looked_up.record.venue_status) == (MoveStage.INTENT, SENDING)
+    first_tran, second_tran = (str(t["tran_id"]) for t in scene.transfers("UMFUTURE_MAIN"))
+    assert first_tran == first.transfer_id
+    assert moved.record.transfer_id == second_tran
+    assert requested.record.stage is MoveStage.REQUESTED
+    assert len(scene.withdrawals()) == 2

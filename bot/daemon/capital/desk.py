@@ -34,6 +34,7 @@ log = structlog.get_logger(__name__)
 SENDING = "sending"  # journaled right before a request whose answer may be lost
 LOOKUP_GRACE_SECS = 60.0  # a move the venue does not list this long after sending was not made
 LOOKBACK = timedelta(minutes=5)  # lookups start this long before the move's intent
+CLAIMS_LOOKBACK = timedelta(days=7)  # moves whose transfers a lookup may not take for its own
 
 
 class DepositNotSent(RuntimeError):
@@ -206,10 +207,17 @@ class MoveDesk:
     # --- helpers -------------------------------------------------------------------------
 
     def _find_transfer(self, record: MoveRecord, direction: TransferDirection) -> str:
-        """The transfer this move sent (same asset and amount, after its intent), or ""."""
+        """The transfer this move sent (same asset and amount, after its intent, not one that
+        another move already holds: the venue takes no client id for transfers), or ""."""
         i = record.intent
-        for t in self._treasury.transfers_since(direction, self._venue, self._since(record)):
-            if t.asset == i.coin and t.amount == i.amount:
+        claimed = {
+            m.transfer_id
+            for m in self._journal.moves_since(record.created_at - CLAIMS_LOOKBACK)
+            if m.transfer_id and m.intent.move_id != i.move_id
+        }
+        found = self._treasury.transfers_since(direction, self._venue, self._since(record))
+        for t in sorted(found, key=lambda t: t.at_ms):  # the oldest unclaimed one
+            if t.asset == i.coin and t.amount == i.amount and t.venue_id not in claimed:
                 return t.venue_id
         return ""
 
