@@ -426,6 +426,23 @@ def test_transfers_since_finds_the_desks_transfers(scene: Scene) -> None:
     assert (found.venue_id, found.amount) == (moved.transfer_id, D(100))
 
 
+def test_a_withdrawal_the_venue_refuses_fails_with_its_reason_and_is_not_resent(
+    scene: Scene,
+) -> None:
+    scene.emulator.control.configure_wallet(whitelist=["0x" + "cd" * 20])
+    in_spot = scene.desk.start(withdraw_intent(scene, "wd-nwl"), scene.clock()).record
+
+    refused = scene.step(in_spot)
+    scene.clock.advance(120)
+    again = scene.step(refused.record)
+
+    assert refused.record.stage is MoveStage.FAILED
+    assert "whitelist" in refused.record.detail.lower()
+    assert again.record == refused.record
+    assert scene.withdrawals() == []
+    assert scene.journal.open_moves() == []
+
+
 def test_a_lost_transfer_is_not_mistaken_for_an_earlier_moves_transfer(scene: Scene) -> None:
     """Two moves of the same amount minutes apart: the second's lost transfer is not the
     first's (already claimed), so it is made after the grace, not skipped."""
@@ -446,3 +463,12 @@ def test_a_lost_transfer_is_not_mistaken_for_an_earlier_moves_transfer(scene: Sc
     assert moved.record.transfer_id == second_tran
     assert requested.record.stage is MoveStage.REQUESTED
     assert len(scene.withdrawals()) == 2
+
+
+def test_a_transfer_the_venue_refuses_fails_the_move(scene: Scene) -> None:
+    refused = scene.desk.start(withdraw_intent(scene, "wd-big", amount="20000"), scene.clock())
+
+    assert refused.record.stage is MoveStage.FAILED
+    assert "refused the transfer from futures" in refused.record.detail
+    assert "-5002" in refused.record.detail
+    assert scene.transfers("UMFUTURE_MAIN") == []

@@ -19,7 +19,7 @@ from typing import Protocol
 import structlog
 
 from bot.core.model import Venue
-from bot.exchange.errors import UnknownTransferState
+from bot.exchange.errors import OrderRejected, UnknownTransferState
 from bot.exchange.treasury import (
     DepositStatus,
     TransferDirection,
@@ -116,9 +116,12 @@ class MoveDesk:
         if self._treasury.spot_free(i.coin) >= i.amount:
             return self._update(record, now, MoveStage.IN_SPOT, venue_status="")
         record = self._update(record, now, None, venue_status=SENDING)
-        tran = self._treasury.transfer(
-            TransferDirection.FUTURES_TO_SPOT, i.coin, i.amount, self._venue
-        )
+        try:
+            tran = self._treasury.transfer(
+                TransferDirection.FUTURES_TO_SPOT, i.coin, i.amount, self._venue
+            )
+        except OrderRejected as exc:
+            return self._refused(record, now, "the transfer from futures", exc)
         return self._update(record, now, MoveStage.IN_SPOT, venue_status="", transfer_id=tran)
 
     def _withdraw(self, record: MoveRecord, now: datetime) -> MoveRecord:
@@ -133,10 +136,13 @@ class MoveDesk:
             if not self._lookup_expired(record, now):
                 return record
         record = self._update(record, now, None, venue_status=SENDING)
-        venue_id = self._treasury.withdraw(
-            client_id=i.move_id, coin=i.coin, network=i.network, address=i.address,
-            amount=i.amount,
-        )  # fmt: skip
+        try:
+            venue_id = self._treasury.withdraw(
+                client_id=i.move_id, coin=i.coin, network=i.network, address=i.address,
+                amount=i.amount,
+            )  # fmt: skip
+        except OrderRejected as exc:
+            return self._refused(record, now, "the withdrawal", exc)
         return self._update(
             record, now, MoveStage.REQUESTED, venue_id=venue_id,
             venue_status=WithdrawalStatus.PROCESSING.value,
@@ -199,9 +205,12 @@ class MoveDesk:
             if not self._lookup_expired(record, now):
                 return record
         record = self._update(record, now, None, venue_status=SENDING)
-        tran = self._treasury.transfer(
-            TransferDirection.SPOT_TO_FUTURES, i.coin, i.amount, self._venue
-        )
+        try:
+            tran = self._treasury.transfer(
+                TransferDirection.SPOT_TO_FUTURES, i.coin, i.amount, self._venue
+            )
+        except OrderRejected as exc:
+            return self._refused(record, now, "the transfer to futures", exc)
         return self._update(record, now, MoveStage.DONE, venue_status="", transfer_id=tran)
 
     # --- helpers -------------------------------------------------------------------------
@@ -220,6 +229,13 @@ class MoveDesk:
             if t.asset == i.coin and t.amount == i.amount and t.venue_id not in claimed:
                 return t.venue_id
         return ""
+
+    def _refused(
+        self, record: MoveRecord, now: datetime, what: str, exc: OrderRejected
+    ) -> MoveRecord:
+        """The venue said no to a move (nothing moved): final, never sent again."""
+        detail = f"the venue refused {what}: {exc}"
+        return self._update(record, now, MoveStage.FAILED, venue_status="refused", detail=detail)
 
     def _lookup_expired(self, record: MoveRecord, now: datetime) -> bool:
         """Sent long enough ago that a venue still not listing it did not make it."""
