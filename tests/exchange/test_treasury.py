@@ -139,16 +139,18 @@ def test_futures_movable_is_max_withdraw_amount_and_never_unrealised_profit(
     assert in_profit == max_withdraw_amount(wallet, "USDT")
     assert usdt_wallet(wallet) == wallet_after_fees  # the profit is not in the wallet yet
     assert in_profit <= wallet_after_fees  # ... and cannot leave it
+    wallet.control.set_mark("BNBUSDT", 400)  # 200 more profit: only the maintenance eases
+    assert treasury.futures_movable("USDT", Venue.USDM) - in_profit < D(2)
 
-    live.place(intent("BNBUSDT", Side.BUY, "1", "reduce-1", reduce_only=True))  # realise 100
+    live.place(intent("BNBUSDT", Side.BUY, "1", "reduce-1", reduce_only=True))  # realise 200
     half = treasury.futures_movable("USDT", Venue.USDM)
     assert half == max_withdraw_amount(wallet, "USDT")
-    assert half > wallet_after_fees + D(90)  # the first 100, less the closing fee
-    live.place(intent("BNBUSDT", Side.BUY, "1", "reduce-2", reduce_only=True))  # and 100 more
+    assert half > wallet_after_fees + D(190)  # the first 200, less the closing fee
+    live.place(intent("BNBUSDT", Side.BUY, "1", "reduce-2", reduce_only=True))  # and 200 more
     closed = treasury.futures_movable("USDT", Venue.USDM)
 
     assert closed == usdt_wallet(wallet) == max_withdraw_amount(wallet, "USDT")
-    assert closed > wallet_after_fees + D(190)
+    assert closed > wallet_after_fees + D(390)
 
 
 def test_futures_movable_on_coin_m_and_an_absent_asset(
