@@ -283,13 +283,15 @@ def test_a_transfer_that_never_arrived_is_sent_once_after_the_grace(scene: Scene
     scene.emulator.control.inject_fault(TRANSFER, "http_500", method="POST")
 
     lost = scene.desk.start(withdraw_intent(scene, "wd-tr-500"), scene.clock())
-    scene.clock.advance(59)
+    scene.clock.advance(30)
     waiting = scene.step(lost.record)
-    scene.clock.advance(2)
+    nothing_moved = scene.transfers("UMFUTURE_MAIN")
+    scene.clock.advance(31)
     moved = scene.step(waiting.record)
 
     assert lost.record.venue_status == SENDING
     assert waiting.record.stage is MoveStage.INTENT
+    assert nothing_moved == []
     assert moved.record.stage is MoveStage.IN_SPOT
     (transfer,) = scene.transfers("UMFUTURE_MAIN")
     assert moved.record.transfer_id == str(transfer["tran_id"])
