@@ -19,7 +19,7 @@ from typing import Protocol
 import structlog
 
 from bot.core.model import Venue
-from bot.exchange.errors import UnknownTransferState
+from bot.exchange.errors import OrderRejected, UnknownTransferState
 from bot.exchange.treasury import (
     DepositStatus,
     TransferDirection,
@@ -34,6 +34,7 @@ log = structlog.get_logger(__name__)
 SENDING = "sending"  # journaled right before a request whose answer may be lost
 LOOKUP_GRACE_SECS = 60.0  # a move the venue does not list this long after sending was not made
 LOOKBACK = timedelta(minutes=5)  # lookups start this long before the move's intent
+CLAIMS_LOOKBACK = timedelta(days=7)  # moves whose transfers a lookup may not take for its own
 
 
 class DepositNotSent(RuntimeError):
@@ -77,12 +78,14 @@ class MoveDesk:
         return self.step(record, now)
 
     def step(self, record: MoveRecord, now: datetime) -> StepResult:
-        """One step of ``record``; an unknown answer leaves it where it was, marked."""
+        """One step of ``record``; an unknown answer leaves it where it was, marked (the
+        record handed back is the marked one: the next step looks the move up first)."""
         try:
             advanced = self._step(record, now)
         except UnknownTransferState as exc:
             log.warning("money move answer lost", move_id=record.intent.move_id, error=str(exc))
-            return StepResult(record=record, changed=False, note=str(exc))
+            marked = self._journal.move(record.intent.move_id) or record
+            return StepResult(record=marked, changed=False, note=str(exc))
         return StepResult(record=advanced, changed=advanced.stage is not record.stage)
 
     def _step(self, record: MoveRecord, now: datetime) -> MoveRecord:
@@ -105,15 +108,20 @@ class MoveDesk:
         if record.venue_status == SENDING:
             found = self._find_transfer(record, TransferDirection.FUTURES_TO_SPOT)
             if found:
-                return self._update(record, now, MoveStage.IN_SPOT, transfer_id=found)
+                return self._update(
+                    record, now, MoveStage.IN_SPOT, venue_status="", transfer_id=found
+                )
             if not self._lookup_expired(record, now):
                 return record
         if self._treasury.spot_free(i.coin) >= i.amount:
             return self._update(record, now, MoveStage.IN_SPOT, venue_status="")
         record = self._update(record, now, None, venue_status=SENDING)
-        tran = self._treasury.transfer(
-            TransferDirection.FUTURES_TO_SPOT, i.coin, i.amount, self._venue
-        )
+        try:
+            tran = self._treasury.transfer(
+                TransferDirection.FUTURES_TO_SPOT, i.coin, i.amount, self._venue
+            )
+        except OrderRejected as exc:
+            return self._refused(record, now, "the transfer from futures", exc)
         return self._update(record, now, MoveStage.IN_SPOT, venue_status="", transfer_id=tran)
 
     def _withdraw(self, record: MoveRecord, now: datetime) -> MoveRecord:
@@ -128,10 +136,13 @@ class MoveDesk:
             if not self._lookup_expired(record, now):
                 return record
         record = self._update(record, now, None, venue_status=SENDING)
-        venue_id = self._treasury.withdraw(
-            client_id=i.move_id, coin=i.coin, network=i.network, address=i.address,
-            amount=i.amount,
-        )  # fmt: skip
+        try:
+            venue_id = self._treasury.withdraw(
+                client_id=i.move_id, coin=i.coin, network=i.network, address=i.address,
+                amount=i.amount,
+            )  # fmt: skip
+        except OrderRejected as exc:
+            return self._refused(record, now, "the withdrawal", exc)
         return self._update(
             record, now, MoveStage.REQUESTED, venue_id=venue_id,
             venue_status=WithdrawalStatus.PROCESSING.value,
@@ -190,24 +201,41 @@ class MoveDesk:
         if record.venue_status == SENDING:
             found = self._find_transfer(record, TransferDirection.SPOT_TO_FUTURES)
             if found:
-                return self._update(record, now, MoveStage.DONE, transfer_id=found)
+                return self._update(record, now, MoveStage.DONE, venue_status="", transfer_id=found)
             if not self._lookup_expired(record, now):
                 return record
         record = self._update(record, now, None, venue_status=SENDING)
-        tran = self._treasury.transfer(
-            TransferDirection.SPOT_TO_FUTURES, i.coin, i.amount, self._venue
-        )
+        try:
+            tran = self._treasury.transfer(
+                TransferDirection.SPOT_TO_FUTURES, i.coin, i.amount, self._venue
+            )
+        except OrderRejected as exc:
+            return self._refused(record, now, "the transfer to futures", exc)
         return self._update(record, now, MoveStage.DONE, venue_status="", transfer_id=tran)
 
     # --- helpers -------------------------------------------------------------------------
 
     def _find_transfer(self, record: MoveRecord, direction: TransferDirection) -> str:
-        """The transfer this move sent (same asset and amount, after its intent), or ""."""
+        """The transfer this move sent (same asset and amount, after its intent, not one that
+        another move already holds: the venue takes no client id for transfers), or ""."""
         i = record.intent
-        for t in self._treasury.transfers_since(direction, self._venue, self._since(record)):
-            if t.asset == i.coin and t.amount == i.amount:
+        claimed = {
+            m.transfer_id
+            for m in self._journal.moves_since(record.created_at - CLAIMS_LOOKBACK)
+            if m.transfer_id and m.intent.move_id != i.move_id
+        }
+        found = self._treasury.transfers_since(direction, self._venue, self._since(record))
+        for t in sorted(found, key=lambda t: t.at_ms):  # the oldest unclaimed one
+            if t.asset == i.coin and t.amount == i.amount and t.venue_id not in claimed:
                 return t.venue_id
         return ""
+
+    def _refused(
+        self, record: MoveRecord, now: datetime, what: str, exc: OrderRejected
+    ) -> MoveRecord:
+        """The venue said no to a move (nothing moved): final, never sent again."""
+        detail = f"the venue refused {what}: {exc}"
+        return self._update(record, now, MoveStage.FAILED, venue_status="refused", detail=detail)
 
     def _lookup_expired(self, record: MoveRecord, now: datetime) -> bool:
         """Sent long enough ago that a venue still not listing it did not make it."""

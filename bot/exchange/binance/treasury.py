@@ -28,7 +28,7 @@ from bot.exchange.treasury import (
 
 # Binance keeps coin networks for hours; the fees and minimums are read at most this often.
 COIN_CONFIG_MAX_AGE_SECS = 600.0
-# A withdrawOrderId lookup must stay inside a 7-day window.
+# A withdrawOrderId lookup must stay inside a 7-day window (from the move's start).
 WITHDRAW_LOOKUP_WINDOW_MS = 7 * 24 * 3600 * 1000 - 60_000
 
 
@@ -100,8 +100,14 @@ class BinanceTreasury:
         return str(answer["id"])
 
     def withdrawal(self, client_id: str, since_ms: int) -> Withdrawal | None:
+        """Looked up in the window that starts at ``since_ms``: Binance refuses a
+        ``withdrawOrderId`` lookup wider than 7 days (-4047), and a window ending "now" would
+        lose a withdrawal asked more than 7 days ago (one held for approval that long)."""
         found = self._transport.call(
-            "get_withdraw_history", withdrawOrderId=client_id, startTime=since_ms
+            "get_withdraw_history",
+            withdrawOrderId=client_id,
+            startTime=since_ms,
+            endTime=since_ms + WITHDRAW_LOOKUP_WINDOW_MS,
         )
         matches = [wire.withdrawal(r) for r in found if r.get("withdrawOrderId") == client_id]
         if len(matches) > 1:
