@@ -65,15 +65,24 @@ class AccountAssessment:
         return min(a.shadow_hf for a in self.positions.values())
 
 
+SHARE_QUANTUM = Decimal("1e-10")  # USD: exact sums up to 10^17 within Decimal's 28 digits
+
+
 def split(total: Decimal, weights: Mapping[str, Decimal]) -> dict[str, Decimal]:
     """``total`` shared in proportion to the non-negative ``weights`` (evenly when they are
-    all zero); the last name takes the rounding so the parts add up to ``total`` exactly."""
+    all zero), each part to ``SHARE_QUANTUM``; the last name takes the rounding so the parts
+    add up to ``total`` exactly (28-digit parts would round again when summed)."""
     names = list(weights)
     if not names:
         return {}
     clipped = {n: max(weights[n], ZERO) for n in names}
     whole = sum(clipped.values(), ZERO)
-    parts = {n: total * clipped[n] / whole if whole > 0 else total / len(names) for n in names[:-1]}
+    parts = {
+        n: (total * clipped[n] / whole if whole > 0 else total / len(names)).quantize(
+            SHARE_QUANTUM
+        )
+        for n in names[:-1]
+    }
     parts[names[-1]] = total - sum(parts.values(), ZERO)
     return parts
 

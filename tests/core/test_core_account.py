@@ -12,7 +12,7 @@ from core_builders import MAPPING, asset, hedge, linear_spec, snapshot
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.account import assess, assess_account, split
+from bot.core.account import SHARE_QUANTUM, assess, assess_account, split
 from bot.core.model import HedgePosition, MarginBalance, Side, Venue
 from bot.core.plan import PlanRules
 from bot.core.policy import RatioPolicy
@@ -151,7 +151,7 @@ def test_shares_always_add_up_to_the_whole(total: Decimal, weights: list[Decimal
     whole = sum(weights, D(0))
     for name, part in list(parts.items())[:-1]:
         expected = total * named[name] / whole if whole > 0 else total / len(named)
-        assert part == expected
+        assert part == expected.quantize(SHARE_QUANTUM)
 
 
 @given(
