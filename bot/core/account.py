@@ -78,9 +78,7 @@ def split(total: Decimal, weights: Mapping[str, Decimal]) -> dict[str, Decimal]:
     clipped = {n: max(weights[n], ZERO) for n in names}
     whole = sum(clipped.values(), ZERO)
     parts = {
-        n: (total * clipped[n] / whole if whole > 0 else total / len(names)).quantize(
-            SHARE_QUANTUM
-        )
+        n: (total * clipped[n] / whole if whole > 0 else total / len(names)).quantize(SHARE_QUANTUM)
         for n in names[:-1]
     }
     parts[names[-1]] = total - sum(parts.values(), ZERO)

@@ -1,11 +1,8 @@
-"""Reserve sizing and refill reporting for ``hedgebot status`` and operator alerts (pure).
+"""Reserve sizing for ``hedgebot status`` and the config advice (pure).
 
-- ``reserve_for_crash``: the stablecoin amount that, repaid right after a common X % crash of
-  every non-stable asset, keeps the position at or above a floor HF (1.0 = not liquidatable,
-  or ``target_hf``).
-- ``refill_report``: after a crash the reserve is partly spent and the short hedge is in
-  profit; how much of that profit can be withdrawn to refill the reserve now, and how much
-  more would have to be realised first.
+``reserve_for_crash``: the stablecoin amount that, repaid right after a common X % crash of
+every non-stable asset, keeps the position at or above a floor HF (1.0 = not liquidatable, or
+``target_hf``). Refilling the reserve from hedge profit is ``bot.core.capital``'s.
 """
 
 from __future__ import annotations
@@ -102,50 +99,4 @@ def reserve_table(
             hf_model=hf_model,
         )
         for f in crash_fractions
-    )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RefillReport:
-    reserve_shortfall_usd: Decimal  # wanted reserve - reserve held (>= 0)
-    withdraw_now_usd: Decimal  # realised profit the exchange lets us withdraw, up to the gap
-    realise_first_usd: Decimal  # unrealised profit to take (reduce the hedge) to close the rest
-    uncovered_usd: Decimal  # what the hedge's profit cannot cover
-    message: str
-
-
-def refill_report(
-    *,
-    reserve_usd: Decimal,
-    reserve_wanted_usd: Decimal,
-    realized_pnl_usd: Decimal,
-    unrealized_pnl_usd: Decimal,
-    max_withdraw_usd: Decimal,
-) -> RefillReport:
-    """Amounts for the operator alert. Only profit is proposed for withdrawal, never the
-    margin the operator deposited: ``realized_pnl_usd`` is the hedge's realised profit since
-    the last refill, ``max_withdraw_usd`` the exchange's withdrawable amount (which excludes
-    unrealised profit on Binance USD-M)."""
-    shortfall = max(reserve_wanted_usd - reserve_usd, ZERO)
-    withdraw = min(shortfall, max(min(realized_pnl_usd, max_withdraw_usd), ZERO))
-    realise = min(shortfall - withdraw, max(unrealized_pnl_usd, ZERO))
-    uncovered = shortfall - withdraw - realise
-    if shortfall == 0:
-        message = f"reserve {reserve_usd:.2f} USD covers the wanted {reserve_wanted_usd:.2f} USD"
-    else:
-        message = (
-            f"reserve {reserve_usd:.2f} USD is {shortfall:.2f} USD under the wanted "
-            f"{reserve_wanted_usd:.2f} USD: withdraw {withdraw:.2f} USD of realised hedge "
-            f"profit now"
-        )
-        if realise > 0:
-            message += f"; realise {realise:.2f} USD of unrealised profit to cover more"
-        if uncovered > 0:
-            message += f"; {uncovered:.2f} USD is not covered by hedge profit (top up by hand)"
-    return RefillReport(
-        reserve_shortfall_usd=shortfall,
-        withdraw_now_usd=withdraw,
-        realise_first_usd=realise,
-        uncovered_usd=uncovered,
-        message=message,
     )

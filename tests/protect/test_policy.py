@@ -13,7 +13,7 @@ from bot.core.health import exact_health_factor_wad
 from bot.core.repay import ActionKind, ReserveBalance, decide
 from bot.core.repay_math import hf_to_wad, to_raw, with_crash, with_debt_repaid
 from bot.core.repay_params import HfSource, ProtectParams
-from bot.core.reserve import refill_report, reserve_for_crash, reserve_table
+from bot.core.reserve import reserve_for_crash, reserve_table
 from tests.protect.factories import USDC_ADDR, USDT_ADDR, position, positions
 
 PARAMS = ProtectParams(trigger_hf=Decimal("1.3"), target_hf=Decimal("1.6"))
@@ -203,42 +203,3 @@ def test_crash_reserve_numbers_and_table():
     assert table[0].amount == 0
     assert table[1].amount == Decimal(860)
     assert table[1].hf_after_repay >= 1 > table[1].hf_after_crash
-
-
-def test_refill_report_amounts():
-    report = refill_report(
-        reserve_usd=Decimal(4000),
-        reserve_wanted_usd=Decimal(10000),
-        realized_pnl_usd=Decimal(2500),
-        unrealized_pnl_usd=Decimal(3000),
-        max_withdraw_usd=Decimal(9000),
-    )
-    assert report.reserve_shortfall_usd == 6000
-    assert report.withdraw_now_usd == 2500
-    assert report.realise_first_usd == 3000
-    assert report.uncovered_usd == 500
-    assert "withdraw 2500.00 USD" in report.message
-    assert "500.00 USD is not covered" in report.message
-
-
-@given(
-    held=st.integers(0, 10**6),
-    wanted=st.integers(0, 10**6),
-    realized=st.integers(-(10**6), 10**6),
-    unrealized=st.integers(-(10**6), 10**6),
-    withdrawable=st.integers(0, 10**6),
-)
-def test_refill_never_proposes_more_than_profit_or_the_gap(
-    held, wanted, realized, unrealized, withdrawable
-):
-    r = refill_report(
-        reserve_usd=Decimal(held),
-        reserve_wanted_usd=Decimal(wanted),
-        realized_pnl_usd=Decimal(realized),
-        unrealized_pnl_usd=Decimal(unrealized),
-        max_withdraw_usd=Decimal(withdrawable),
-    )
-    assert r.withdraw_now_usd + r.realise_first_usd + r.uncovered_usd == r.reserve_shortfall_usd
-    assert 0 <= r.withdraw_now_usd <= max(realized, 0)
-    assert r.withdraw_now_usd <= withdrawable
-    assert 0 <= r.realise_first_usd <= max(unrealized, 0)

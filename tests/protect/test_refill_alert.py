@@ -1,4 +1,5 @@
-"""After the reserve pays for a repay, the operator is told exactly how to refill it."""
+"""After the reserve pays for a repay, the operator is told what is missing and why nothing
+refills it (without a capital loop), or the capital loop refills it and the guard is quiet."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def _usdc(balance: str) -> list[ReserveBalance]:
     ]
 
 
-def test_a_spent_reserve_raises_an_alert_with_the_exact_refill_amounts() -> None:
+def test_a_spent_reserve_raises_an_alert_with_the_exact_amounts() -> None:
     alerts = Capture()
     publisher = _publisher(alerts)
     publisher.reserve_seen(_usdc("25000"), Decimal(0), NOW)  # the level the daemon started with
@@ -47,12 +48,16 @@ def test_a_spent_reserve_raises_an_alert_with_the_exact_refill_amounts() -> None
     publisher.reserve_seen(_usdc("15795.33"), Decimal("12000"), NOW)  # after a 9,204.67 repay
     (alert,) = alerts.alerts
     assert alert.kind is AlertKind.RESERVE_REFILL_NEEDED
-    assert "9204.67 USD under the wanted 25000.00 USD" in alert.text
-    assert "realise 9204.67 USD of unrealised profit" in alert.text
+    assert "9,204.67 USD under the wanted 25,000.00 USD" in alert.text
+    assert "12,000.00 USD of unrealised profit" in alert.text
+    assert "without a capital: section" in alert.text
 
 
-def test_profit_short_of_the_gap_says_what_is_uncovered() -> None:
+def test_with_a_capital_loop_the_guard_leaves_the_refill_to_it() -> None:
     alerts = Capture()
-    _publisher(alerts, target=Decimal(20_000)).reserve_seen(_usdc("5000"), Decimal("4000"), NOW)
-    (alert,) = alerts.alerts
-    assert "11000.00 USD is not covered by hedge profit" in alert.text
+    publisher = GuardPublisher(
+        position="main", alerts=alerts, metrics=HedgebotMetrics(), health=HealthTracker(),
+        health_key="main:guard", reserve_target_usd=Decimal(20_000), capital_loop=True,
+    )  # fmt: skip
+    publisher.reserve_seen(_usdc("5000"), Decimal("4000"), NOW)
+    assert alerts.alerts == []

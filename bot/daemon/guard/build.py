@@ -72,6 +72,7 @@ def build_guard(
         health=health,
         health_key=name,
         reserve_target_usd=config.protect.reserve_target_usd if config.protect else None,
+        capital_loop=config.capital is not None,
     )
     reads = GuardReads(
         position=position.name,

@@ -18,7 +18,6 @@ from bot.alerts import Alert
 from bot.alerts import events as alert_events
 from bot.core.guard import GuardDecision, GuardVerdict
 from bot.core.repay import ProtectAction, ReserveBalance
-from bot.core.reserve import refill_report
 from bot.metrics import HealthTracker, HedgebotMetrics
 from bot.protect.executor import ExecutionReport
 from bot.wallet.worker import JobResult
@@ -40,7 +39,9 @@ class GuardPublisher:
         health: HealthTracker,
         health_key: str,
         reserve_target_usd: Decimal | None = None,
+        capital_loop: bool = False,
     ) -> None:
+        self._capital_loop = capital_loop  # it refills the reserve and alerts what it cannot
         self._position = position
         self._alerts = alerts
         self._metrics = metrics
@@ -140,25 +141,25 @@ class GuardPublisher:
     def reserve_seen(
         self, reserves: Sequence[ReserveBalance], hedge_profit_usd: Decimal, now: datetime
     ) -> None:
-        """Alert with exact amounts when the reserve is under the level it started at (or the
-        configured target): how much hedge profit can refill it, and what is left uncovered."""
+        """Alert when the reserve is under the level it started at (or the configured target)
+        and nothing refills it: without a ``capital:`` section hedge profit stays on the
+        exchange, and the alert says so with the amounts."""
         held = sum((r.balance for r in reserves), Decimal(0))  # stablecoins: 1 USD each
         self._reserve_high = max(self._reserve_high, held)
         wanted = self._reserve_target_usd or self._reserve_high
-        if wanted <= 0 or held >= wanted * Decimal("0.99"):
+        if self._capital_loop or wanted <= 0 or held >= wanted * Decimal("0.99"):
             return
-        report = refill_report(
-            reserve_usd=held,
-            reserve_wanted_usd=wanted,
-            realized_pnl_usd=Decimal(0),
-            unrealized_pnl_usd=hedge_profit_usd,
-            max_withdraw_usd=Decimal(0),
-        )
         asset = reserves[0].symbol if reserves else "USD"
+        text = (
+            f"reserve {held:,.2f} USD is {wanted - held:,.2f} USD under the wanted "
+            f"{wanted:,.2f} USD; the hedges hold {max(hedge_profit_usd, Decimal(0)):,.2f} USD "
+            "of unrealised profit on the exchange, which hedgebot does not move without a "
+            "capital: section: move it to the reserve wallet by hand, or configure capital"
+        )
         alert = alert_events.reserve_refill_needed(
             position=self._position, asset=asset, balance=held, minimum=wanted, at=now
         )
-        self._alerts.submit(replace(alert, text=report.message))
+        self._alerts.submit(replace(alert, text=text))
 
     def _report(self, report: ExecutionReport, now: datetime) -> None:
         action = report.action
