@@ -436,8 +436,9 @@ class CapitalConfig(Strict):
     enabled: bool = True
     coin: Symbol = "USDC"  # on the exchange; the same token as a protect.reserve_tokens entry
     network: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_]{2,20}$")] = "BSC"
-    # The account's deposit address for coin on network (`hedgebot status` shows it): a
-    # deposit goes only there, and only if the exchange still reports the same address.
+    # The account's deposit address for coin on network (the alert for a deposit held without
+    # it names the address the exchange reports): a deposit goes only there, and only while
+    # the exchange still reports the same address.
     deposit_address: Address | None = None
     reserve_target_usd: Usd  # refill the reserve up to this
     reserve_floor_usd: UsdOrZero = Decimal(0)  # a deposit never takes the reserve under this

@@ -440,6 +440,18 @@ def _warning_cases() -> list[Case]:
     ]  # fmt: skip
 
 
+def _two_wallets() -> str:
+    """BASE with a second position in another wallet and no protect.reserve_wallet."""
+    second = (
+        "  - name: bsc-second\n    protocol: aave-v3\n    chain_id: 56\n"
+        "    rpc_urls: [https://bsc-dataseed.bnbchain.org]\n"
+        '    addresses_provider: "0xff75B6da14FfbbfD355Daf7a2731456b3562Ba6D"\n'
+        '    wallet: "0x90F79bf6EB2c4f870365E785982E1f101E93b906"\n'
+    )
+    text = BASE.replace('  reserve_wallet: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"\n', "")
+    return text.replace("\ntokens:", "\n" + second + "\ntokens:", 1)
+
+
 def _capital_cases() -> list[Case]:
     """The capital section moves real money: every relation is checked before a move."""
     ok = "\ncapital:\n  coin: USDT\n  network: BSC\n  reserve_target_usd: 20000\n"
@@ -461,6 +473,8 @@ def _capital_cases() -> list[Case]:
                 "60000\n", "max_deposit_per_transfer_usd (60000) must not exceed"),
         refused("capital-deposit-address-zero", BASE + ok + "  deposit_address: \"0x"
                 + "0" * 40 + "\"\n", "capital.deposit_address"),
+        refused("capital-two-wallets-no-reserve-wallet", _two_wallets() + ok,
+                "set protect.reserve_wallet"),
         refused("capital-interval-too-fast", BASE + ok + "  interval_secs: 1\n",
                 "capital.interval_secs"),
     ]  # fmt: skip
