@@ -11,6 +11,7 @@ the reserve pays for the first step only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -325,3 +326,31 @@ def test_a_rally_is_met_with_margin_from_the_reserve_and_the_short_survives(
     assert all(m.intent.address.lower() == address["address"].lower() for m in deposits)
     paid_in = sum((m.intent.amount for m in deposits), Decimal(0))
     assert paid_in <= RESERVE
+
+
+def test_a_dry_run_moves_nothing_and_alerts_the_exact_amounts_and_why(
+    devnet: Devnet, linked: EmulatorHandle, tmp_path: Path
+) -> None:
+    """No API keys: the paper exchange holds no money, so the loop says what it would move."""
+    config, journal_path = _config(devnet, linked, tmp_path, loop_on=True)
+    wallet = devnet.account(BORROWER)
+    usdt = contract(devnet.w3, "MintableERC20", devnet.deployment.token("USDT").underlying)
+    spent = usdt.functions.transfer(devnet.account(LIQUIDATOR), to_raw(Decimal(6_000), 6))
+    transact(devnet.w3, spent, wallet, what="spend part of the reserve")  # 3,000 left
+    env = daemon_env(linked, wallet_key=ANVIL_KEYS[BORROWER], api_keys=False)
+    with running_daemon(config, env, tmp_path / "daemon.log") as daemon:
+        _, held = daemon.wait_event("money move held", timeout=STEP_DEADLINE_SECS)
+        assert daemon.terminate() == 0, daemon.log_tail()
+
+    assert held["reason"] == "no_wallet_api", held
+    assert held["direction"] == "withdraw", held
+    why = held["why"]
+    assert "reserve 3,000.00 USD is 6,000.00 USD under its target 9,000.00 USD" in why, why
+    # What can leave is the paper account's free USDT (its fees are not known without the
+    # wallet API): the amount and what stays open are both said.
+    assert re.search(r"withdraw [0-9,.]+ USDT on BSC", why), why
+    assert "of the gap stays open" in why, why
+    assert "dry run: the paper exchange holds no money to move" in why, why
+    with Journal.open(f"sqlite:///{journal_path}") as journal:
+        assert journal.moves_since(0) == []
+    assert _withdrawals_taken(linked) == 0

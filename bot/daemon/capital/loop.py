@@ -83,6 +83,9 @@ class CapitalLoop:
         move = decide_money_move(view=reading.view, rules=self._rules, now_ms=self._ms(now))
         if move.verdict is Verdict.MOVE and not reading.open_moves:
             move = self._start(move, now)
+        if move.alert_reason is AlertReason.NO_WALLET_API:
+            why = self._reads.treasury.why_not()
+            move = replace(move, message=f"{move.message} ({why}; fees not known here)")
         self._publisher.decided(move, reading.view, now)
         self._ask_realise(move, reading, now)
         return move.message
