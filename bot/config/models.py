@@ -451,8 +451,9 @@ class CapitalConfig(Strict):
     max_withdraw_per_day_usd: Usd = Decimal(50_000)
     max_deposit_per_transfer_usd: Usd = Decimal(25_000)
     max_deposit_per_day_usd: Usd = Decimal(50_000)
-    # Binance's withdraw history costs 18,000 UID weight (about 10 reads a minute).
-    interval_secs: Float = Field(default=15.0, ge=6, le=3600)
+    # A pass reads the reserve and what may leave the account; the withdraw history (18,000
+    # of Binance's 180,000 UID weight a minute) is read at most every 6 s however fast this is.
+    interval_secs: Float = Field(default=5.0, ge=1, le=3600)
     # A transfer awaiting approval or processing for longer is alerted (never repeated).
     stuck_alert_secs: Float = Field(default=3600.0, ge=60, le=7 * 86400)
 

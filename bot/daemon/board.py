@@ -25,6 +25,9 @@ class MarketNote:
     specs: Mapping[str, ContractSpec] = field(default_factory=dict)
     hedges: tuple[HedgePosition, ...] = ()
     balances: tuple[MarginBalance, ...] = ()
+    # The latest fresh-account request this note's positions and balances were read after
+    # (straight from the venue, not the hedger's account cache); None: no request yet.
+    account_fresh_for: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +44,18 @@ class MarketBoard:
         self._lock = threading.Lock()
         self._note: MarketNote | None = None
         self._realise: RealiseRequest | None = None
+        self._refresh: datetime | None = None
+
+    def ask_fresh_account(self, at: datetime) -> None:
+        """Ask the hedger to read positions and balances from the venue, bypassing its cache
+        (money moved: a cached view would move it again)."""
+        with self._lock:
+            self._refresh = at if self._refresh is None else max(self._refresh, at)
+
+    def take_fresh_account_request(self) -> datetime | None:
+        with self._lock:
+            request, self._refresh = self._refresh, None
+        return request
 
     def ask_realise(self, request: RealiseRequest) -> None:
         with self._lock:

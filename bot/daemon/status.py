@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +21,7 @@ from bot.core.model import AssetPosition, PositionSnapshot
 from bot.core.reserve import CrashReserve, reserve_for_crash
 from bot.daemon.app import build_exchange
 from bot.daemon.wiring import hedger_settings, journal_for, reader_for
-from bot.journal import Journal
+from bot.journal import Journal, MoveRecord
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,6 +73,7 @@ class StatusReport:
     loops: LoopsState
     account: str
     lines: tuple[AccountLine, ...]  # the account's hedge, every position sharing it
+    moves: tuple[MoveRecord, ...] = ()  # the account's money moves of the last 24 h
 
     def as_json(self) -> dict[str, Any]:
         s, a = self.snapshot, self.assessment
@@ -101,7 +103,26 @@ class StatusReport:
             ],
             "notes": [n.message for n in a.plan.notes],
             "reserve_for_crash": None if self.reserve is None else _reserve_json(self.reserve),
+            "money_moves": [_move_json(m) for m in self.moves],
         }
+
+
+def _move_json(m: MoveRecord) -> dict[str, Any]:
+    i = m.intent
+    return {
+        "move_id": i.move_id,
+        "kind": i.kind.value,
+        "stage": m.stage.value,
+        "coin": i.coin,
+        "network": i.network,
+        "address": i.address,
+        "amount": str(i.amount),
+        "fee": str(i.fee),
+        "venue_status": m.venue_status,
+        "tx_id": m.tx_id,
+        "detail": m.detail,
+        "created_at": m.created_at.isoformat(),
+    }
 
 
 def _num(value: Decimal | None) -> str | None:
@@ -184,6 +205,8 @@ def account_status(config: HedgebotConfig, *, crash_pct: float) -> list[StatusRe
         dry = binance_credentials() is None
         account = _assess(config, settings, snapshots, journal, dry_run=dry)
         loops = {p.name: loops_state(config, p.name, journal) for p in config.positions}
+        since = datetime.now(UTC) - timedelta(hours=24)
+        moves = tuple(journal.moves_since(since, account=settings.name))
     finally:
         journal.close()
     return [
@@ -196,6 +219,7 @@ def account_status(config: HedgebotConfig, *, crash_pct: float) -> list[StatusRe
             loops=loops[name],
             account=settings.name,
             lines=account.lines if len(snapshots) > 1 else (),
+            moves=moves,
         )
         for name, snapshot in snapshots.items()
     ]
@@ -310,3 +334,23 @@ def _render_tables(report: StatusReport, console: Console, assets: Table) -> Non
             f"{r.amount:,.2f} {r.symbol} (HF {_hf(r.hf_after_crash)} -> "
             f"{_hf(r.hf_after_repay)}){verdict}"
         )
+    _render_moves(report.moves, console)
+
+
+def _render_moves(moves: tuple[MoveRecord, ...], console: Console) -> None:
+    if not moves:
+        return
+    table = Table(
+        "when (UTC)", "move", "amount", "fee", "stage", "chain tx", title="money moves (24 h)"
+    )
+    for m in moves:
+        i = m.intent
+        table.add_row(
+            m.created_at.strftime("%H:%M:%S"),
+            f"{i.kind.value} {i.coin} {i.network}",
+            f"{i.amount:,.2f}",
+            f"{i.fee:,.2f}",
+            m.stage.value if not m.venue_status else f"{m.stage.value} ({m.venue_status})",
+            m.tx_id or "-",
+        )
+    console.print(table)

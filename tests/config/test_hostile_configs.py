@@ -475,7 +475,7 @@ def _capital_cases() -> list[Case]:
                 + "0" * 40 + "\"\n", "capital.deposit_address"),
         refused("capital-two-wallets-no-reserve-wallet", _two_wallets() + ok,
                 "set protect.reserve_wallet"),
-        refused("capital-interval-too-fast", BASE + ok + "  interval_secs: 1\n",
+        refused("capital-interval-too-fast", BASE + ok + "  interval_secs: 0.5\n",
                 "capital.interval_secs"),
     ]  # fmt: skip
 

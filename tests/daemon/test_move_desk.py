@@ -144,7 +144,10 @@ def scene(devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path) -> Iterator[
         sender = ReserveTokenSender(
             txm, token=token.underlying, decimals=token.decimals, position="reserve"
         )
-        desk = MoveDesk(treasury, journal, venue=Venue.USDM, sender=sender, ms=epoch_ms)
+        desk = MoveDesk(
+            treasury, journal, venue=Venue.USDM, sender=sender, ms=epoch_ms,
+            history_every_secs=0.0,
+        )  # fmt: skip
         yield Scene(
             emulator=emulator,
             devnet=devnet,

@@ -73,9 +73,6 @@ def build_capital(
         journal=journal,
         max_age_secs=max(30.0, 3 * config.schedule.interval_secs),
         ms=unix_ms,
-        # The hedger's balances may come from its account cache: a view taken after a move
-        # settled must have been read after the cache's refresh.
-        settle_secs=config.hedge.account_refresh_secs + 1.0,
     )
     sender = None
     if treasury.can_move:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bot.core.capital_account import AccountMargin, account_margin
@@ -83,9 +83,7 @@ class CapitalReads:
         journal: MoveJournal,
         max_age_secs: float,
         ms: Callable[[datetime], int],
-        settle_secs: float,
     ) -> None:
-        self._settle = timedelta(seconds=settle_secs)
         self.targets = targets
         self._reserve = reserve
         self._board = board
@@ -98,10 +96,17 @@ class CapitalReads:
         return tuple(self._journal.open_moves(self.targets.account))
 
     def read(self, now: datetime) -> CapitalReading | None:
-        """None while the hedger has posted no fresh view of the account, or none read after
-        the last move settled: a view from before it would move the same money again."""
+        """None while the hedger has posted no fresh view of the account, or none read from
+        the venue after the last move settled: a view from before it (the hedger's account
+        cache) would move the same money again; such a read is asked for."""
         note = self._board.fresh(now, max_age_secs=self._max_age_secs)
-        if note is None or note.at < self._last_settled() + self._settle:
+        if note is None:
+            return None
+        settled = self._last_settled()
+        if settled is not None and (
+            note.account_fresh_for is None or note.account_fresh_for < settled
+        ):
+            self._board.ask_fresh_account(settled)
             return None
         t = self.targets
         margin = account_margin(
@@ -133,9 +138,9 @@ class CapitalReads:
         )
         return CapitalReading(view=view, margin=margin, open_moves=moves)
 
-    def _last_settled(self) -> datetime:
+    def _last_settled(self) -> datetime | None:
         latest = self._journal.latest_settled_move(self.targets.account)
-        return datetime.min.replace(tzinfo=UTC) if latest is None else latest.updated_at
+        return None if latest is None else latest.updated_at
 
     def _movable(self, note: MarketNote) -> Decimal:
         if self.treasury.can_move:

@@ -119,7 +119,7 @@ class HedgerLoop:
         )
         if wrong:
             return self._held(cycle_id, "; ".join(wrong), now)
-        self._publisher.market(market, now)
+        self._publisher.market(market, now, account_fresh_for=self._reads.account_fresh_for)
         started = time.perf_counter()
         decision = decide_hedge(
             snapshots=snapshots,

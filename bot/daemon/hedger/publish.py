@@ -46,8 +46,11 @@ class HedgerPublisher:
         self._board = board
         self._symbol_for_underlying = dict(symbol_for_underlying)
 
-    def market(self, market: MarketView, now: datetime) -> None:
-        """Post the marks (by underlying) and the hedges' profit for the guard."""
+    def market(
+        self, market: MarketView, now: datetime, *, account_fresh_for: datetime | None = None
+    ) -> None:
+        """Post the marks (by underlying) and the hedges' profit for the guard, and the
+        account for the capital loop."""
         marks = {
             u: market.marks[s] for u, s in self._symbol_for_underlying.items() if s in market.marks
         }
@@ -61,6 +64,7 @@ class HedgerPublisher:
                 specs=dict(market.specs),
                 hedges=market.hedges,
                 balances=market.balances,
+                account_fresh_for=account_fresh_for,
             )
         )
 

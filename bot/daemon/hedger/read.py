@@ -57,6 +57,7 @@ class HedgerReads:
         board: MarketBoard | None = None,
     ) -> None:
         self._board = board
+        self.account_fresh_for: datetime | None = None  # the latest fresh-account request met
         self._loans = list(loans)
         self._exchange = exchange
         self._journal = journal
@@ -91,6 +92,9 @@ class HedgerReads:
         return snapshot
 
     def market(self, now: datetime, times: CycleTimes) -> MarketView:
+        request = None if self._board is None else self._board.take_fresh_account_request()
+        if request is not None:
+            self._invalidate()  # in this thread, before the read: the read is the venue's
         started = time.perf_counter()
         specs = self._exchange.contract_specs()
         marks = {symbol: self._exchange.mark_price(symbol) for symbol in self._symbols}
@@ -100,6 +104,8 @@ class HedgerReads:
         balances = tuple(self._exchange.balances())
         self._lap("balances", lap)
         times.exchange_s = time.perf_counter() - started
+        if request is not None:
+            self.account_fresh_for = request
         since = int(now.timestamp() * 1000) - HOUR_MS
         return MarketView(
             specs=specs,
