@@ -107,7 +107,7 @@ class _Tape:
         )
 
 
-class _Replay:
+class Replay:
     """One policy and mode over one series; ``hour`` runs the module docstring's steps."""
 
     def __init__(self, series: MarketSeries, p: BacktestParams, policy: PolicyConfig, mode: str):
@@ -266,6 +266,7 @@ class _Replay:
             deposited_usd=ledger.deposited,
             transfers=wallet.transfers,
             capital_alerts=sum(wallet.alerts.values()),
+            moves=tuple((t, str(k), a) for t, k, a in wallet.history),
             repaid_from_reserve_usd=wallet.repaid,
             repaid_from_hedge_usd=ZERO,
             reserve_start_usd=self.reserve0,
@@ -285,7 +286,7 @@ def run_policy(
     mode: str,
     progress: Progress | None = None,
 ) -> BacktestRun:
-    replay = _Replay(series, p, policy, mode)
+    replay = Replay(series, p, policy, mode)
     for i, (bar, mbar) in enumerate(zip(series.perp, series.mark, strict=True)):
         replay.hour(i, bar, mbar)
         if progress is not None:

@@ -179,6 +179,9 @@ class BacktestRun:
     deposited_usd: Decimal  # reserve wallet -> exchange
     transfers: int
     capital_alerts: int  # transfers wanted and not made (disabled, caps, nothing movable...)
+    # (hours since the first open, "repay" / "withdraw" / "deposit", USD): repays at the
+    # oracle price, withdrawals gross; what the day caps count.
+    moves: tuple[tuple[float, str, Decimal], ...]
     repaid_from_reserve_usd: Decimal
     repaid_from_hedge_usd: Decimal
     reserve_start_usd: Decimal

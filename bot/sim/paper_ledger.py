@@ -53,6 +53,7 @@ class PaperLedger:
     withdrawn: Decimal = ZERO  # gross, sent to the reserve wallet
     realised: Decimal = ZERO  # realised PnL of every fill, before fees
     liquidation_loss: Decimal = ZERO
+    margin_lost: Decimal = ZERO  # isolated margin gone with liquidated shorts
     liquidations: int = 0
     fills: int = 0
 
@@ -132,6 +133,7 @@ class PaperLedger:
             return False
         left = acc.wallet + pb.unrealized_pnl(acc.spec, acc.position, lp)
         self.liquidation_loss += max(left, ZERO)
+        self.margin_lost += acc.wallet
         acc.position, acc.wallet, acc.liquidated = pb.BookPosition(), ZERO, True
         self.liquidations += 1
         return True
