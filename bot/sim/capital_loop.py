@@ -24,6 +24,7 @@ from decimal import ROUND_FLOOR, Decimal
 from bot.core import repay
 from bot.core.capital import (
     AlertReason,
+    CapitalRules,
     CapitalView,
     Direction,
     MoneyMove,
@@ -66,6 +67,28 @@ class Transfer:
     received: Decimal  # what reaches the other side (a withdrawal: amount - fee)
     sent_h: float  # hours since the first hour's open
     arrive_h: float
+
+
+def worth_realising(move: MoneyMove, view: CapitalView, rules: CapitalRules) -> bool:
+    """Realise hedge profit only for a withdrawal it unblocks: the decision wants profit
+    realised, the rules allow moves, and room plus that profit reaches ``min_transfer_usd``
+    (realising for a transfer still refused would only pay fees)."""
+    if not rules.enabled or move.direction is not Direction.WITHDRAW:
+        return False
+    if move.realise_first_usd <= 0 or move.alert_reason not in _SMALL:
+        return False
+    room = max(view.movable_usd - view.margin_needed_usd, ZERO)
+    return room + move.realise_first_usd >= rules.min_transfer_usd
+
+
+# A withdrawal refused for being too small, which realised profit can make big enough.
+_SMALL = (
+    None,
+    AlertReason.NOTHING_WITHDRAWABLE,
+    AlertReason.UNDER_MIN_TRANSFER,
+    AlertReason.UNDER_COIN_MINIMUM,
+    AlertReason.NOT_ABOVE_FEE,
+)
 
 
 class ReserveLoop:
@@ -183,12 +206,11 @@ class ReserveLoop:
         """One capital decision at ``now_h``, executed. Profit the exchange holds back as
         unrealised is realised first (``price``: the fill price) and the decision taken again
         on the new balances, as the daemon's next cycle would."""
-        move = decide_money_move(
-            view=self.view(ledger, symbol, mark, now_h), rules=self.rules, now_ms=self._ms(now_h)
-        )
-        blocked = move.moves or move.alert_reason is AlertReason.NOTHING_WITHDRAWABLE
-        wants = self.rules.enabled and move.realise_first_usd > 0 and blocked
-        if wants and ledger.realise(symbol, price, move.realise_first_usd) > 0:
+        view = self.view(ledger, symbol, mark, now_h)
+        move = decide_money_move(view=view, rules=self.rules, now_ms=self._ms(now_h))
+        if worth_realising(move, view, self.rules) and ledger.realise(
+            symbol, price, move.realise_first_usd
+        ):
             move = decide_money_move(
                 view=self.view(ledger, symbol, mark, now_h),
                 rules=self.rules,
