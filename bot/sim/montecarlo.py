@@ -2,10 +2,14 @@
 
 Per step, in this order (liquidators are assumed at least as fast as the bot): prices move,
 debt accrues interest, funding is paid, shorts at or under maintenance are liquidated, the loan
-is liquidated where HF < 1, then (mode "repay") transfers that have arrived repay debt, and the
-bot repays from the reserve and starts moving hedge gains when HF < trigger_hf, then the hedge
-is rebalanced to the policy's target outside the band. Every policy and mode replays the same
-price paths (same seed), so differences between them are not sampling noise.
+is liquidated where HF < 1, then (mode "repay") transfers that have arrived land, the guard
+repays from the reserve when HF < trigger_hf, the hedge is rebalanced to the policy's target
+outside the band, and the capital loop moves money between exchange and reserve
+(``bot.sim.capital_vec``; ``capital_model="outside"``, inverse or multi-asset runs: the
+earlier model, arrived gains repay debt and gains start moving on trigger). Mode "hold" runs no
+guard and no capital loop: margin top-ups come from outside, as before the loop. Every policy
+and mode replays the same price paths (same seed), so differences between them are not
+sampling noise.
 """
 
 from __future__ import annotations
@@ -108,9 +112,15 @@ def simulate_policy(
     loan = LoanBook(params.loan, n)
     book = HedgeBook(params.hedge, len(params.market.assets), n)
     ladder = LadderState(n) if spec.kind == "ladder" else None
-    # The core loop takes one linear short; other books keep the earlier "outside" model.
-    core = params.protect.capital_model == "core" and (
-        len(params.market.assets) == 1 and params.hedge.venue == "linear"
+    # The guard and capital loop run together, in mode "repay" only: mode "hold" (nobody acts
+    # on the loan) keeps the earlier model, where margin top-ups come from outside and no money
+    # moves, and pays nothing for the loop. The loop takes one linear short; other books keep
+    # the "outside" model in both modes.
+    core = (
+        mode == "repay"
+        and params.protect.capital_model == "core"
+        and len(params.market.assets) == 1
+        and params.hedge.venue == "linear"
     )
     loop = CoreLoop(params, n) if core else None
     repayer = _Repayer(params) if mode == "repay" and not core else None

@@ -131,8 +131,9 @@ class ProtectModel:
     reserve_usd: float = 0.0  # stablecoins already in the wallet: repay with no delay
     transfer_delay_hours: float = 1.0  # exchange -> wallet for realised hedge gains
     use_hedge_gains: bool = True  # legacy model only (capital_model="outside")
-    # "core": repays and transfers decided by bot.core.repay / bot.core.capital on the pairs
-    # where they can act (bot.sim.capital_vec), no outside money after the starting margin;
+    # "core" (mode "repay" only; "hold" always runs the "outside" model): repays and transfers
+    # by the rules of bot.core.repay / bot.core.capital (bot.sim.capital_vec), no outside
+    # money after the starting margin;
     # "outside": the earlier model (own repay rule, gains moved on trigger, margin top-ups
     # from outside capital), kept for inverse and multi-asset runs the loop does not take.
     capital_model: Literal["core", "outside"] = "core"
