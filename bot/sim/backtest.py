@@ -45,6 +45,7 @@ from bot.sim.paper_ledger import PaperLedger
 
 Progress = Callable[[int], None]
 WALLET = "0x000000000000000000000000000000000000b0b0"
+HF_MARGIN = Decimal("1.000001")
 
 
 def _snapshot(
@@ -161,11 +162,11 @@ class Replay:
 
     def _short_liquidation(self, i: int, mbar: Bar) -> None:
         """A deposit credited before the mark reaches the short's liquidation price saves it."""
-        acc = self.ledger.account(self.sym)
-        lp = pb.liquidation_price(self.spec, acc.position, acc.wallet)
-        hit = None if lp is None else touch_fraction(mbar, lp)
         pending = self.wallet.pending
         if pending is not None and pending.direction is Direction.DEPOSIT:
+            acc = self.ledger.account(self.sym)
+            lp = pb.liquidation_price(self.spec, acc.position, acc.wallet)
+            hit = None if lp is None else touch_fraction(mbar, lp)
             self.wallet.arrive(self.ledger, self.sym, i + (1.0 if hit is None else hit))
         self.ledger.liquidate_if_hit(self.sym, mbar.high)
 
@@ -191,7 +192,13 @@ class Replay:
         close, now = mbar.close, float(i + 1)
         self.wallet.arrive(self.ledger, self.sym, now)
         ts = _ts(bar.open_time)
-        if self.repays:
+        # bot.core.repay.decide holds at HF >= trigger_hf or with an empty reserve: the call
+        # is skipped there (a 1e-6 margin sends HFs near the trigger to the core).
+        if (
+            self.repays
+            and self.wallet.reserve > 0
+            and self.loan.health_factor({self.u: close}) < self.p.trigger_hf * HF_MARGIN
+        ):
             self.wallet.repay(self.loan, _snapshot(self.loan, self.p, close, i, ts), now)
         if self.hedged and not self.ledger.account(self.sym).liquidated:
             self._rebalance(i, bar, mbar, ts)

@@ -41,6 +41,7 @@ from bot.sim.paper_ledger import PaperLedger
 
 DAY_H = 24.0
 USDC_STEP = Decimal("1e-6")
+EPS = Decimal("1e-9")
 
 
 def touch_fraction(bar: Bar, price: Decimal) -> float | None:
@@ -200,12 +201,31 @@ class ReserveLoop:
     def _ms(self, hours: float) -> int:
         return self.start_ms + round(hours * 3_600_000)
 
+    def may_move(self, ledger: PaperLedger, symbol: str, mark: Decimal) -> bool:
+        """False where ``decide_money_move`` can only hold (no transfer in flight, the short
+        not under ``short_floor``, the reserve within the band of its target and not under its
+        floor): it then neither moves nor alerts, so the call is skipped. A 1e-9 margin on each
+        test keeps every case near a boundary going to the core."""
+        if self.pending is not None:
+            return True
+        floor = self.p.reserve_floor_usd
+        target = max(self.target, floor)
+        if self.reserve < floor or target - self.reserve > self.rules.refill_band_usd - EPS:
+            return True
+        acc = ledger.account(symbol)
+        if acc.position.quantity >= 0:
+            return False
+        lp = pb.liquidation_price(acc.spec, acc.position, acc.wallet)
+        return lp is None or (lp - mark) / mark < self.rules.short_floor + EPS
+
     def act(
         self, ledger: PaperLedger, symbol: str, *, mark: Decimal, price: Decimal, now_h: float
-    ) -> MoneyMove:
-        """One capital decision at ``now_h``, executed. Profit the exchange holds back as
-        unrealised is realised first (``price``: the fill price) and the decision taken again
-        on the new balances, as the daemon's next cycle would."""
+    ) -> MoneyMove | None:
+        """One capital decision at ``now_h``, executed (None: skipped, ``may_move``). Profit
+        the exchange holds back as unrealised is realised first (``price``: the fill price) and
+        the decision taken again on the new balances, as the daemon's next cycle would."""
+        if not self.may_move(ledger, symbol, mark):
+            return None
         view = self.view(ledger, symbol, mark, now_h)
         move = decide_money_move(view=view, rules=self.rules, now_ms=self._ms(now_h))
         if worth_realising(move, view, self.rules) and ledger.realise(
