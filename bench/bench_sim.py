@@ -62,8 +62,8 @@ def bench_monte_carlo(paths: int, steps: int) -> float:
 
 
 def bench_monte_carlo_core_loop(paths: int, steps: int) -> float:
-    """Repay mode with the guard and capital loop decided by bot.core on the pairs where a
-    decision can act (bot.sim.capital_vec): how many core calls, and the cost."""
+    """Repay mode with the guard and capital loop (bot.sim.capital_vec: the float twins of
+    bot.core.repay / bot.core.capital on the pairs where a decision can act) and the cost."""
     params = SimulationParams(
         market=MarketModel(assets=(AssetModel(symbol="BTC", s0=60_000.0, mu=0.0, sigma=0.6),)),
         loan=LoanModel(
@@ -83,12 +83,13 @@ def bench_monte_carlo_core_loop(paths: int, steps: int) -> float:
     out = simulate_policy(params, PolicySpec(kind="ratio", r=0.5), "repay")
     dt = time.perf_counter() - t0
     rate = paths * steps / dt
-    pairs = out.core_calls / (paths * steps)
+    pairs = out.loop_decisions / (paths * steps)
     print(
         f"monte carlo, repay + core capital loop: {paths} x {steps} in {dt:.2f} s -> "
         f"{rate / 1e6:.2f} M path-steps/s (target >= 20: {'met' if rate >= 20e6 else 'NOT met'}); "
-        f"{out.core_calls:,} bot.core calls ({pairs:.2%} of pairs); P(liq) "
-        f"{out.p_defi_liquidation:.3f}"
+        f"{out.loop_decisions:,} twin decisions ({pairs:.2%} of pairs); P(liq) "
+        f"{out.p_defi_liquidation:.3f}, repaid ${out.repaid_from_reserve_usd:.0f}, "
+        f"hedge fees ${out.hedge_fees_usd:.0f}"
     )
     return rate
 

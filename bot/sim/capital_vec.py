@@ -1,51 +1,45 @@
-"""The Monte Carlo's guard and capital loop, decided by the daemon's own Decimal functions
-(``bot.core.repay.decide``, ``bot.core.capital.decide_money_move``) on the (path, step) pairs
-where a decision can do something; every other pair is settled in numpy.
+"""The Monte Carlo's guard and capital loop: the rules of ``bot.core.repay.decide`` and
+``bot.core.capital.decide_money_move`` applied by their float twins (``bot.sim.capital_twin``,
+checked against the Decimal functions by a hypothesis parity test) to every (path, step) pair
+where a decision can do something; every other pair holds, as the core would.
 
-A pair reaches the core when: (guard) HF < trigger_hf and the reserve holds money; (capital)
-no transfer is in flight and either the short is closer to its liquidation than
-``short_floor`` with reserve above its floor, or the reserve is under its target by more than
-the band (or under its floor) and the exchange has room or unrealised profit. Everywhere else
-the core would hold or alert without side effects, so skipping it changes nothing but speed.
+A pair is decided when: (guard) HF < trigger_hf and the reserve holds money; (capital) no
+transfer is in flight and either the short is closer to its liquidation than ``short_floor``,
+or the reserve is under its target by more than the band (or under its floor) and the exchange
+has room or unrealised profit worth realising. Skipping the rest changes no move.
 
 Stated limits: one underlying and a linear (USD-M) short; a transfer lands at the first step
 boundary at or after its delay (so with hourly steps 10 and 60 minutes are the same); the
 exchange account starts with the margin the first rebalance asks for, and no other money
-reaches it (the book's outside top-ups are off).
+reaches it (the book's outside top-ups are off); the day caps sum the last 24 hours of steps.
 """
 
 from __future__ import annotations
 
 import math
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.core import repay
-from bot.core.capital import (
-    CapitalRules,
-    CapitalView,
-    CoinNetwork,
-    Direction,
-    PendingTransfer,
-    decide_money_move,
-    margin_to_restore_usd,
-)
-from bot.core.model import ZERO, AssetPosition, PositionSnapshot
+from bot.core.capital import CapitalRules, CoinNetwork
 from bot.core.repay_params import ProtectParams
-from bot.sim.capital_loop import worth_realising
-from bot.sim.core_bridge import contract_spec
+from bot.sim.capital_twin import (
+    Moves,
+    RepayRules,
+    TwinRules,
+    V,
+    decide_money_move_vec,
+    repay_amount,
+    worth_realising_vec,
+)
 from bot.sim.hedge_book import HedgeBook
 from bot.sim.lending_vec import LoanBook
 from bot.sim.params import SimulationParams
 
 F64 = npt.NDArray[np.float64]
-DAY_MS = 86_400_000
-
-
-def _dec(x: float, step: str = "1e-8") -> Decimal:
-    return Decimal(repr(float(x))).quantize(Decimal(step), rounding=ROUND_FLOOR)
+IDX = npt.NDArray[np.intp]
+REPAY, WITHDRAW, DEPOSIT = 0, 1, 2  # rows of the day ring
 
 
 class CoreLoop:
@@ -56,8 +50,6 @@ class CoreLoop:
         if len(params.market.assets) != 1 or h.venue != "linear":
             raise ValueError("the Monte Carlo's capital loop takes one underlying, linear short")
         self.params, self.dt = params, params.dt_hours
-        self.symbol = params.market.assets[0].symbol
-        self.spec = contract_spec(f"{self.symbol}USDT", self.symbol)
         self.protect = ProtectParams(
             trigger_hf=Decimal(str(p.trigger_hf)),
             target_hf=Decimal(str(p.target_hf)),
@@ -78,19 +70,30 @@ class CoreLoop:
             withdraw_multiple=Decimal("1e-8"),
             deposit_min=Decimal("0.01"),
         )
+        self.twin = TwinRules.of(self.rules, self.network)
+        self.repay_rules = RepayRules.of(self.protect)
+        self.mmr, self.lev = h.maint_margin_rate, h.leverage
+        self.restore = h.min_short_liq_distance
+        # s_max (the mark where the short is min_short_liq_distance from its liquidation)
+        # times this is the mark where it is short_floor from it: one comparison per step.
+        self.floor_factor = (1.0 + self.restore) / (1.0 + self.twin.short_floor) * (1 - 1e-9)
         value0 = params.loan.collateral_units[0] * params.market.assets[0].s0
-        self.target = max(p.reserve_usd, value0 / 10)
+        self.target = math.floor(max(p.reserve_usd, value0 / 10) * 100) / 100
+        self.refill_under = self.target - self.twin.refill_band
         self.reserve = np.full(n, float(p.reserve_usd))
         self.repaid = np.zeros(n)
         self.gas = np.zeros(n)
         self.fees = np.zeros(n)  # withdrawal fees
         self.pend_amt = np.zeros(n)  # what lands
-        self.pend_sent = np.zeros(n)  # what left (a withdrawal: with its fee)
         self.pend_dir = np.zeros(n, dtype=np.int8)  # 0 none, 1 withdraw, 2 deposit
-        self.pend_at = np.zeros(n, dtype=np.int64)  # step it lands at
-        self.pend_from = np.zeros(n, dtype=np.int64)
-        self.history: dict[int, list[tuple[int, str, float]]] = {}
-        self.core_calls = 0
+        self.landing: dict[int, list[IDX]] = {}  # step -> paths whose transfer lands then
+        # What each step sent, by kind, for the day caps: a step counts while it is within
+        # 24 hours of now (the Decimal loop's ``s > t - 24 h / dt``); ``day`` is the sum.
+        self.day_steps = math.floor(24 / self.dt - 1e-9) + 1
+        self.ring = np.zeros((3, self.day_steps, n))
+        self.used = np.zeros((3, self.day_steps), dtype=bool)
+        self.day = np.zeros((3, n))
+        self.decisions = 0  # (path, step) pairs decided by the twins
         self.w_steps = max(0, math.ceil(p.transfer_delay_hours / self.dt - 1e-9))
         self.d_steps = max(0, math.ceil(p.deposit_credit_hours / self.dt - 1e-9))
 
@@ -98,179 +101,175 @@ class CoreLoop:
     def in_flight(self) -> F64:
         return np.where(self.pend_dir > 0, self.pend_amt, 0.0)
 
-    def _day(self, j: int, kind: str, t: int) -> Decimal:
-        day_steps = 24 / self.dt
-        rows = self.history.get(j, ())
-        return _dec(sum(a for s, k, a in rows if k == kind and s > t - day_steps), "0.01")
+    def _today(self, kind: int, idx: IDX) -> F64:
+        return np.maximum(self.day[kind, idx], 0.0)  # type: ignore[no-any-return]
 
-    def _ms(self, t: int) -> int:
-        return round(t * self.dt * 3_600_000)
+    def _book(self, kind: int, t: int, idx: IDX, amount: F64) -> None:
+        slot = t % self.day_steps
+        self.ring[kind, slot, idx] += amount
+        self.day[kind, idx] += amount
+        self.used[kind, slot] = True
 
     def arrive(self, t: int, book: HedgeBook) -> None:
-        land = (self.pend_dir > 0) & (self.pend_at <= t)
-        if not land.any():
+        slot = t % self.day_steps
+        for kind in np.flatnonzero(self.used[:, slot]):  # that slot's step is a day old now
+            self.day[kind] -= self.ring[kind, slot]
+            self.ring[kind, slot] = 0.0
+            self.used[kind, slot] = False
+        due = [k for k in self.landing if k <= t]
+        if not due:
             return
-        wd = land & (self.pend_dir == 1)
+        land = np.concatenate([i for k in due for i in self.landing.pop(k)])
+        kind = self.pend_dir[land]
+        wd = land[kind == 1]
         self.reserve[wd] += self.pend_amt[wd]
-        dep = land & (self.pend_dir == 2)
-        alive = book.size[0] > 0
-        book.wallet[0] += np.where(dep & alive, self.pend_amt, 0.0)
-        book.free += np.where(dep & ~alive, self.pend_amt, 0.0)
-        book._refresh_smax((slice(None), np.flatnonzero(dep)))
+        dep = land[kind == 2]
+        if len(dep):
+            alive = book.size[0, dep] > 0
+            book.wallet[0, dep[alive]] += self.pend_amt[dep[alive]]
+            book.free[dep[~alive]] += self.pend_amt[dep[~alive]]
+            book._refresh_smax((np.zeros(len(dep), dtype=np.intp), dep))
         self.pend_dir[land] = 0
         self.pend_amt[land] = 0.0
 
+    def _pend(self, idx: IDX, t: int, d: int, lands: F64, steps: int) -> None:
+        self.pend_dir[idx], self.pend_amt[idx] = d, lands
+        self.landing.setdefault(t + steps, []).append(idx)
+
     # --- the guard -----------------------------------------------------------------------
     def guard(self, t: int, loan: LoanBook, s: F64) -> None:
-        trig = (loan.health_factor(s) < self.params.protect.trigger_hf) & (self.reserve > 0)
-        for j in np.flatnonzero(trig):
-            self.core_calls += 1
-            decision = repay.decide(
-                self._snapshot(loan, s, int(j), t),
-                params=self.protect,
-                reserves=(
-                    repay.ReserveBalance(
-                        symbol="USDC",
-                        address="0x" + "22" * 20,
-                        decimals=6,
-                        balance=_dec(self.reserve[j], "1e-6"),
-                    ),
-                ),
-                spent_today_usd=self._day(int(j), "repay", t),
-            )
-            if decision.action is None:
-                continue
-            amount = min(float(decision.action.amount), float(loan.debt[j]))
-            loan.debt[j] -= amount
-            self.reserve[j] -= amount
-            self.repaid[j] += amount
-            self.gas[j] += self.params.protect.repay_gas_usd
-            self.history.setdefault(int(j), []).append((t, "repay", amount))
-
-    def _snapshot(self, loan: LoanBook, s: F64, j: int, t: int) -> PositionSnapshot:
-        return PositionSnapshot(
-            protocol="aave-v3",
-            chain_id=56,
-            wallet="0x" + "b0" * 20,
-            block_number=t + 1,
-            block_timestamp=self._ms(t) // 1000,
-            assets=(
-                AssetPosition(
-                    symbol=f"W{self.symbol}",
-                    address="0x" + "11" * 20,
-                    decimals=8,
-                    collateral=_dec(loan.coll[0, j]),
-                    debt=ZERO,
-                    price_usd=_dec(s[0, j]),
-                    liquidation_threshold=_dec(loan.lt[0, 0], "1e-4"),
-                    liquidation_bonus=_dec(loan.bonus[0], "1e-4"),
-                ),
-                AssetPosition(
-                    symbol="USDC",
-                    address="0x" + "22" * 20,
-                    decimals=6,
-                    collateral=ZERO,
-                    debt=_dec(loan.debt[j], "1e-6"),
-                    price_usd=Decimal(1),
-                    liquidation_threshold=Decimal("0.78"),
-                ),
-            ),
+        wc = loan.weighted_collateral(s)
+        trig = wc < loan.debt * self.repay_rules.trigger
+        if not trig.any():
+            return
+        idx = np.flatnonzero(trig)
+        idx = idx[self.reserve[idx] >= 1e-6]  # USDC's unit: under it the core sees 0
+        if not len(idx):
+            return
+        self.decisions += len(idx)
+        amount = repay_amount(
+            weighted=wc[idx],
+            debt=loan.debt[idx],
+            reserve=self.reserve[idx],
+            spent_today=self._today(REPAY, idx),
+            rules=self.repay_rules,
         )
+        amount = np.minimum(amount, loan.debt[idx])
+        go = amount > 0
+        idx, amount = idx[go], amount[go]
+        loan.debt[idx] -= amount
+        self.reserve[idx] -= amount
+        self.repaid[idx] += amount
+        self.gas[idx] += self.params.protect.repay_gas_usd
+        self._book(REPAY, t, idx, amount)
 
     # --- the capital loop ----------------------------------------------------------------
     def capital(self, t: int, book: HedgeBook, s: F64) -> None:
-        h = self.params.hedge
-        size, entry, wallet, sp = book.size[0], book.entry[0], book.wallet[0], s[0]
-        upnl = size * (entry - sp)
-        im = size * sp / h.leverage
-        # The most any withdrawal could take, even after realising all profit: losses count
-        # at once (maxWithdrawAmount), profit once realised; realising adds as much to the
-        # distance floor's margin as to the wallet, so it lifts only the initial-margin
-        # bound. An upper bound: the core never moves more.
-        cash = book.free + wallet
-        most = np.minimum(cash + upnl - im, cash - (size * sp * book._dist - size * entry))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lp = (wallet + size * entry) / (size * (1.0 + h.maint_margin_rate))
-            dist = np.where(size > 0, lp / sp - 1.0, np.inf)
-        # Under min_transfer_usd of reserve above its floor (0) or of room plus profit to
-        # realise, the core refuses the transfer (and realises nothing): not worth a call.
-        least = float(self.rules.min_transfer_usd)
-        idle = self.pend_dir == 0
-        deposit = (dist < float(self.rules.short_floor)) & (self.reserve >= least)
-        under = self.reserve < self.target - float(self.rules.refill_band_usd)
-        withdraw = under & (most >= least - 1e-6)
-        for j in np.flatnonzero(idle & (deposit | withdraw)):
-            self._decide(int(j), t, book, float(sp[j]))
-
-    def _view(self, j: int, t: int, book: HedgeBook, sp: float) -> CapitalView:
-        h = self.params.hedge
-        q = _dec(book.size[0, j])
-        mark, entry = _dec(sp), _dec(book.entry[0, j])
-        wallet, free = _dec(book.wallet[0, j]), _dec(book.free[j])
-        upnl = q * (entry - mark)
-        im = q * mark / Decimal(str(h.leverage))
-        movable = max(free + wallet + min(upnl, ZERO) - im, ZERO)
-        restore = self.rules.short_restore_distance
-        mmr = self.spec.maint_margin_rate
-        keep = max(im, q * mark * (1 + restore) * (1 + mmr) - q * entry)
-        room = free + wallet - keep
-        distance, to_restore = None, ZERO
-        if q > 0:
-            distance = max((wallet + q * entry) / (q * (1 + mmr)) / mark - 1, ZERO)
-            to_restore = margin_to_restore_usd(
-                spec=self.spec, quantity=-q, mark=mark, equity_usd=wallet + upnl, distance=restore
-            )
-        reserve = _dec(self.reserve[j], "1e-6")
-        return CapitalView(
-            read_ms=self._ms(t),
-            reserve_usd=reserve,
-            coin_held=reserve,
-            reserve_target_usd=_dec(self.target, "0.01"),
-            reserve_floor_usd=ZERO,
-            movable_usd=movable,
-            margin_needed_usd=max(movable - max(room, ZERO), ZERO),
-            unrealized_pnl_usd=upnl,
-            short_liq_distance=distance,
-            margin_to_restore_usd=max(to_restore - free, ZERO),
-            in_flight=None
-            if self.pend_dir[j] == 0
-            else PendingTransfer(
-                direction=Direction.WITHDRAW if self.pend_dir[j] == 1 else Direction.DEPOSIT,
-                amount=_dec(self.pend_sent[j]),
-                started_ms=self._ms(int(self.pend_from[j])),
-            ),
-            withdrawn_today_usd=self._day(j, "withdraw", t),
-            deposited_today_usd=self._day(j, "deposit", t),
-            can_move=True,
-            network=self.network,
-        )
-
-    def _decide(self, j: int, t: int, book: HedgeBook, sp: float) -> None:
-        self.core_calls += 1
-        view = self._view(j, t, book, sp)
-        move = decide_money_move(view=view, rules=self.rules, now_ms=self._ms(t))
-        if worth_realising(move, view, self.rules) and book.realise(
-            j, sp, float(move.realise_first_usd)
-        ):
-            self.core_calls += 1
-            move = decide_money_move(
-                view=self._view(j, t, book, sp), rules=self.rules, now_ms=self._ms(t)
-            )
-        if not move.moves:
+        sp = s[0]
+        cand = (self.reserve < self.refill_under) | (sp > book.s_max[0] * self.floor_factor)
+        if not cand.any():
             return
-        amount = float(move.amount)
-        if move.direction is Direction.WITHDRAW:
-            book.withdraw(j, amount)
-            self.fees[j] += float(move.fee)
-            self._pend(j, t, 1, amount, float(move.received), self.w_steps, "withdraw")
-        else:
-            self.reserve[j] -= amount
+        idx = np.flatnonzero(cand)
+        idx = idx[self.pend_dir[idx] == 0]
+        if not len(idx):
+            return
+        # Skipped, as they can move nothing: a deposit needs the short under its floor and
+        # the reserve to hold the least transfer; a withdrawal needs the reserve under target
+        # less the band and, even after realising all profit, the least transfer's room. That
+        # room is at most the lower of two bounds: Binance's (wallet, profit once realised,
+        # less initial margin) and the distance floor's (wallet less the margin keeping the
+        # restore distance; realising adds as much to that margin as to the wallet, so it
+        # never lifts this bound). Where the first decision would realise profit and the
+        # second could still not withdraw (the distance floor binds), the pair is skipped
+        # too: realising there only pays fees (bot.sim.capital_loop.worth_realising does not
+        # see that bound; the backtest pays them).
+        q, entry, spx = book.size[0, idx], book.entry[0, idx], sp[idx]
+        reserve = self.reserve[idx]
+        cash = book.free[idx] + book.wallet[0, idx]
+        dep = spx > book.s_max[0, idx] * self.floor_factor
+        most = np.minimum(
+            cash + q * (entry - spx - spx / self.lev), cash + q * (entry - spx * book._dist)
+        )
+        keep = (dep & (reserve >= max(self.twin.min_transfer, self.twin.dep_min) - 1e-6)) | (
+            (reserve < self.refill_under) & (most >= self.twin.min_transfer - 1e-6)
+        )
+        idx = idx[keep]
+        if not len(idx):
+            return
+        view = self._view(idx, book, sp[idx])
+        self.decisions += len(idx)
+        m = self._decide(idx, view)
+        again = worth_realising_vec(m, view["movable"], view["needed"], self.twin)
+        if again.any():
+            r = idx[again]
+            done = book.realise_many(r, sp[r], m.realise_first[again])
+            r = r[done]
+            if len(r):
+                self.decisions += len(r)
+                m2 = self._decide(r, self._view(r, book, sp[r]))
+                pos = np.flatnonzero(again)[done]
+                for f in ("verdict", "direction", "amount", "fee", "received"):
+                    getattr(m, f)[pos] = getattr(m2, f)
+        go = m.moves
+        wd = go & (m.direction == V.WITHDRAW)
+        if wd.any():
+            j, amt = idx[wd], m.amount[wd]
+            book.withdraw_many(j, amt)
+            self.fees[j] += m.fee[wd]
+            self._pend(j, t, 1, m.received[wd], self.w_steps)
+            self._book(WITHDRAW, t, j, amt)
+        de = go & (m.direction == V.DEPOSIT)
+        if de.any():
+            j, amt = idx[de], m.amount[de]
+            self.reserve[j] -= amt
             self.gas[j] += self.params.protect.deposit_gas_usd
-            self._pend(j, t, 2, amount, amount, self.d_steps, "deposit")
+            self._pend(j, t, 2, amt, self.d_steps)
+            self._book(DEPOSIT, t, j, amt)
 
-    def _pend(
-        self, j: int, t: int, d: int, sent: float, lands: float, steps: int, kind: str
-    ) -> None:
-        self.pend_dir[j], self.pend_sent[j], self.pend_amt[j] = d, sent, lands
-        self.pend_at[j], self.pend_from[j] = t + steps, t
-        self.history.setdefault(j, []).append((t, kind, sent))
+    def _view(self, idx: IDX, book: HedgeBook, sp: F64) -> dict[str, F64]:
+        """``CapitalView``'s numbers for paths ``idx``, as ``bot.sim.capital_loop`` reads
+        them from the Decimal ledger."""
+        q, entry = book.size[0, idx], book.entry[0, idx]
+        wallet, free = book.wallet[0, idx], book.free[idx]
+        mmr = self.mmr
+        upnl = q * (entry - sp)
+        im = q * sp / self.lev
+        movable = np.maximum(free + wallet + np.minimum(upnl, 0.0) - im, 0.0)
+        keep = np.maximum(im, q * sp * (1 + self.restore) * (1 + mmr) - q * entry)
+        room = free + wallet - keep
+        short = q > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dist = np.where(
+                short, np.maximum((wallet + q * entry) / (q * (1 + mmr)) / sp - 1, 0), np.nan
+            )
+        # bot.core.capital.margin_to_restore_usd: the margin a short opened at the mark needs
+        # for the restore distance (bot.core.futures), less its equity.
+        needed_at = sp * (1 + self.restore) * (q * mmr + q) - q * sp
+        to_restore = np.where(
+            short, np.maximum(np.maximum(needed_at, 0.0) - (wallet + upnl), 0.0), 0.0
+        )
+        return {
+            "movable": movable,
+            "needed": np.maximum(movable - np.maximum(room, 0.0), 0.0),
+            "upnl": upnl,
+            "distance": dist,
+            "to_restore": np.maximum(to_restore - free, 0.0),
+            "reserve": self.reserve[idx],
+        }
+
+    def _decide(self, idx: IDX, view: dict[str, F64]) -> Moves:
+        reserve = view["reserve"]
+        return decide_money_move_vec(
+            reserve=reserve,
+            coin_held=reserve,
+            target=np.full(len(idx), self.target),
+            floor=np.zeros(len(idx)),
+            movable=view["movable"],
+            needed=view["needed"],
+            upnl=view["upnl"],
+            distance=view["distance"],
+            to_restore=view["to_restore"],
+            withdrawn_today=self._today(WITHDRAW, idx),
+            deposited_today=self._today(DEPOSIT, idx),
+            rules=self.twin,
+        )

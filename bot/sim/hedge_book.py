@@ -150,6 +150,8 @@ class HedgeBook:
         self.s_max[idx] = np.where(ok, smax, np.inf)
 
     def top_up(self, s: F64) -> None:
+        if not self.outside and not self.free.any():
+            return  # no free balance on any path: nothing can fund a top-up
         above = s > self.s_max
         if not above.any():  # any() is much cheaper than nonzero() on the common no-op step
             return
@@ -230,30 +232,31 @@ class HedgeBook:
         np.add.at(self.fees_usd, paths, fee_usd)
         np.add.at(self.slippage_usd, paths, notional_usd * slip)
 
-    def realise(self, j: int, s: float, profit_usd: float) -> bool:
-        """Path ``j``'s (linear) short: buy back and sell again the share whose unrealised
-        profit is ``profit_usd`` (fee and slippage twice on it), so the profit becomes wallet
-        balance Binance lets leave. False when there is no profit."""
-        q, e = float(self.size[0, j]), float(self.entry[0, j])
+    def realise_many(self, paths: npt.NDArray[np.intp], s: F64, profit_usd: F64) -> B1:
+        """The (linear) shorts of ``paths``: buy back and sell again the share whose
+        unrealised profit is ``profit_usd`` (fee and slippage twice on it), so the profit
+        becomes wallet balance Binance lets leave. Returns where it happened (a profit)."""
+        q, e = self.size[0, paths], self.entry[0, paths]
         upnl = q * (e - s)
-        if q <= 0 or upnl <= 0 or profit_usd <= 0:
-            return False
-        share = min(profit_usd / upnl, 1.0)
+        done = (q > 0) & (upnl > 0) & (profit_usd > 0)
+        paths, s, q, e, upnl = paths[done], s[done], q[done], e[done], upnl[done]
+        share = np.minimum(profit_usd[done] / upnl, 1.0)
         notional = share * q * s
-        self.wallet[0, j] += share * upnl - 2 * (self.m.taker_fee + self.m.slippage) * notional
-        self.entry[0, j] = e * (1 - share) + s * share
-        self.fees_usd[j] += 2 * self.m.taker_fee * notional
-        self.slippage_usd[j] += 2 * self.m.slippage * notional
-        self._refresh_smax((np.array([0]), np.array([j])))
-        return True
+        cost = 2 * (self.m.taker_fee + self.m.slippage) * notional
+        self.wallet[0, paths] += share * upnl - cost
+        self.entry[0, paths] = e * (1 - share) + s * share
+        self.fees_usd[paths] += 2 * self.m.taker_fee * notional
+        self.slippage_usd[paths] += 2 * self.m.slippage * notional
+        self._refresh_smax((np.zeros(len(paths), dtype=np.intp), paths))
+        return done  # type: ignore[no-any-return]
 
-    def withdraw(self, j: int, amount: float) -> None:
-        """``amount`` off path ``j``'s account: the free balance first, then the margin."""
-        from_free = min(amount, float(self.free[j]))
-        self.free[j] -= from_free
-        self.wallet[0, j] -= amount - from_free
-        self.withdrawn_usd[j] += amount
-        self._refresh_smax((np.array([0]), np.array([j])))
+    def withdraw_many(self, paths: npt.NDArray[np.intp], amount: F64) -> None:
+        """``amount`` off each path's account: the free balance first, then the margin."""
+        from_free = np.minimum(amount, self.free[paths])
+        self.free[paths] -= from_free
+        self.wallet[0, paths] -= amount - from_free
+        self.withdrawn_usd[paths] += amount
+        self._refresh_smax((np.zeros(len(paths), dtype=np.intp), paths))
 
     def withdraw_gains(self, s: F64, mask: npt.NDArray[np.bool_]) -> F64:
         """On paths in ``mask``: where it frees money, realise the uPnL (close and reopen at the

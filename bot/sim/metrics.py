@@ -84,7 +84,7 @@ class PolicyOutcome:
     final_pnl: F64  # per path, for plots
     first_liq_step: npt.NDArray[np.int64]  # -1 when never liquidated
     samples: SamplePaths
-    core_calls: int = 0  # decisions taken by bot.core's Decimal functions
+    loop_decisions: int = 0  # (path, step) pairs the guard and capital twins decided
 
     @property
     def hedge_cost_usd(self) -> float:
@@ -114,7 +114,7 @@ def summarize(
     wealth0: float,
     first_liq_step: npt.NDArray[np.int64],
     samples: SamplePaths,
-    core_calls: int = 0,
+    loop_decisions: int = 0,
 ) -> PolicyOutcome:
     n = len(loan.debt)
     wealth = (loan.coll * s).sum(axis=0) - loan.debt + book.equity_usd(s) - book.capital_in_usd
@@ -154,5 +154,5 @@ def summarize(
         final_pnl=pnl,
         first_liq_step=first_liq_step,
         samples=samples,
-        core_calls=core_calls,
+        loop_decisions=loop_decisions,
     )

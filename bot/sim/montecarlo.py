@@ -177,7 +177,7 @@ def simulate_policy(
             wealth0=wealth0,
             first_liq_step=first_liq,
             samples=samples,
-            core_calls=loop.core_calls,
+            loop_decisions=loop.decisions,
         )
     return summarize(
         spec=spec,
