@@ -41,6 +41,10 @@ class V(IntEnum):
     DEPOSIT = 2
 
 
+# Plain ints for the hot path (an IntEnum member lookup costs a Python call).
+HOLD, MOVE, ALERT, WITHDRAW, DEPOSIT = 0, 1, 2, 1, 2
+
+
 # Alert reasons as codes: 0 none, then the enum's order.
 REASONS: tuple[AlertReason, ...] = tuple(AlertReason)
 CODE = {r: i + 1 for i, r in enumerate(REASONS)}
@@ -50,15 +54,21 @@ def reason_of(code: int) -> AlertReason | None:
     return None if code == 0 else REASONS[code - 1]
 
 
+_SCALE = 10.0**GRID
+
+
 def _snap(x: F64) -> F64:
-    return np.round(x, GRID)
+    """``np.round(x, 8)`` without its wrappers (this runs on every step)."""
+    return np.rint(x * _SCALE) / _SCALE
 
 
 def _step(x: F64, step: float, *, up: bool = False) -> F64:
     """``bot.core.plan_rules.round_to_step`` for values on the 1e-8 grid: half a grid unit of
     slack absorbs the float error of ``x / step`` without crossing a real step."""
+    if step == 1.0 / _SCALE:
+        return _snap(x)  # already on the step's grid
     q = _snap(x) / step
-    slack = 0.5 * 10.0**-GRID / step
+    slack = 0.5 / _SCALE / step
     k = np.ceil(q - slack) if up else np.floor(q + slack)
     return _snap(k * step)
 
@@ -118,7 +128,7 @@ class Moves:
 
     @property
     def moves(self) -> B1:
-        return self.verdict == V.MOVE  # type: ignore[no-any-return]
+        return self.verdict == MOVE  # type: ignore[no-any-return]
 
 
 def decide_money_move_vec(
@@ -164,10 +174,10 @@ def decide_money_move_vec(
         ok = refuse(ok, day <= 0, AlertReason.DAY_CAP_USED)
         ok = refuse(ok, amt < rules.dep_min, AlertReason.UNDER_COIN_MINIMUM)
         ok = refuse(ok, amt < rules.min_transfer, AlertReason.UNDER_MIN_TRANSFER)
-        direction[dep] = V.DEPOSIT
+        direction[dep] = DEPOSIT
         amount[dep] = amt[dep]
         received[dep] = amt[dep]
-        verdict[dep] = np.where(ok[dep], V.MOVE, V.ALERT)
+        verdict[dep] = np.where(ok[dep], MOVE, ALERT)
     if wd.any():
         want = _snap(gap + rules.fee)
         room = _snap(movable - needed)
@@ -180,40 +190,38 @@ def decide_money_move_vec(
         ok = refuse(ok, amt < rules.wd_min, AlertReason.UNDER_COIN_MINIMUM)
         ok = refuse(ok, amt <= rules.fee, AlertReason.NOT_ABOVE_FEE)
         ok = refuse(ok, amt < rules.min_transfer, AlertReason.UNDER_MIN_TRANSFER)
-        direction[wd] = V.WITHDRAW
+        direction[wd] = WITHDRAW
         amount[wd] = amt[wd]
         fee[wd] = rules.fee
         received[wd] = np.maximum(_snap(amt - rules.fee), 0.0)[wd]
         realise[wd] = _snap(lift)[wd]
-        verdict[wd] = np.where(ok[wd], V.MOVE, V.ALERT)
+        verdict[wd] = np.where(ok[wd], MOVE, ALERT)
     # The gate: a transfer the operator or the venue does not allow becomes an alert.
-    go = verdict == V.MOVE
+    go = verdict == MOVE
     if not rules.enabled:
         reason[go] = CODE[AlertReason.DISABLED]
-        verdict[go] = V.ALERT
+        verdict[go] = ALERT
     else:
         shut = go & (
-            ((direction == V.WITHDRAW) & (not rules.wd_open))
-            | ((direction == V.DEPOSIT) & (not rules.dep_open))
+            ((direction == WITHDRAW) & (not rules.wd_open))
+            | ((direction == DEPOSIT) & (not rules.dep_open))
         )
         reason[shut] = CODE[AlertReason.NETWORK_SUSPENDED]
-        verdict[shut] = V.ALERT
+        verdict[shut] = ALERT
     return Moves(verdict, direction, reason, amount, fee, received, realise)
 
 
-_SMALL = np.array(
-    [0]
-    + [
-        CODE[r]
-        for r in (
-            AlertReason.NOTHING_WITHDRAWABLE,
-            AlertReason.UNDER_MIN_TRANSFER,
-            AlertReason.UNDER_COIN_MINIMUM,
-            AlertReason.NOT_ABOVE_FEE,
-        )
-    ],
-    dtype=np.int8,
-)
+# By reason code: a withdrawal refused for being too small, which realised profit can make
+# big enough (or no refusal at all).
+_SMALL = np.zeros(len(REASONS) + 1, dtype=bool)
+_SMALL[0] = True
+for _r in (
+    AlertReason.NOTHING_WITHDRAWABLE,
+    AlertReason.UNDER_MIN_TRANSFER,
+    AlertReason.UNDER_COIN_MINIMUM,
+    AlertReason.NOT_ABOVE_FEE,
+):
+    _SMALL[CODE[_r]] = True
 
 
 def worth_realising_vec(m: Moves, movable: F64, needed: F64, rules: TwinRules) -> B1:
@@ -222,9 +230,9 @@ def worth_realising_vec(m: Moves, movable: F64, needed: F64, rules: TwinRules) -
         return np.zeros(len(m.verdict), dtype=bool)
     room = np.maximum(_snap(movable - needed), 0.0)
     return (  # type: ignore[no-any-return]
-        (m.direction == V.WITHDRAW)
+        (m.direction == WITHDRAW)
         & (m.realise_first > 0)
-        & np.isin(m.reason, _SMALL)
+        & _SMALL[m.reason]
         & (_snap(room + m.realise_first) >= rules.min_transfer)
     )
 

@@ -25,10 +25,15 @@ import numpy.typing as npt
 from bot.core.capital import CapitalRules, CoinNetwork
 from bot.core.repay_params import ProtectParams
 from bot.sim.capital_twin import (
+    DEPOSIT as DEP,
+)
+from bot.sim.capital_twin import (
+    WITHDRAW as WD,
+)
+from bot.sim.capital_twin import (
     Moves,
     RepayRules,
     TwinRules,
-    V,
     decide_money_move_vec,
     repay_amount,
     worth_realising_vec,
@@ -77,6 +82,8 @@ class CoreLoop:
         # s_max (the mark where the short is min_short_liq_distance from its liquidation)
         # times this is the mark where it is short_floor from it: one comparison per step.
         self.floor_factor = (1.0 + self.restore) / (1.0 + self.twin.short_floor) * (1 - 1e-9)
+        dist = (1.0 + self.restore) * (1.0 + self.mmr)
+        self.room_factor = dist / max(dist, 1.0 + 1.0 / self.lev) * (1 + 1e-9)
         value0 = params.loan.collateral_units[0] * params.market.assets[0].s0
         self.target = math.floor(max(p.reserve_usd, value0 / 10) * 100) / 100
         self.refill_under = self.target - self.twin.refill_band
@@ -90,8 +97,7 @@ class CoreLoop:
         # What each step sent, by kind, for the day caps: a step counts while it is within
         # 24 hours of now (the Decimal loop's ``s > t - 24 h / dt``); ``day`` is the sum.
         self.day_steps = math.floor(24 / self.dt - 1e-9) + 1
-        self.ring = np.zeros((3, self.day_steps, n))
-        self.used = np.zeros((3, self.day_steps), dtype=bool)
+        self.sent: dict[int, list[tuple[int, IDX, F64]]] = {}  # step -> (kind, paths, USD)
         self.day = np.zeros((3, n))
         self.decisions = 0  # (path, step) pairs decided by the twins
         self.w_steps = max(0, math.ceil(p.transfer_delay_hours / self.dt - 1e-9))
@@ -105,17 +111,12 @@ class CoreLoop:
         return np.maximum(self.day[kind, idx], 0.0)  # type: ignore[no-any-return]
 
     def _book(self, kind: int, t: int, idx: IDX, amount: F64) -> None:
-        slot = t % self.day_steps
-        self.ring[kind, slot, idx] += amount
         self.day[kind, idx] += amount
-        self.used[kind, slot] = True
+        self.sent.setdefault(t, []).append((kind, idx, amount))
 
     def arrive(self, t: int, book: HedgeBook) -> None:
-        slot = t % self.day_steps
-        for kind in np.flatnonzero(self.used[:, slot]):  # that slot's step is a day old now
-            self.day[kind] -= self.ring[kind, slot]
-            self.ring[kind, slot] = 0.0
-            self.used[kind, slot] = False
+        for kind, idx, amount in self.sent.pop(t - self.day_steps, ()):  # a day old now
+            self.day[kind, idx] -= amount
         due = [k for k in self.landing if k <= t]
         if not due:
             return
@@ -166,7 +167,16 @@ class CoreLoop:
     # --- the capital loop ----------------------------------------------------------------
     def capital(self, t: int, book: HedgeBook, s: F64) -> None:
         sp = s[0]
-        cand = (self.reserve < self.refill_under) | (sp > book.s_max[0] * self.floor_factor)
+        # Step screen on whole arrays, a superset of the pairs kept below. A withdrawal's
+        # room (with free balance 0) is at most q D (s_max - sp k / D), k the larger of D and
+        # 1 + 1 / leverage (D: book._dist): none at or above s_max D / k.
+        smax = book.s_max[0]
+        wd = self.reserve < self.refill_under
+        if book.free.any():
+            wd &= (sp < smax * self.room_factor) | (book.free > 0)
+        else:
+            wd &= sp < smax * self.room_factor
+        cand = wd | (sp > smax * self.floor_factor)
         if not cand.any():
             return
         idx = np.flatnonzero(cand)
@@ -211,14 +221,14 @@ class CoreLoop:
                 for f in ("verdict", "direction", "amount", "fee", "received"):
                     getattr(m, f)[pos] = getattr(m2, f)
         go = m.moves
-        wd = go & (m.direction == V.WITHDRAW)
+        wd = go & (m.direction == WD)
         if wd.any():
             j, amt = idx[wd], m.amount[wd]
             book.withdraw_many(j, amt)
             self.fees[j] += m.fee[wd]
             self._pend(j, t, 1, m.received[wd], self.w_steps)
             self._book(WITHDRAW, t, j, amt)
-        de = go & (m.direction == V.DEPOSIT)
+        de = go & (m.direction == DEP)
         if de.any():
             j, amt = idx[de], m.amount[de]
             self.reserve[j] -= amt
