@@ -24,7 +24,14 @@ from bot.sim.backtest import run_policy
 from bot.sim.backtest_params import BacktestParams
 from bot.sim.candles import load_window
 from bot.sim.montecarlo import simulate_policy
-from bot.sim.params import AssetModel, LoanModel, MarketModel, PolicySpec, SimulationParams
+from bot.sim.params import (
+    AssetModel,
+    LoanModel,
+    MarketModel,
+    PolicySpec,
+    ProtectModel,
+    SimulationParams,
+)
 
 
 def bench_monte_carlo(paths: int, steps: int) -> float:
@@ -50,6 +57,39 @@ def bench_monte_carlo(paths: int, steps: int) -> float:
         f"monte carlo: {paths} paths x {steps} steps = {paths * steps / 1e6:.1f} M path-steps "
         f"in {dt:.2f} s -> {rate / 1e6:.1f} M path-steps/s (target >= 20); "
         f"P(liq) {out.p_defi_liquidation:.3f}, hedge fees ${out.hedge_fees_usd:.0f}"
+    )
+    return rate
+
+
+def bench_monte_carlo_core_loop(paths: int, steps: int) -> float:
+    """Repay mode with the guard and capital loop (bot.sim.capital_vec: the float twins of
+    bot.core.repay / bot.core.capital on the pairs where a decision can act) and the cost."""
+    params = SimulationParams(
+        market=MarketModel(assets=(AssetModel(symbol="BTC", s0=60_000.0, mu=0.0, sigma=0.6),)),
+        loan=LoanModel(
+            collateral_units=(10_000 / 60_000,),
+            liquidation_threshold=(0.75,),
+            liquidation_bonus=(0.05,),
+            debt_usd=5_000.0,
+            borrow_apr=0.05,
+        ),
+        protect=ProtectModel(reserve_usd=1_250.0),
+        n_paths=paths,
+        horizon_hours=steps,
+        seed=1,
+        sample_paths=10,
+    )
+    t0 = time.perf_counter()
+    out = simulate_policy(params, PolicySpec(kind="ratio", r=0.5), "repay")
+    dt = time.perf_counter() - t0
+    rate = paths * steps / dt
+    pairs = out.loop_decisions / (paths * steps)
+    print(
+        f"monte carlo, repay + core capital loop: {paths} x {steps} in {dt:.2f} s -> "
+        f"{rate / 1e6:.2f} M path-steps/s (target >= 20: {'met' if rate >= 20e6 else 'NOT met'}); "
+        f"{out.loop_decisions:,} twin decisions ({pairs:.2%} of pairs); P(liq) "
+        f"{out.p_defi_liquidation:.3f}, repaid ${out.repaid_from_reserve_usd:.0f}, "
+        f"hedge fees ${out.hedge_fees_usd:.0f}"
     )
     return rate
 
@@ -82,6 +122,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"load average (1 min) before: {load:.2f} on {os.cpu_count()} cpus")
     bench_monte_carlo(args.paths, args.steps)
+    bench_monte_carlo_core_loop(args.paths, args.steps)
     bench_backtest("assess")
     bench_backtest("planner")
 

@@ -454,6 +454,26 @@ def backtest(
         raise typer.Exit(EXIT_CONFIG) from exc
 
 
+@app.command("backtest-capital")
+def backtest_capital(
+    symbol: Annotated[str, typer.Option(help="BTCUSDT, ETHUSDT or BNBUSDT.")] = "BTCUSDT",
+    out_dir: Annotated[Path, typer.Option("--out", help="Report folder.")] = Path(
+        "reports/backtest"
+    ),
+) -> None:
+    """Every shipped window at HF 1.5, 1.3 and 2.0, default protection: the capital loop at
+    10 and 60 min withdrawal delays, and disabled (no config needed: the built-in defaults)."""
+    from bot.sim.backtest_params import BacktestParams
+    from bot.sim.capital_report import capital_rows, write_capital_report
+
+    underlying = symbol.removesuffix("USDT")
+    if underlying not in ("BTC", "ETH", "BNB"):
+        err.print(f"[bold red]backtest-capital:[/] no shipped data for {symbol}", highlight=False)
+        raise typer.Exit(EXIT_CONFIG)
+    base = BacktestParams(underlying=underlying, symbol=symbol)
+    write_capital_report(capital_rows(base), base, out_dir, out)
+
+
 @app.command("demo")
 def demo(
     no_protect: Annotated[

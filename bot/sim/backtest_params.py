@@ -14,7 +14,21 @@ from bot.config.models import (
     PolicyConfig,
     RatioPolicyConfig,
 )
+from bot.core.capital import CapitalRules, CoinNetwork
+from bot.core.repay_params import ProtectParams
 from bot.sim.lending import LiquidationEvent
+
+# Binance's live USDC/USDT fees on BSC are not in the reference (UNVERIFIED there): 0.8 is the
+# emulator's default and within the 0-1 USD range Binance has charged for BEP20 stablecoins.
+BSC_USDC = CoinNetwork(
+    coin="USDC",
+    network="BSC",
+    withdraw_fee=Decimal("0.8"),
+    withdraw_min=Decimal(10),
+    withdraw_max=Decimal(9_999_999),
+    withdraw_multiple=Decimal("1e-8"),
+    deposit_min=Decimal("0.01"),
+)
 
 
 def policy_label(p: PolicyConfig) -> str:
@@ -63,7 +77,26 @@ class BacktestParams:
     min_short_liq_distance: Decimal = Decimal("0.30")
     trigger_hf: Decimal = Decimal("1.3")
     target_hf: Decimal = Decimal("1.6")
-    transfer_delay_hours: int = 1
+    # The guard's caps (bot.core.repay.decide), ProtectParams' defaults.
+    max_repay_per_action_usd: Decimal = Decimal(50_000)
+    max_repay_per_day_usd: Decimal = Decimal(200_000)
+    # The capital loop (bot.core.capital.decide_money_move). False: no transfer ever moves
+    # (the rules' "enabled: false"); the guard repays from the reserve alone and the short
+    # lives on the margin it started with.
+    capital_loop: bool = True
+    transfer_delay_minutes: int = 10  # a withdrawal reaches the reserve wallet this much later
+    deposit_credit_minutes: int = 5  # a deposit is credited on Binance this much later
+    network: CoinNetwork = BSC_USDC
+    repay_gas_usd: Decimal = Decimal("0.15")  # Pool.repay on BSC (~200k gas at ~1 gwei)
+    deposit_gas_usd: Decimal = Decimal("0.05")  # an ERC-20 transfer on BSC (~50k gas)
+    refill_band_usd: Decimal = Decimal(100)
+    reserve_target_usd: Decimal | None = None  # None: the starting reserve, >= 10 % of collateral
+    reserve_floor_usd: Decimal = Decimal(0)  # capital.reserve_floor_usd's default
+    max_withdraw_per_day_usd: Decimal = Decimal(50_000)
+    max_deposit_per_day_usd: Decimal = Decimal(50_000)
+    # What the exchange account starts with, all of it the user's; None: the margin the first
+    # hour's plan asks for. No other money reaches the exchange but deposits from the reserve.
+    exchange_margin_usd: Decimal | None = None
     # The daemon cycles every few seconds, liquidators watch continuously: when True the bot
     # also repays from the on-chain reserve inside the hour, at the price where HF crosses
     # trigger_hf on the way from the open down to the low (hedge gains still wait for the
@@ -77,6 +110,34 @@ class BacktestParams:
     # calls; "assess": the daemon's whole cycle function bot.core.account.assess (also computes
     # the liquidation geometry it shows users): same orders (tested), about 4x slower.
     cycle: Literal["assess", "planner"] = "planner"
+
+    def protect_params(self) -> ProtectParams:
+        return ProtectParams(
+            trigger_hf=self.trigger_hf,
+            target_hf=self.target_hf,
+            reserve_tokens=("USDC",),
+            max_per_action_usd=self.max_repay_per_action_usd,
+            max_per_day_usd=self.max_repay_per_day_usd,
+            allow_supply=False,  # the simulated loan takes no stablecoin collateral
+        )
+
+    def capital_rules(self) -> CapitalRules:
+        return CapitalRules(
+            enabled=self.capital_loop,
+            short_restore_distance=self.min_short_liq_distance,
+            refill_band_usd=self.refill_band_usd,
+            max_withdraw_per_day_usd=self.max_withdraw_per_day_usd,
+            max_withdraw_per_transfer_usd=min(Decimal(25_000), self.max_withdraw_per_day_usd),
+            max_deposit_per_day_usd=self.max_deposit_per_day_usd,
+            max_deposit_per_transfer_usd=min(Decimal(25_000), self.max_deposit_per_day_usd),
+        )
+
+    def reserve_target(self, reserve0: Decimal) -> Decimal:
+        """The config requires a positive target: the starting reserve, at least 10 % of the
+        collateral (the crash rule gives 0 from HF 2)."""
+        if self.reserve_target_usd is not None:
+            return self.reserve_target_usd
+        return max(reserve0, self.collateral_usd / 10)
 
     def reserve_for(self, collateral_usd: Decimal, debt: Decimal) -> Decimal:
         if self.reserve_usd is not None:
@@ -111,7 +172,16 @@ class BacktestRun:
     slippage_usd: Decimal
     funding_usd: Decimal  # received (+) / paid (-)
     hedge_pnl_usd: Decimal  # after all costs
-    hedge_capital_usd: Decimal  # outside money deposited as margin
+    hedge_capital_usd: Decimal  # outside money put on the exchange (the starting margin)
+    gas_usd: Decimal  # repays and deposits
+    withdraw_fees_usd: Decimal  # Binance's withdrawal fee
+    withdrawn_usd: Decimal  # gross, exchange -> reserve wallet
+    deposited_usd: Decimal  # reserve wallet -> exchange
+    transfers: int
+    capital_alerts: int  # transfers wanted and not made (disabled, caps, nothing movable...)
+    # (hours since the first open, "repay" / "withdraw" / "deposit", USD): repays at the
+    # oracle price, withdrawals gross; what the day caps count.
+    moves: tuple[tuple[float, str, Decimal], ...]
     repaid_from_reserve_usd: Decimal
     repaid_from_hedge_usd: Decimal
     reserve_start_usd: Decimal
@@ -125,6 +195,12 @@ class BacktestRun:
     @property
     def hedge_cost_usd(self) -> Decimal:
         return self.fees_usd + self.slippage_usd - self.funding_usd
+
+    @property
+    def frictions_usd(self) -> Decimal:
+        """Everything paid to move and hold the hedge: fees, slippage, gas and withdrawal
+        fees, less funding received."""
+        return self.hedge_cost_usd + self.gas_usd + self.withdraw_fees_usd
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

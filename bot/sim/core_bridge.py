@@ -92,18 +92,6 @@ class CoreHedger:
             margin_type=MarginType.ISOLATED,
             min_short_liq_distance=params.min_short_liq_distance,
         )
-        # The simulated user keeps enough free USDT on the exchange; what is actually moved
-        # into the position is booked as outside capital by the paper ledger.
-        free = params.collateral_usd * 10
-        self.balances = (
-            MarginBalance(
-                asset="USDT",
-                wallet_balance=free,
-                available_balance=free,
-                usd_value=free,
-                venue=Venue.USDM,
-            ),
-        )
         self.ladders: dict[str, LadderState] = {}
         self.cycle = params.cycle
         self.specs = {spec.symbol: spec}
@@ -116,14 +104,27 @@ class CoreHedger:
         hedges: Sequence[HedgePosition],
         marks: dict[str, Decimal],
         cycle: int,
+        *,
+        available_usd: Decimal,
     ) -> tuple[OrderIntent, ...]:
+        """The orders the daemon would send; ``available_usd`` is the exchange's free USDT,
+        what can back a bigger short (the open short's own margin is counted by the planner)."""
+        balances = (
+            MarginBalance(
+                asset="USDT",
+                wallet_balance=available_usd,
+                available_balance=available_usd,
+                usd_value=available_usd,
+                venue=Venue.USDM,
+            ),
+        )
         if self.cycle == "planner":
-            return self._plan_direct(snapshot, hedges, marks, cycle)
+            return self._plan_direct(snapshot, hedges, marks, cycle, balances)
         result = assess(
             snapshot=snapshot,
             mapping=self.mapping,
             hedges=hedges,
-            balances=self.balances,
+            balances=balances,
             specs=self.specs,
             marks=marks,
             symbol_for_underlying=self.symbols,
@@ -145,6 +146,7 @@ class CoreHedger:
         hedges: Sequence[HedgePosition],
         marks: dict[str, Decimal],
         cycle: int,
+        balances: tuple[MarginBalance, ...],
     ) -> tuple[OrderIntent, ...]:
         """Policy and planner without ``assess``'s views: the liquidation price (the costly
         exact crossing search) is only computed when the policy reads it (health_target)."""
@@ -173,7 +175,7 @@ class CoreHedger:
             positions=hedges,
             specs=self.specs,
             marks={**marks, u: mark},
-            available_margin_usd=available_margin_usd(self.balances, self.specs),
+            available_margin_usd=available_margin_usd(balances, self.specs),
             rules=self.rules,
             position_name="backtest",
             cycle_id=str(cycle),

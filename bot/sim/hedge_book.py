@@ -36,6 +36,10 @@ class HedgeBook:
         self._funding = np.zeros(shape)  # USD received (+) or paid (-), per underlying
         self.liq_loss_usd = np.zeros(n_paths)
         self.capital_in_usd = np.zeros(n_paths)  # outside money put on the exchange
+        # False (the capital loop): margin comes only from ``free``, the account's balance
+        # backing no short; growing shorts are cut to what it affords, as the planner does.
+        self.outside = True
+        self.free = np.zeros(n_paths)
         self.withdrawn_usd = np.zeros(n_paths)
         self._dist = (1.0 + model.min_short_liq_distance) * (1.0 + model.maint_margin_rate)
         # Highest mark at which the wallet still meets the distance floor: a top-up is only
@@ -59,11 +63,12 @@ class HedgeBook:
         return 0.0
 
     def equity_usd(self, s: F64) -> F64:
-        """Per path: wallet plus uPnL of every underlying, in USD."""
+        """Per path: free balance, wallet plus uPnL of every underlying, in USD."""
         if self.inverse:
             coin = self.wallet + fv.inverse_short_pnl_coin(self.size, self.entry, s)
             return (coin * s).sum(axis=0)  # type: ignore[no-any-return]
-        return (self.wallet + fv.linear_short_pnl_usd(self.size, self.entry, s)).sum(axis=0)  # type: ignore[no-any-return]
+        shorts = (self.wallet + fv.linear_short_pnl_usd(self.size, self.entry, s)).sum(axis=0)
+        return shorts + self.free  # type: ignore[no-any-return]
 
     def pnl_usd(self, s: F64) -> F64:
         """Money the hedge made or lost so far, after every cost, per path."""
@@ -145,6 +150,8 @@ class HedgeBook:
         self.s_max[idx] = np.where(ok, smax, np.inf)
 
     def top_up(self, s: F64) -> None:
+        if not self.outside and not self.free.any():
+            return  # no free balance on any path: nothing can fund a top-up
         above = s > self.s_max
         if not above.any():  # any() is much cheaper than nonzero() on the common no-op step
             return
@@ -152,15 +159,30 @@ class HedgeBook:
         if not len(idx[0]):
             return
         need = self._distance_wallet(s[idx], self.size[idx], self.entry[idx]) - self.wallet[idx]
-        add = np.maximum(need, 0.0)
+        add = self._fund(idx[1], np.maximum(need, 0.0), s[idx])
         self.wallet[idx] += add
-        usd = add * s[idx] if self.inverse else add
-        np.add.at(self.capital_in_usd, idx[1], usd)
         self._refresh_smax(idx)
+
+    def _fund(self, paths: npt.NDArray[np.intp], add: F64, px: F64) -> F64:
+        """Margin for ``paths``: from outside (booked), or from the free balance alone
+        (linear only: the capital loop's model)."""
+        if self.outside:
+            np.add.at(self.capital_in_usd, paths, add * px if self.inverse else add)
+            return add
+        add = np.minimum(add, self.free[paths])
+        np.subtract.at(self.free, paths, add)
+        return add
 
     def rebalance(self, target_usd: F64, s: F64) -> None:
         """Trade to ``target_usd`` where outside the band, then restore the margin floor."""
         cur = self.short_usd(s)
+        if not self.outside:
+            # As the planner: a growing short only as far as the margin there is backs it.
+            per_usd = max(1.0 / self.m.leverage, self._dist - 1.0)
+            afford = (self.wallet + self.free) / per_usd
+            target_usd = np.where(
+                target_usd > cur, np.minimum(target_usd, np.maximum(afford, cur)), target_usd
+            )
         diff = target_usd - cur
         band = np.maximum(self.m.band_rel * target_usd, self.m.band_abs_usd)
         out = (np.abs(diff) > band) & self.alive
@@ -204,12 +226,37 @@ class HedgeBook:
         # A trade must fit initial margin: the simulated user deposits what is missing.
         size_now = self.size[idx]
         im = size_now / (s * self.m.leverage) if self.inverse else size_now * s / self.m.leverage
-        add = np.maximum(im - self.wallet[idx], 0.0)
+        add = self._fund(paths, np.maximum(im - self.wallet[idx], 0.0), s)
         self.wallet[idx] += add
-        np.add.at(self.capital_in_usd, paths, add * s if self.inverse else add)
         self._refresh_smax(idx)
         np.add.at(self.fees_usd, paths, fee_usd)
         np.add.at(self.slippage_usd, paths, notional_usd * slip)
+
+    def realise_many(self, paths: npt.NDArray[np.intp], s: F64, profit_usd: F64) -> B1:
+        """The (linear) shorts of ``paths``: buy back and sell again the share whose
+        unrealised profit is ``profit_usd`` (fee and slippage twice on it), so the profit
+        becomes wallet balance Binance lets leave. Returns where it happened (a profit)."""
+        q, e = self.size[0, paths], self.entry[0, paths]
+        upnl = q * (e - s)
+        done = (q > 0) & (upnl > 0) & (profit_usd > 0)
+        paths, s, q, e, upnl = paths[done], s[done], q[done], e[done], upnl[done]
+        share = np.minimum(profit_usd[done] / upnl, 1.0)
+        notional = share * q * s
+        cost = 2 * (self.m.taker_fee + self.m.slippage) * notional
+        self.wallet[0, paths] += share * upnl - cost
+        self.entry[0, paths] = e * (1 - share) + s * share
+        self.fees_usd[paths] += 2 * self.m.taker_fee * notional
+        self.slippage_usd[paths] += 2 * self.m.slippage * notional
+        self._refresh_smax((np.zeros(len(paths), dtype=np.intp), paths))
+        return done  # type: ignore[no-any-return]
+
+    def withdraw_many(self, paths: npt.NDArray[np.intp], amount: F64) -> None:
+        """``amount`` off each path's account: the free balance first, then the margin."""
+        from_free = np.minimum(amount, self.free[paths])
+        self.free[paths] -= from_free
+        self.wallet[0, paths] -= amount - from_free
+        self.withdrawn_usd[paths] += amount
+        self._refresh_smax((np.zeros(len(paths), dtype=np.intp), paths))
 
     def withdraw_gains(self, s: F64, mask: npt.NDArray[np.bool_]) -> F64:
         """On paths in ``mask``: where it frees money, realise the uPnL (close and reopen at the

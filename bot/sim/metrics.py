@@ -84,6 +84,7 @@ class PolicyOutcome:
     final_pnl: F64  # per path, for plots
     first_liq_step: npt.NDArray[np.int64]  # -1 when never liquidated
     samples: SamplePaths
+    loop_decisions: int = 0  # (path, step) pairs the guard and capital twins decided
 
     @property
     def hedge_cost_usd(self) -> float:
@@ -113,6 +114,7 @@ def summarize(
     wealth0: float,
     first_liq_step: npt.NDArray[np.int64],
     samples: SamplePaths,
+    loop_decisions: int = 0,
 ) -> PolicyOutcome:
     n = len(loan.debt)
     wealth = (loan.coll * s).sum(axis=0) - loan.debt + book.equity_usd(s) - book.capital_in_usd
@@ -152,4 +154,5 @@ def summarize(
         final_pnl=pnl,
         first_liq_step=first_liq_step,
         samples=samples,
+        loop_decisions=loop_decisions,
     )

@@ -2,10 +2,14 @@
 
 Per step, in this order (liquidators are assumed at least as fast as the bot): prices move,
 debt accrues interest, funding is paid, shorts at or under maintenance are liquidated, the loan
-is liquidated where HF < 1, then (mode "repay") transfers that have arrived repay debt, and the
-bot repays from the reserve and starts moving hedge gains when HF < trigger_hf, then the hedge
-is rebalanced to the policy's target outside the band. Every policy and mode replays the same
-price paths (same seed), so differences between them are not sampling noise.
+is liquidated where HF < 1, then (mode "repay") transfers that have arrived land, the guard
+repays from the reserve when HF < trigger_hf, the hedge is rebalanced to the policy's target
+outside the band, and the capital loop moves money between exchange and reserve
+(``bot.sim.capital_vec``; ``capital_model="outside"``, inverse or multi-asset runs: the
+earlier model, arrived gains repay debt and gains start moving on trigger). Mode "hold" runs no
+guard and no capital loop: margin top-ups come from outside, as before the loop. Every policy
+and mode replays the same price paths (same seed), so differences between them are not
+sampling noise.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from bot.sim.capital_vec import CoreLoop
 from bot.sim.hedge_book import HedgeBook
 from bot.sim.lending_vec import LoanBook
 from bot.sim.metrics import PolicyOutcome, SamplePaths, summarize
@@ -107,7 +112,18 @@ def simulate_policy(
     loan = LoanBook(params.loan, n)
     book = HedgeBook(params.hedge, len(params.market.assets), n)
     ladder = LadderState(n) if spec.kind == "ladder" else None
-    repayer = _Repayer(params) if mode == "repay" else None
+    # The guard and capital loop run together, in mode "repay" only: mode "hold" (nobody acts
+    # on the loan) keeps the earlier model, where margin top-ups come from outside and no money
+    # moves, and pays nothing for the loop. The loop takes one linear short; other books keep
+    # the "outside" model in both modes.
+    core = (
+        mode == "repay"
+        and params.protect.capital_model == "core"
+        and len(params.market.assets) == 1
+        and params.hedge.venue == "linear"
+    )
+    loop = CoreLoop(params, n) if core else None
+    repayer = _Repayer(params) if mode == "repay" and not core else None
     funding = _funding(params)
     growth = math.exp(params.loan.borrow_apr * params.dt_hours / HOURS_PER_YEAR)
     s = np.repeat(np.array([a.s0 for a in params.market.assets])[:, None], n, axis=1)
@@ -118,7 +134,8 @@ def simulate_policy(
     hedged = spec.kind != "none"
     if hedged:
         book.rebalance(target_short_usd(spec, loan, s, book.margin_delta_usd(s), ladder), s)
-    samples.record(0, s, loan, book, repayer)
+    book.outside = not core  # the starting margin was the user's; nothing more comes in
+    samples.record(0, s, loan, book, repayer or loop)
     first_liq = np.full(n, -1, dtype=np.int64)
     for t in range(1, steps + 1):
         s = gen.next()
@@ -131,12 +148,37 @@ def simulate_policy(
         first_liq[hit & (first_liq < 0)] = t
         if repayer is not None:
             repayer.step(loan, book, s)
+        if loop is not None:
+            loop.arrive(t, book)
+            if mode == "repay":
+                loop.guard(t, loan, s)
         if hedged:
             book.rebalance(target_short_usd(spec, loan, s, book.margin_delta_usd(s), ladder), s)
+        if loop is not None and hedged:
+            loop.capital(t, book, s)
         if k:
-            samples.record(t, s, loan, book, repayer)
+            samples.record(t, s, loan, book, repayer or loop)
         if progress is not None and (t % 256 == 0 or t == steps):
             progress(256 if t % 256 == 0 else t % 256)
+    if loop is not None:
+        return summarize(
+            spec=spec,
+            mode=mode,
+            loan=loan,
+            book=book,
+            repayer_reserve=loop.reserve,
+            repayer_pending=loop.in_flight() - loop.gas,  # gas: paid by the user's wallet
+            from_reserve=loop.repaid,
+            from_hedge=np.zeros(n),
+            s=s,
+            coll0=coll0,
+            s0=np.array([a.s0 for a in params.market.assets]),
+            reserve0=params.protect.reserve_usd,
+            wealth0=wealth0,
+            first_liq_step=first_liq,
+            samples=samples,
+            loop_decisions=loop.decisions,
+        )
     return summarize(
         spec=spec,
         mode=mode,

@@ -1,15 +1,20 @@
 """A minimal Decimal paper futures account for backtests, one isolated short per symbol.
 
 Position math (fills, entry averaging, realised PnL, funding, liquidation price) is the
-project's paper exchange math, ``bot.exchange.paper_book``; this module only keeps the wallet,
+project's paper exchange math, ``bot.exchange.paper_book``; this module only keeps the wallets,
 applies slippage, and books the costs a report needs. Fills happen at the given price moved
 against us by ``slippage``; margin is checked and liquidated on the MARK price.
+
+The account holds a free balance (``free``: USD-M wallet money backing no position) and each
+short's isolated margin. Margin moves from the free balance into a short only as the planner's
+distance floor asks (``allocate``); money leaves only through ``withdraw``, never more than
+``movable_usd`` (Binance's ``maxWithdrawAmount``: unrealised profit does not leave).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from bot.core.model import (
     ZERO,
@@ -43,8 +48,12 @@ class PaperLedger:
     slippage_cost: Decimal = ZERO
     funding: Decimal = ZERO  # received (+) / paid (-)
     capital_in: Decimal = ZERO  # outside money deposited as margin
-    withdrawn: Decimal = ZERO
+    free: Decimal = ZERO  # wallet balance backing no position (cross, USD-M)
+    deposited: Decimal = ZERO  # credited from the reserve wallet
+    withdrawn: Decimal = ZERO  # gross, sent to the reserve wallet
+    realised: Decimal = ZERO  # realised PnL of every fill, before fees
     liquidation_loss: Decimal = ZERO
+    margin_lost: Decimal = ZERO  # isolated margin gone with liquidated shorts
     liquidations: int = 0
     fills: int = 0
 
@@ -74,7 +83,8 @@ class PaperLedger:
         return out
 
     def equity(self, marks: dict[str, Decimal]) -> Decimal:
-        return sum(
+        """Free balance plus every short's margin and unrealised PnL."""
+        return self.free + sum(
             (
                 a.wallet + pb.unrealized_pnl(a.spec, a.position, marks[s])
                 for s, a in self.accounts.items()
@@ -90,6 +100,7 @@ class PaperLedger:
         res = pb.apply_fill(acc.spec, acc.position, delta, px, self.taker_fee)
         acc.position = res.position
         acc.wallet += res.realized_pnl - res.fee
+        self.realised += res.realized_pnl
         self.fees += res.fee
         self.slippage_cost += pb.notional(acc.spec, delta, price) * self.slippage
         self.fills += 1
@@ -122,6 +133,7 @@ class PaperLedger:
             return False
         left = acc.wallet + pb.unrealized_pnl(acc.spec, acc.position, lp)
         self.liquidation_loss += max(left, ZERO)
+        self.margin_lost += acc.wallet
         acc.position, acc.wallet, acc.liquidated = pb.BookPosition(), ZERO, True
         self.liquidations += 1
         return True
@@ -141,48 +153,69 @@ class PaperLedger:
             self.account(symbol).wallet += amount
             self.capital_in += amount
 
-    def realise_and_withdraw(
-        self, symbol: str, mark: Decimal, price: Decimal, min_distance: Decimal
-    ) -> Decimal:
-        """Close and reopen the short at ``price`` (booking the uPnL, paying costs twice), then
-        withdraw the wallet above the required margin. Returns the amount withdrawn."""
+    def allocate(self, symbol: str, mark: Decimal, min_distance: Decimal) -> Decimal:
+        """Move free balance into the short's isolated margin, up to what keeps its liquidation
+        ``min_distance`` away (the planner's top-up, an internal move); returns the amount."""
         acc = self.account(symbol)
-        q = acc.position.quantity
-        if q >= 0:
+        if acc.position.quantity >= 0:
             return ZERO
-        # Only worth it if the realised wallet, after both fills' costs, exceeds what the
-        # reopened short needs.
-        gain = pb.unrealized_pnl(acc.spec, acc.position, price)
-        costs = 2 * (self.taker_fee + self.slippage) * -q * price
-        reopened = -q * price
-        mmr = acc.spec.maint_margin_rate
-        need = max(
-            reopened / self.leverage,
-            reopened * (1 + min_distance) * (1 + mmr) - reopened,
+        move = min(
+            max(self.required_wallet(symbol, mark, min_distance) - acc.wallet, ZERO), self.free
         )
-        if acc.wallet + gain - costs <= need:
+        acc.wallet += move
+        self.free -= move
+        return move
+
+    def credit(self, symbol: str, amount: Decimal) -> None:
+        """A deposit from the reserve: into the short's margin (it was sized for it), or the
+        free balance when there is no short."""
+        acc = self.account(symbol)
+        if acc.position.quantity < 0:
+            acc.wallet += amount
+        else:
+            self.free += amount
+        self.deposited += amount
+
+    def movable_usd(self, symbol: str, mark: Decimal) -> Decimal:
+        """Binance's ``maxWithdrawAmount``, as the reference states it: wallet balance plus
+        unrealised PnL only when negative (profit never leaves), less initial margin."""
+        acc = self.account(symbol)
+        upnl = pb.unrealized_pnl(acc.spec, acc.position, mark)
+        im = -acc.position.quantity * mark / self.leverage
+        return max(self.free + acc.wallet + min(upnl, ZERO) - im, ZERO)
+
+    def withdraw(self, symbol: str, amount: Decimal) -> None:
+        """Send ``amount`` off the exchange: from the free balance first, then the margin the
+        short holds above what it needs (the caller sized it within ``movable_usd``)."""
+        if amount > self.free + self.account(symbol).wallet:
+            raise ValueError(f"withdrawal of {amount} is more than the account holds")
+        from_free = min(amount, self.free)
+        self.free -= from_free
+        self.account(symbol).wallet -= amount - from_free
+        self.withdrawn += amount
+
+    def realise(self, symbol: str, price: Decimal, profit_usd: Decimal) -> Decimal:
+        """Realise about ``profit_usd`` of the short's unrealised profit: buy back that share
+        of the short and sell it again at ``price`` (fee and slippage twice on that share).
+        Returns the quantity turned over (0 when the short is not in profit)."""
+        acc = self.account(symbol)
+        q = -acc.position.quantity
+        upnl = pb.unrealized_pnl(acc.spec, acc.position, price)
+        if q <= 0 or upnl <= 0 or profit_usd <= 0:
             return ZERO
-        close = OrderIntent(
-            symbol=symbol,
-            side=Side.BUY,
-            quantity=-q,
-            reduce_only=True,
-            client_order_id="bt-realise-close",
-            reason="realise hedge gains for an on-chain repay",
-        )
-        reopen = OrderIntent(
-            symbol=symbol,
-            side=Side.SELL,
-            quantity=-q,
-            reduce_only=False,
-            client_order_id="bt-realise-open",
-            reason="reopen the hedge after realising",
-        )
-        self.fill(close, price)
-        self.fill(reopen, price)
-        excess = acc.wallet - self.required_wallet(symbol, mark, min_distance)
-        if excess <= 0:
-            return ZERO
-        acc.wallet -= excess
-        self.withdrawn += excess
-        return excess
+        step = acc.spec.step_size
+        share = min(profit_usd / upnl, Decimal(1))
+        qty = min((q * share / step).to_integral_value(rounding=ROUND_CEILING) * step, q)
+        for side, reduce in ((Side.BUY, True), (Side.SELL, False)):
+            self.fill(
+                OrderIntent(
+                    symbol=symbol,
+                    side=side,
+                    quantity=qty,
+                    reduce_only=reduce,
+                    client_order_id=f"bt-realise-{side.value.lower()}",
+                    reason="realise hedge profit so it can be withdrawn",
+                ),
+                price,
+            )
+        return qty

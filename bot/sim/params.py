@@ -130,7 +130,19 @@ class ProtectModel:
     target_hf: float = 1.6
     reserve_usd: float = 0.0  # stablecoins already in the wallet: repay with no delay
     transfer_delay_hours: float = 1.0  # exchange -> wallet for realised hedge gains
-    use_hedge_gains: bool = True
+    use_hedge_gains: bool = True  # legacy model only (capital_model="outside")
+    # "core" (mode "repay" only; "hold" always runs the "outside" model): repays and transfers
+    # by the rules of bot.core.repay / bot.core.capital (bot.sim.capital_vec), no outside
+    # money after the starting margin;
+    # "outside": the earlier model (own repay rule, gains moved on trigger, margin top-ups
+    # from outside capital), kept for inverse and multi-asset runs the loop does not take.
+    capital_model: Literal["core", "outside"] = "core"
+    capital_loop: bool = True  # "core": False moves nothing (capital.enabled off)
+    deposit_credit_hours: float = 5 / 60
+    withdraw_fee_usd: float = 0.8  # BSC USDC, as the backtest (UNVERIFIED live figure)
+    repay_gas_usd: float = 0.15
+    deposit_gas_usd: float = 0.05
+    refill_band_usd: float = 100.0
 
     def __post_init__(self) -> None:
         if not 1.0 < self.trigger_hf < self.target_hf:

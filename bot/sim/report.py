@@ -27,7 +27,8 @@ SIM_COLUMNS = (
 )  # fmt: skip
 BT_COLUMNS = (
     "policy", "mode", "liqs", "liq loss $", "coll. kept", "hedge liqs", "fees+slip $",
-    "funding $", "hedge PnL $", "margin in $", "repaid $ (res/hedge)", "min HF (close)", "PnL $",
+    "funding $", "gas+wd fees $", "hedge PnL $", "cash in $", "transfers (wd/dep $)",
+    "repaid $", "min HF (close)", "PnL $",
 )  # fmt: skip
 
 
@@ -58,9 +59,11 @@ def _bt_row(r: BacktestRun) -> list[str]:
         str(r.hedge_liquidations),
         f"{r.fees_usd + r.slippage_usd:,.2f}",
         f"{r.funding_usd:,.2f}",
+        f"{r.gas_usd + r.withdraw_fees_usd:,.2f}",
         f"{r.hedge_pnl_usd:,.0f}",
         f"{r.hedge_capital_usd:,.0f}",
-        f"{r.repaid_from_reserve_usd:,.0f}/{r.repaid_from_hedge_usd:,.0f}",
+        f"{r.transfers} ({r.withdrawn_usd:,.0f}/{r.deposited_usd:,.0f})",
+        f"{r.repaid_from_reserve_usd:,.0f}",
         f"{min(r.min_hf, Decimal(99)):.3f}",
         f"{r.pnl_usd:,.0f}",
     ]
@@ -159,6 +162,21 @@ def _series_for(prices: Path | str, symbol: str) -> tuple[MarketSeries, str]:
     return series, path.stem
 
 
+def _capital_words(p: BacktestParams) -> str:
+    if not p.capital_loop:
+        return (
+            "capital loop off: no transfer, the short keeps the margin it started with and "
+            "its gains stay on the exchange"
+        )
+    return (
+        f"capital loop bot.core.capital.decide_money_move: withdrawals arrive "
+        f"{p.transfer_delay_minutes} min later, fee {p.network.withdraw_fee} {p.network.coin} "
+        f"on {p.network.network}; deposits credited after {p.deposit_credit_minutes} min; gas "
+        f"${p.repay_gas_usd} a repay, ${p.deposit_gas_usd} a deposit; cash in is the starting "
+        "margin, nothing else reaches the exchange"
+    )
+
+
 def run_backtest(
     params: BacktestParams, prices: Path | str, out_dir: Path, console: Console
 ) -> BacktestResult:
@@ -178,7 +196,7 @@ def run_backtest(
         f"${params.collateral_usd:,} of {params.underlying}, LT {params.liquidation_threshold}, "
         f"HF {params.start_hf} at the start; hedge {params.leverage}x, min liq distance "
         f"{params.min_short_liq_distance:.0%}; repay trigger {params.trigger_hf} -> "
-        f"{params.target_hf}, transfer delay {params.transfer_delay_hours} h.\n\n",
+        f"{params.target_hf} (bot.core.repay.decide); {_capital_words(params)}.\n\n",
         _md_table(BT_COLUMNS, [_bt_row(r) for r in result.runs]),
         f"\n![backtest]({png.name})\n",
     ]
