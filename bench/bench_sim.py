@@ -55,7 +55,8 @@ def bench_monte_carlo(paths: int, steps: int) -> float:
     rate = paths * steps / dt
     print(
         f"monte carlo: {paths} paths x {steps} steps = {paths * steps / 1e6:.1f} M path-steps "
-        f"in {dt:.2f} s -> {rate / 1e6:.1f} M path-steps/s (target >= 20); "
+        f"in {dt:.2f} s -> {rate / 1e6:.1f} M path-steps/s "
+        f"(target >= 20: {'met' if rate >= 20e6 else 'NOT met'}); "
         f"P(liq) {out.p_defi_liquidation:.3f}, hedge fees ${out.hedge_fees_usd:.0f}"
     )
     return rate
@@ -109,7 +110,8 @@ def bench_backtest(cycle: Literal["assess", "planner"]) -> float:
     }[cycle]
     print(
         f"backtest [{cycle}]: {len(series.perp)} hourly cycles through {what}: "
-        f"{best:,.0f} cycles/s, best of 3 (target >= 5,000); {run.orders} fills"
+        f"{best:,.0f} cycles/s, best of 3 "
+        f"(target >= 5,000: {'met' if best >= 5_000 else 'NOT met'}); {run.orders} fills"
     )
     return best
 
