@@ -155,6 +155,16 @@ def write_chart(
             color="green",
             label="repaid from reserve, k$",
         )
+    # A withdrawal's event with an amount is the one that says it is done (received).
+    withdrawals = [e for e in recorder.of_kind(EventKind.WITHDRAWAL) if e.amount_usd > 0]
+    if withdrawals:
+        ax_repay.bar(
+            [float(e.t) for e in withdrawals],
+            [_f(e.amount_usd / 1000) for e in withdrawals],
+            width=width,
+            color="tab:blue",
+            label="withdrawn from the exchange to the reserve, k$",
+        )
     if liqs:
         ax_repay.bar(
             [float(e.t) for e in liqs],

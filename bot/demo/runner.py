@@ -553,8 +553,7 @@ def run_demo(
     checkpoint(journal_path)
     title = (
         f"hedgebot demo, {label}: {summary.liquidations} liquidation(s), "
-        f"{summary.repays_mined} repay(s) for {summary.repaid_usd:,.0f} {settings.debt_symbol}, "
-        f"{len(summary.withdrawals)} withdrawal(s), "
+        f"{summary.repays_mined} repay(s), {len(summary.withdrawals)} withdrawal(s), "
         f"HF {summary.hf_start:.2f} -> min {summary.hf_min:.2f} -> {summary.hf_end:.2f}"
     )
     write_chart(
