@@ -563,6 +563,7 @@ def run_demo(
         trigger_hf=trigger,
         target_hf=target,
         phases=scenario.phases,
+        withdrawals=[(m.t, m.received) for m in summary.withdrawals if m.done],
     )
     summary_path.write_text(
         json.dumps(
