@@ -5,6 +5,7 @@ Values are converted to floats here, at the plotting edge only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,6 +32,7 @@ def write_chart(
     trigger_hf: Decimal | None,
     target_hf: Decimal | None,
     phases: tuple[tuple[Decimal, str], ...] = (),
+    withdrawals: Sequence[tuple[Decimal, Decimal]] = (),  # (t decided, received) of each one
 ) -> Path:
     samples = recorder.samples
     if not samples:
@@ -154,6 +156,16 @@ def write_chart(
             width=width,
             color="green",
             label="repaid from reserve, k$",
+        )
+    if withdrawals:
+        # At the decision: the tokens arrive seconds later, the journal says "done" only at
+        # the capital loop's next pass.
+        ax_repay.bar(
+            [float(when) for when, _ in withdrawals],
+            [_f(received / 1000) for _, received in withdrawals],
+            width=width,
+            color="tab:blue",
+            label="withdrawn from the exchange to the reserve, k$",
         )
     if liqs:
         ax_repay.bar(

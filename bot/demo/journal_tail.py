@@ -1,5 +1,6 @@
 """Follow the journal the daemon writes (SQLite, read-only): new orders, repay transactions,
-and the latest cycle's health factors and hedge targets.
+money moves between the exchange and the reserve, and the latest cycle's health factors and
+hedge targets.
 
 Read-only connections never take the write lock, so the daemon is not slowed; WAL gives each
 query a consistent view. Decimal columns are stored as their canonical text.
@@ -11,6 +12,9 @@ import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+
+from bot.journal.columns import from_ms
+from bot.journal.records import MoveIntent, MoveKind, MoveRecord, MoveStage
 
 FINAL_TX = ("mined", "reverted", "dropped", "failed")
 
@@ -30,6 +34,7 @@ class OrderEvent:
     fee_asset: str
     error: str
     recorded_ms: int
+    reason: str = ""  # why the daemon sent it (the intent's reason)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,6 +79,7 @@ class JournalTail:
         self._conn: sqlite3.Connection | None = None
         self._last_outcome = 0
         self._tx_seen: set[tuple[str, str]] = set()
+        self._move_stages: dict[str, MoveStage] = {}
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._conn is None:
@@ -131,7 +137,7 @@ class JournalTail:
         rows = self._query(
             "SELECT o.id, i.client_order_id, i.symbol, i.side, i.quantity, i.reduce_only, "
             "o.status, o.executed_quantity, o.average_price, o.fee, o.fee_asset, "
-            "o.error_message, o.recorded_ms "
+            "o.error_message, o.recorded_ms, i.reason "
             "FROM order_outcomes o JOIN order_intents i ON i.client_order_id = o.client_order_id "
             "WHERE o.id > ? "
             # a later row with the same state only adds the fee read from the trades
@@ -158,6 +164,7 @@ class JournalTail:
                     fee_asset=str(r[10]),
                     error=str(r[11] or ""),
                     recorded_ms=int(str(r[12])),
+                    reason=str(r[13] or ""),
                 )
             )
             self._last_outcome = max(self._last_outcome, out[-1].outcome_id)
@@ -189,6 +196,54 @@ class JournalTail:
                 )
             )
         return out
+
+    def moves(self) -> list[MoveRecord]:
+        """Every money move (withdrawals and deposits), oldest first, as it stands now."""
+        rows = self._query(
+            "SELECT move_id, kind, account, coin, network, address, amount, fee, reason, stage, "
+            "venue_status, venue_id, transfer_id, tx_id, detail, created_ms, updated_ms "
+            "FROM money_moves ORDER BY created_ms, move_id"
+        )
+        return [
+            MoveRecord(
+                intent=MoveIntent(
+                    move_id=str(r[0]),
+                    kind=MoveKind(str(r[1])),
+                    account=str(r[2]),
+                    coin=str(r[3]),
+                    network=str(r[4]),
+                    address=str(r[5]),
+                    amount=Decimal(str(r[6])),
+                    fee=Decimal(str(r[7])),
+                    reason=str(r[8]),
+                ),
+                stage=MoveStage(str(r[9])),
+                venue_status=str(r[10] or ""),
+                venue_id=str(r[11] or ""),
+                transfer_id=str(r[12] or ""),
+                tx_id=str(r[13] or ""),
+                detail=str(r[14] or ""),
+                created_at=from_ms(int(str(r[15]))),
+                updated_at=from_ms(int(str(r[16]))),
+            )
+            for r in rows
+        ]
+
+    def new_moves(self) -> list[tuple[MoveRecord, bool]]:
+        """Money moves that appeared or reached another stage since the last call, each with
+        whether it is new (a move can be decided and requested between two looks)."""
+        out = []
+        for record in self.moves():
+            before = self._move_stages.get(record.intent.move_id)
+            if before is record.stage:
+                continue
+            self._move_stages[record.intent.move_id] = record.stage
+            out.append((record, before is None))
+        return out
+
+    def open_moves(self) -> int:
+        """Moves not done nor failed yet."""
+        return sum(1 for m in self.moves() if not m.stage.final)
 
 
 __all__ = ["CycleCounts", "CycleView", "JournalTail", "OrderEvent", "TxEvent"]

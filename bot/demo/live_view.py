@@ -1,4 +1,5 @@
-"""The live terminal view (rich): market, health factors, hedge, reserve, liquidator, events.
+"""The live terminal view (rich): market, health factors, hedge, reserve, money moves,
+liquidator, events.
 
 ``render`` is pure: a ``ViewModel`` in, a renderable out; the runner feeds it to ``rich.Live``
 (or, headless, prints only the event lines).
@@ -24,6 +25,8 @@ EVENT_STYLE = {
     EventKind.ORDER: "cyan",
     EventKind.REPAY: "bold green",
     EventKind.TX: "green",
+    EventKind.WITHDRAWAL: "bold blue",
+    EventKind.DEPOSIT: "bold magenta",
     EventKind.LIQUIDATION: "bold red",
     EventKind.NOTE: "yellow",
 }
@@ -47,6 +50,11 @@ class ViewModel:
     repays: int
     repaid_usd: Decimal
     loops: LoopsReading = NOT_YET
+    reserve_symbol: str = "USDT"
+    withdrawals: int = 0  # done
+    withdrawn_usd: Decimal = Decimal(0)  # received by the reserve
+    deposits: int = 0  # done
+    deposited_usd: Decimal = Decimal(0)
 
 
 def hf_text(hf: Decimal, trigger: Decimal | None) -> Text:
@@ -142,8 +150,19 @@ def render(vm: ViewModel) -> RenderableType:
         position.add_row(hf_line)
         position.add_row(
             f"collateral {collateral} = {c.collateral_usd:,.0f} $   debt {c.debt_usd:,.0f} $   "
-            f"reserve {obs.reserve:,.0f} USDC   repaid {vm.repaid_usd:,.0f} $ in {vm.repays} tx"
+            f"reserve {obs.reserve:,.0f} {vm.reserve_symbol}   "
+            f"repaid {vm.repaid_usd:,.0f} $ in {vm.repays} tx"
         )
+        moved = (
+            f"capital loop: {vm.withdrawn_usd:,.0f} {vm.reserve_symbol} withdrawn from the "
+            f"exchange to the reserve in {vm.withdrawals} withdrawal(s)"
+        )
+        if vm.deposits:
+            moved += (
+                f", {vm.deposited_usd:,.0f} {vm.reserve_symbol} deposited as margin in "
+                f"{vm.deposits} deposit(s)"
+            )
+        position.add_row(moved)
         ex = obs.exchange
         wallets = ", ".join(f"{v:,.4f} {k}" for k, v in sorted(ex.wallets.items()))
         position.add_row(
@@ -165,7 +184,7 @@ def render(vm: ViewModel) -> RenderableType:
         Panel(market, title="market and hedge", title_align="left"),
         Panel(position, title="position", title_align="left"),
         Panel(loops_table(vm.loops), title="daemon: guard and hedger", title_align="left"),
-        Panel(events, title="orders, repays, liquidations", title_align="left"),
+        Panel(events, title="orders, repays, money moves, liquidations", title_align="left"),
     )
 
 

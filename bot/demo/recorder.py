@@ -1,5 +1,6 @@
 """What the demo saw, over scenario time: one ``Sample`` per tick and the discrete ``Event``s
-(orders, repay transactions, liquidations). The chart and the summary read from here."""
+(orders, repay transactions, money moves, liquidations). The chart and the summary read from
+here."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ class EventKind(StrEnum):
     ORDER = "order"
     REPAY = "repay"
     TX = "tx"  # approve, or a repay that did not get mined
+    WITHDRAWAL = "withdrawal"  # hedge profit from the exchange to the reserve, one per stage
+    DEPOSIT = "deposit"  # reserve to the exchange as margin, one per stage
     LIQUIDATION = "liquidation"
     NOTE = "note"
 
@@ -22,7 +25,7 @@ class Event:
     t: Decimal  # scenario seconds
     kind: EventKind
     text: str
-    amount_usd: Decimal = Decimal(0)  # repaid, or debt covered by a liquidation
+    amount_usd: Decimal = Decimal(0)  # repaid, debt covered by a liquidation, or moved (done)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

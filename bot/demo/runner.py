@@ -1,11 +1,12 @@
 """``hedgebot demo``: the whole system through a scripted crash, on a local stack.
 
 anvil with the cached real Aave v3 deployment, a borrower (anvil account 2: 1 WBTC + 10 WETH,
-USDC debt at HF ~1.5, a USDC reserve in the wallet), the Binance Futures emulator with BNB
-margin on USD-M, the daemon as a child process on ``config/demo.yaml`` (addresses and ports
-through ``HEDGEBOT__`` overrides), and a liquidator (account 3) trying ``liquidationCall`` on
-every block. The market script moves the exchange marks; the oracle feeds follow in steps.
-Everything started here is stopped on the way out, Ctrl-C and SIGTERM included.
+USDT debt at HF ~1.5, a USDT reserve in the wallet), the Binance Futures emulator with BNB
+margin on USD-M and its wallet settling on anvil (account 7 pays withdrawals), the daemon as a
+child process on ``config/demo.yaml`` (addresses and ports through ``HEDGEBOT__`` overrides),
+and a liquidator (account 3) trying ``liquidationCall`` on every block. The market script
+moves the exchange marks; the oracle feeds follow in steps. Everything started here is stopped
+on the way out, Ctrl-C and SIGTERM included.
 """
 
 from __future__ import annotations
@@ -45,21 +46,40 @@ from bot.demo.stack import (
     BORROWER_INDEX,
     BORROWER_KEY,
     DEMO_CONFIG,
+    HOT_WALLET_INDEX,
+    HOT_WALLET_KEY,
     LIQUIDATOR_INDEX,
     DemoSettings,
     cadence_overrides,
+    capital_overrides,
     checkpoint,
+    interval_mining,
+    link_exchange_wallet,
     open_borrower,
     remove_journal,
     stack_overrides,
     token_balance,
 )
-from bot.demo.summary import DemoSummary, summarize, summary_table
+from bot.demo.summary import DemoSummary, MoneyMoveLine, summarize, summary_table
 from bot.devnet import start_devnet
 from bot.emulator.testing import running_emulator
+from bot.journal import MoveKind, MoveRecord, MoveStage
 
 TICK_SECS = 0.1  # wall seconds between market steps and observations
 READY_TIMEOUT_SECS = 90.0
+# After the market script: how long money moves still in flight may take to settle (a capital
+# pass every 6 s follows each one; a loaded CI machine is slower).
+SETTLE_TIMEOUT_SECS = 45.0
+SETTLING = "after the script: the money moves in flight settle"
+MOVE_STAGE_WORDS = {
+    MoveStage.INTENT: "decided",
+    MoveStage.IN_SPOT: "moved from futures to spot",
+    MoveStage.REQUESTED: "requested",
+    MoveStage.ON_CHAIN: "sent on chain",
+    MoveStage.CREDITED: "credited",
+    MoveStage.DONE: "done",
+    MoveStage.FAILED: "FAILED",
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,6 +145,7 @@ class _Run:
         self.orders_filled = 0
         self.symbols = {a.underlying: a.symbol for a in scenario.assets}
         self.token_by_address: dict[str, str] = {}
+        self.moved: dict[MoveKind, list[Decimal]] = {MoveKind.WITHDRAW: [], MoveKind.DEPOSIT: []}
 
     def scenario_t(self, epoch_secs: float) -> Decimal:
         return Decimal(str(round(max(0.0, epoch_secs - self.t0_epoch) * self.speed, 2)))
@@ -141,14 +162,50 @@ class _Run:
         flags = " reduce-only" if o.reduce_only else ""
         price = f" @ {o.average_price:,.2f}" if filled else ""
         error = f" ({o.error})" if o.error else ""
+        # The hedger's buy-back and re-sale that books short profit the capital loop asked for.
+        why = ": realises profit for a withdrawal" if o.reason.startswith("realise") else ""
         self.emit(
             Event(
                 t=self.scenario_t(o.recorded_ms / 1000),
                 kind=EventKind.ORDER,
                 text=f"{o.side} {o.executed_quantity.normalize():f}/{o.quantity.normalize():f} "
-                f"{o.symbol}{flags} {o.status}{price}{error}",
+                f"{o.symbol}{flags} {o.status}{price}{error}{why}",
             )
         )
+
+    def move_event(self, record: MoveRecord, new: bool) -> None:
+        """A withdrawal or deposit at the stage it reached; one decided first when the move
+        was already further on at its first sighting."""
+        i = record.intent
+        kind = EventKind.WITHDRAWAL if i.kind is MoveKind.WITHDRAW else EventKind.DEPOSIT
+        what = f"{i.amount:,.2f} {i.coin}"
+        if new:
+            to = "to the reserve" if i.kind is MoveKind.WITHDRAW else "to the exchange as margin"
+            self.emit(
+                Event(
+                    t=self.scenario_t(record.created_at.timestamp()),
+                    kind=kind,
+                    text=f"{what} {to} decided (fee {i.fee:,.2f}): {_why(i.reason)}",
+                )
+            )
+            if record.stage is MoveStage.INTENT:
+                return
+        t = self.scenario_t(record.updated_at.timestamp())
+        amount = Decimal(0)
+        if record.stage is MoveStage.DONE:
+            amount = i.amount - i.fee if i.kind is MoveKind.WITHDRAW else i.amount
+            self.moved[i.kind].append(amount)
+            where = "reached the reserve" if i.kind is MoveKind.WITHDRAW else "credited as margin"
+            text = f"{what} done: {amount:,.2f} {i.coin} {where}, chain tx {record.tx_id[:12]}…"
+        elif record.stage is MoveStage.FAILED:
+            text = f"{what} FAILED: {record.detail}"
+        else:
+            ids = [f"exchange id {record.venue_id}"] if record.venue_id else []
+            ids += [f"chain tx {record.tx_id[:12]}…"] if record.tx_id else []
+            text = f"{what} {MOVE_STAGE_WORDS[record.stage]}" + (
+                f" ({', '.join(ids)})" if ids else ""
+            )
+        self.emit(Event(t=t, kind=kind, text=text, amount_usd=amount))
 
     def tx_event(self, tx: TxEvent) -> None:
         symbol = self.token_by_address.get((tx.asset or "").lower(), tx.asset or "?")
@@ -178,11 +235,21 @@ class _Run:
         )
 
 
+def _why(reason: str) -> str:
+    """The capital loop's reason, short: what it saw ("reserve 0.00 USD is 9,000.00 USD under
+    its target ..."), and what limited the amount when something did."""
+    seen, _, rest = reason.partition(": ")
+    _, limited, by = rest.partition(", limited by ")
+    return seen + (f", limited by {by.split(' ')[0]}" if limited else "")
+
+
 def _drain(run: _Run, tail: JournalTail, liquidator: Liquidator) -> None:
     for order in tail.new_orders():
         run.order_event(order)
     for tx in tail.new_txs():
         run.tx_event(tx)
+    for record, new in tail.new_moves():
+        run.move_event(record, new)
     stats = liquidator.stats()
     for liq in stats.liquidations[run.liquidations_seen :]:
         t = Decimal(str(round(max(0.0, liq.at_secs - run.t0_wall) * run.speed, 2)))
@@ -247,8 +314,12 @@ def run_demo(
         dn = stack.enter_context(start_devnet())
         em = stack.enter_context(running_emulator())
         borrower = dn.account(BORROWER_INDEX)
-        if Account.from_key(BORROWER_KEY).address != borrower:
-            raise DemoError(f"anvil account {BORROWER_INDEX} is {borrower}, not the demo key's")
+        for index, key in ((BORROWER_INDEX, BORROWER_KEY), (HOT_WALLET_INDEX, HOT_WALLET_KEY)):
+            if Account.from_key(key).address != dn.account(index):
+                raise DemoError(f"anvil account {index} is {dn.account(index)}, not the demo key's")
+        stack.enter_context(interval_mining(dn, settings.block_interval_secs))
+        deposit_address = link_exchange_wallet(dn, em, settings, borrower, speed=speed)
+        stack.callback(em.control.unlink_chain)  # before the emulator and anvil stop
         for a in scenario.assets:
             if dn.price(a.aave_symbol) != a.start_usd:
                 dn.set_price(a.aave_symbol, a.start_usd)
@@ -264,8 +335,12 @@ def run_demo(
         secrets = {"BINANCE_API_KEY": em.api_key, "BINANCE_API_SECRET": em.api_secret}
         if protect:
             secrets["HEDGEBOT_WALLET_KEY"] = BORROWER_KEY
+            overrides.update(capital_overrides(settings, deposit_address))
         else:
             overrides["HEDGEBOT__PROTECT__ENABLED"] = "false"
+            # No capital section: nothing moves (even a disabled capital loop is built, and
+            # it asks for the reserve wallet's key, which the unprotected daemon has not).
+            overrides["HEDGEBOT__CAPITAL"] = "null"
         base_config = load_config(
             DEMO_CONFIG, env=daemon_env(os.environ, overrides=overrides, secrets={})
         )
@@ -319,13 +394,18 @@ def run_demo(
             f"{scenario.worst_drop * 100:.0f} % crash needs {need_liq.amount:,.0f} to stay above "
             f"HF 1" + (f" and {need.amount:,.0f} to get back to HF {floor}" if target else "")
         )
+        capital = config.capital if config.capital and config.capital.enabled else None
         if protect and need.amount > settings.reserve:
             console.print(
                 f"  [bold yellow]the reserve is {need.amount - settings.reserve:,.0f} "
                 f"{settings.debt_symbol} short of what the repay target needs at the low[/]"
+                + ("; the capital loop refills it from the hedge's profit" if capital else "")
             )
+        margin = " + ".join(
+            f"{v:,.0f} {k}" for k, v in sorted(start_obs.exchange.wallets.items()) if v
+        )
         console.print(
-            f"  exchange: {settings.margin_bnb} BNB margin on USD-M; hedge policy "
+            f"  exchange: {margin} margin on USD-M; hedge policy "
             f"{config.hedge.policy.kind}, "
             + (
                 f"repay below HF {trigger} up to {target}"
@@ -333,6 +413,15 @@ def run_demo(
                 else "[bold red]repay protection OFF[/] (no wallet key, protect.enabled=false)"
             )
         )
+        if capital is not None:
+            console.print(
+                f"  capital loop every {capital.interval_secs:g}s: withdraws {capital.coin} to "
+                f"refill the reserve to {capital.reserve_target_usd:,} (fee "
+                f"{settings.withdraw_fee} per withdrawal, paid on anvil by account "
+                f"{HOT_WALLET_INDEX}), deposits margin to {deposit_address[:10]}.. in a rally"
+            )
+        else:
+            console.print("  capital loop OFF: nothing moves between the exchange and the reserve")
         if speed != 1:
             console.print(
                 f"  speed x{speed:g}: daemon cadence {config.schedule.interval_secs}s / "
@@ -366,11 +455,17 @@ def run_demo(
         last_phase = ""
         obs = start_obs
         t = Decimal(0)
+        settle_until: float | None = None  # set when the script is over
         while True:
             elapsed = time.monotonic() - run.t0_wall
             t = Decimal(str(round(elapsed * speed, 2)))
             if t > scenario.duration_secs:
-                break
+                # The market holds its last prices while the moves in flight settle.
+                if settle_until is None:
+                    settle_until = time.monotonic() + SETTLE_TIMEOUT_SECS
+                if not tail.open_moves() or time.monotonic() > settle_until:
+                    break
+                t = scenario.duration_secs
             for underlying, mark in scenario.marks_at(t).items():
                 em.control.set_mark(run.symbols[underlying], mark)
             feeds, changed = scenario.step_feeds(feeds, t)
@@ -387,7 +482,7 @@ def run_demo(
                 targets = cycle.targets_usd
             _drain(run, tail, liquidator)
             run.recorder.add(_sample(run, t, obs, targets))
-            phase = scenario.phase_at(t)
+            phase = scenario.phase_at(t) if settle_until is None else SETTLING
             if headless and phase != last_phase:
                 g, h = loops.latest.rows
                 console.print(
@@ -415,6 +510,11 @@ def run_demo(
                             repays=run.repays,
                             repaid_usd=run.repaid,
                             loops=loops.latest,
+                            reserve_symbol=settings.debt_symbol,
+                            withdrawals=len(run.moved[MoveKind.WITHDRAW]),
+                            withdrawn_usd=sum(run.moved[MoveKind.WITHDRAW], Decimal(0)),
+                            deposits=len(run.moved[MoveKind.DEPOSIT]),
+                            deposited_usd=sum(run.moved[MoveKind.DEPOSIT], Decimal(0)),
                         )
                     )
                 )
@@ -442,12 +542,18 @@ def run_demo(
             cycles=tail.cycle_counts(),
             orders_filled=run.orders_filled,
             loops=loops.latest,
+            reserve_symbol=settings.debt_symbol,
+            capital_loop=capital is not None,
+            moves=[
+                MoneyMoveLine.of(m, t=run.scenario_t(m.created_at.timestamp()))
+                for m in tail.moves()
+            ],
         )
     # Everything is stopped here (the stack unwound); what remains is writing files.
     checkpoint(journal_path)
     title = (
         f"hedgebot demo, {label}: {summary.liquidations} liquidation(s), "
-        f"{summary.repays_mined} repay(s) for {summary.repaid_usd:,.0f} USDC, "
+        f"{summary.repays_mined} repay(s), {len(summary.withdrawals)} withdrawal(s), "
         f"HF {summary.hf_start:.2f} -> min {summary.hf_min:.2f} -> {summary.hf_end:.2f}"
     )
     write_chart(
@@ -457,6 +563,7 @@ def run_demo(
         trigger_hf=trigger,
         target_hf=target,
         phases=scenario.phases,
+        withdrawals=[(m.t, m.received) for m in summary.withdrawals if m.done],
     )
     summary_path.write_text(
         json.dumps(

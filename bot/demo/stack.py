@@ -1,10 +1,12 @@
-"""Setting up the demo's stack: the borrower's position, the reserve, the daemon's overrides,
-and the journal file around a run."""
+"""Setting up the demo's stack: the borrower's position, the reserve, the emulator's wallet
+linked to anvil (withdrawals and deposits are real USDT transfers), the daemon's overrides, and
+the journal file around a run."""
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
@@ -14,14 +16,17 @@ from web3 import Web3
 from bot.config import HedgebotConfig
 from bot.devnet import Devnet
 from bot.devnet.aave import contract, transact
-from bot.emulator.testing import EmulatorHandle
+from bot.emulator.testing import EmulatorHandle, python_binance_client
 
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
 # anvil's well-known development keys (public; they only ever hold devnet funds).
 BORROWER_INDEX = 2
 BORROWER_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"
 LIQUIDATOR_INDEX = 3
-SPENDER_INDEX = 9  # where the borrowed USDC goes: a borrower spends what they borrow
+HOT_WALLET_INDEX = 7  # the exchange's hot wallet: it pays the withdrawals on anvil
+HOT_WALLET_KEY = "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356"
+SPENDER_INDEX = 9  # where the borrowed USDT goes: a borrower spends what they borrow
+NETWORK = "BSC"  # the emulator's name for the chain its wallet settles on (anvil here)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,11 +34,18 @@ class DemoSettings:
     collateral: dict[str, Decimal] = field(
         default_factory=lambda: {"WBTC": Decimal(1), "WETH": Decimal(10)}
     )
-    debt_symbol: str = "USDC"
+    # USDT: the hedge's profit accrues in USDT on USD-M, and Aave repays the borrowed asset,
+    # so what the capital loop withdraws is what the guard repays with.
+    debt_symbol: str = "USDT"
     start_hf: Decimal = Decimal("1.5")
-    reserve: Decimal = Decimal(25_000)  # USDC in the wallet for repays
+    reserve: Decimal = Decimal(9_000)  # USDT in the wallet: 10 % of the 90,000 $ of collateral
     margin_bnb: Decimal = Decimal(50)  # on USD-M, Multi-Assets Mode (the daemon switches it on)
+    # beside the 10,000 USDT the emulator's account starts with
     liquidator_funds: Decimal = Decimal(10_000_000)
+    hot_wallet_funds: Decimal = Decimal(1_000_000)  # USDT the exchange pays withdrawals from
+    withdraw_fee: Decimal = Decimal("0.8")  # USDT per withdrawal, as Binance charges
+    withdraw_delay_secs: float = 3.0  # scenario seconds from request to chain transfer
+    block_interval_secs: int = 1  # anvil mines this often too: deposits need confirmations
 
 
 def remove_journal(path: Path) -> None:
@@ -62,8 +74,8 @@ def token_balance(dn: Devnet, symbol: str, wallet: str) -> Decimal:
 
 
 def open_borrower(dn: Devnet, settings: DemoSettings, borrower: str) -> Decimal:
-    """Supply the collateral, borrow USDC down to ``start_hf``, and spend what was borrowed.
-    Returns the debt taken."""
+    """Supply the collateral, borrow the debt token down to ``start_hf``, and spend what was
+    borrowed. Returns the debt taken."""
     for symbol, amount in settings.collateral.items():
         dn.supply(borrower, symbol, amount)
     data = dn.account_data(borrower)
@@ -71,11 +83,57 @@ def open_borrower(dn: Devnet, settings: DemoSettings, borrower: str) -> Decimal:
     weighted_usd = Decimal(total_collateral_base) / 10**8 * Decimal(lt_bps) / 10_000
     debt = (weighted_usd / settings.start_hf / 100).to_integral_value(ROUND_DOWN) * 100
     dn.borrow(borrower, settings.debt_symbol, debt)
-    usdc = contract(dn.w3, "MintableERC20", dn.deployment.token(settings.debt_symbol).underlying)
-    raw = int(usdc.functions.balanceOf(Web3.to_checksum_address(borrower)).call())
+    token = contract(dn.w3, "MintableERC20", dn.deployment.token(settings.debt_symbol).underlying)
+    raw = int(token.functions.balanceOf(Web3.to_checksum_address(borrower)).call())
     spender = Web3.to_checksum_address(dn.account(SPENDER_INDEX))
-    transact(dn.w3, usdc.functions.transfer(spender, raw), borrower, what="spend the loan")
+    transact(dn.w3, token.functions.transfer(spender, raw), borrower, what="spend the loan")
     return debt
+
+
+def link_exchange_wallet(
+    dn: Devnet, em: EmulatorHandle, settings: DemoSettings, reserve_wallet: str, *, speed: float
+) -> str:
+    """Settle the emulator's wallet on anvil: withdrawals are transfers of the debt token from
+    a funded hot wallet (only to the whitelisted reserve wallet, after a delay compressed with
+    the demo's time), deposits to the account's address are credited after confirmations.
+    Returns that deposit address (the daemon deposits only to the one its config names)."""
+    symbol = settings.debt_symbol
+    token = dn.deployment.token(symbol)
+    dn.fund(dn.account(HOT_WALLET_INDEX), symbol, settings.hot_wallet_funds)
+    em.control.link_chain(
+        rpc_url=dn.rpc_url,
+        hot_wallet_key=HOT_WALLET_KEY,
+        coins=[
+            {
+                "coin": symbol,
+                "network": NETWORK,
+                "contract_address": token.underlying,
+                "decimals": token.decimals,
+                "withdraw_fee": str(settings.withdraw_fee),
+                "withdraw_min": "10",
+                "withdraw_max": "100000",
+                "withdraw_multiple": "0.01",
+                "min_confirm": 3,
+            }
+        ],
+        withdraw_delay_secs=round(max(0.2, settings.withdraw_delay_secs / speed), 3),
+        whitelist=[reserve_wallet],
+        poll_interval_secs=0.2,
+    )
+    answer = python_binance_client(em).get_deposit_address(coin=symbol, network=NETWORK)
+    return str(answer["address"])
+
+
+@contextlib.contextmanager
+def interval_mining(dn: Devnet, secs: int) -> Iterator[None]:
+    """A block every ``secs`` beside automine: the exchange credits a deposit only after its
+    confirmations, and a quiet chain would never give them."""
+    dn.w3.provider.make_request("evm_setIntervalMining", [secs])  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):  # anvil may already be gone (Ctrl-C)
+            dn.w3.provider.make_request("evm_setIntervalMining", [0])  # type: ignore[arg-type]
 
 
 def cadence_overrides(config: HedgebotConfig, speed: float) -> dict[str, str]:
@@ -89,6 +147,17 @@ def cadence_overrides(config: HedgebotConfig, speed: float) -> dict[str, str]:
     return {
         "HEDGEBOT__SCHEDULE__INTERVAL_SECS": f"{interval:.3f}",
         "HEDGEBOT__SCHEDULE__FAST_INTERVAL_SECS": f"{fast:.3f}",
+    }
+
+
+def capital_overrides(settings: DemoSettings, deposit_address: str) -> dict[str, str]:
+    """The capital loop refills the reserve up to what the demo starts it with, and deposits
+    only to the address the emulator reports for this account."""
+    return {
+        "HEDGEBOT__CAPITAL__COIN": settings.debt_symbol,
+        "HEDGEBOT__CAPITAL__NETWORK": NETWORK,
+        "HEDGEBOT__CAPITAL__RESERVE_TARGET_USD": str(settings.reserve),
+        "HEDGEBOT__CAPITAL__DEPOSIT_ADDRESS": deposit_address,
     }
 
 
@@ -108,10 +177,16 @@ __all__ = [
     "BORROWER_INDEX",
     "BORROWER_KEY",
     "DEMO_CONFIG",
+    "HOT_WALLET_INDEX",
+    "HOT_WALLET_KEY",
     "LIQUIDATOR_INDEX",
+    "NETWORK",
     "DemoSettings",
     "cadence_overrides",
+    "capital_overrides",
     "checkpoint",
+    "interval_mining",
+    "link_exchange_wallet",
     "open_borrower",
     "remove_journal",
     "stack_overrides",

@@ -1,13 +1,16 @@
-"""The end-of-run account: what the crash did to the loan, the hedge and the reserve.
+"""The end-of-run account: what the crash did to the loan, the hedge and the reserve, and
+every money move the capital loop made between the exchange and the reserve.
 
 All money is USD at the Aave oracle (lending side) or the exchange marks (hedge side) at the
 end of the run. The net line adds everything the borrower owns across the three places, so
-a repay (reserve -> less debt) moves money between lines without changing the net.
+a repay (reserve -> less debt) or a withdrawal (exchange -> reserve) moves money between lines
+without changing the net; only the withdrawal fee leaves.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -18,8 +21,57 @@ from bot.demo.liquidator import LiquidatorStats
 from bot.demo.loops import NOT_YET, LoopsReading
 from bot.demo.observe import Observation
 from bot.demo.recorder import EventKind, Recorder
+from bot.journal import MoveKind, MoveRecord, MoveStage
 
 ZERO = Decimal(0)
+# A withdrawal has left the futures wallet from this stage on (to spot, then to the chain).
+LEFT_FUTURES = (MoveStage.IN_SPOT, MoveStage.REQUESTED, MoveStage.DONE)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MoneyMoveLine:
+    """One withdrawal or deposit as the journal has it at the end of the run."""
+
+    t: Decimal  # scenario seconds when it was decided
+    kind: MoveKind
+    coin: str
+    amount: Decimal  # asked; a withdrawal's fee comes out of it
+    fee: Decimal
+    stage: MoveStage
+    tx_id: str  # the chain transaction ("" until there is one)
+    detail: str = ""
+
+    @classmethod
+    def of(cls, record: MoveRecord, *, t: Decimal) -> MoneyMoveLine:
+        i = record.intent
+        return cls(
+            t=t, kind=i.kind, coin=i.coin, amount=i.amount, fee=i.fee, stage=record.stage,
+            tx_id=record.tx_id, detail=record.detail,
+        )  # fmt: skip
+
+    @property
+    def done(self) -> bool:
+        return self.stage is MoveStage.DONE
+
+    @property
+    def received(self) -> Decimal:
+        """What reached the other side: the reserve (amount less fee) or the margin."""
+        if not self.done:
+            return ZERO
+        return self.amount - self.fee if self.kind is MoveKind.WITHDRAW else self.amount
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "t": str(self.t),
+            "kind": self.kind.value,
+            "coin": self.coin,
+            "amount": str(self.amount),
+            "fee": str(self.fee),
+            "received": str(self.received),
+            "stage": self.stage.value,
+            "tx_id": self.tx_id,
+            "detail": self.detail,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,6 +109,36 @@ class DemoSummary:
     seized_usd: Decimal  # at the oracle price of each liquidation's block
     cycles: CycleCounts
     loops: LoopsReading = NOT_YET
+    reserve_symbol: str = "USDT"
+    reserve_low: Decimal = ZERO  # the lowest the reserve went during the run
+    capital_loop: bool = False
+    moves: tuple[MoneyMoveLine, ...] = field(default_factory=tuple)
+
+    @property
+    def withdrawals(self) -> tuple[MoneyMoveLine, ...]:
+        return tuple(m for m in self.moves if m.kind is MoveKind.WITHDRAW)
+
+    @property
+    def deposits(self) -> tuple[MoneyMoveLine, ...]:
+        return tuple(m for m in self.moves if m.kind is MoveKind.DEPOSIT)
+
+    @property
+    def withdrawn_usd(self) -> Decimal:
+        """What withdrawals took out of the futures wallet, fees included."""
+        return sum((m.amount for m in self.withdrawals if m.stage in LEFT_FUTURES), ZERO)
+
+    @property
+    def received_usd(self) -> Decimal:
+        """What withdrawals brought to the reserve."""
+        return sum((m.received for m in self.withdrawals), ZERO)
+
+    @property
+    def withdraw_fees_usd(self) -> Decimal:
+        return sum((m.fee for m in self.withdrawals if m.done), ZERO)
+
+    @property
+    def deposited_usd(self) -> Decimal:
+        return sum((m.received for m in self.deposits), ZERO)
 
     @property
     def defi_equity_change_usd(self) -> Decimal:
@@ -73,9 +155,15 @@ class DemoSummary:
 
     @property
     def margin_revaluation_usd(self) -> Decimal:
-        """What the margin assets' own price move did (BNB falls with the market)."""
+        """What the margin assets' own price move did (BNB falls with the market); money
+        moved out of or into the account is not a change of value."""
         return (
-            self.exchange_equity_change_usd - self.hedge_pnl_usd + self.fees_usd - self.funding_usd
+            self.exchange_equity_change_usd
+            + self.withdrawn_usd
+            - self.deposited_usd
+            - self.hedge_pnl_usd
+            + self.fees_usd
+            - self.funding_usd
         )
 
     @property
@@ -108,9 +196,17 @@ class DemoSummary:
             "hf_min": s(self.hf_min),
             "hf_end": s(self.hf_end),
             "defi_equity_change_usd": s(self.defi_equity_change_usd),
+            "reserve_symbol": self.reserve_symbol,
             "reserve_start": s(self.reserve_start),
+            "reserve_low": s(self.reserve_low),
             "reserve_end": s(self.reserve_end),
             "reserve_used": s(self.reserve_used),
+            "capital_loop": self.capital_loop,
+            "money_moves": [m.as_json() for m in self.moves],
+            "withdrawn_usd": s(self.withdrawn_usd),
+            "received_usd": s(self.received_usd),
+            "withdraw_fees_usd": s(self.withdraw_fees_usd),
+            "deposited_usd": s(self.deposited_usd),
             "repays_mined": self.repays_mined,
             "repaid_usd": s(self.repaid_usd),
             "orders_filled": self.orders_filled,
@@ -149,6 +245,9 @@ def summarize(
     cycles: CycleCounts,
     orders_filled: int,
     loops: LoopsReading = NOT_YET,
+    reserve_symbol: str = "USDT",
+    capital_loop: bool = False,
+    moves: Sequence[MoneyMoveLine] = (),
 ) -> DemoSummary:
     prices: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
     for underlying in recorder.samples[0].marks if recorder.samples else {}:
@@ -195,6 +294,10 @@ def summarize(
         seized_usd=sum((liq.collateral_usd for liq in liquidator.liquidations), ZERO),
         cycles=cycles,
         loops=loops,
+        reserve_symbol=reserve_symbol,
+        reserve_low=min([start.reserve, end.reserve, *(smp.reserve for smp in recorder.samples)]),
+        capital_loop=capital_loop,
+        moves=tuple(moves),
     )
 
 
@@ -237,15 +340,40 @@ def summary_table(s: DemoSummary) -> Table:
     table.add_row("debt", f"{usd(s.debt_start_usd)} -> {usd(s.debt_end_usd)} ({paid_by})")
     table.add_row("oracle HF", f"{s.hf_start:.3f} -> min {s.hf_min:.3f} -> end {s.hf_end:.3f}")
     table.add_row("DeFi equity change", usd(s.defi_equity_change_usd, signed=True))
+    sym = s.reserve_symbol
     table.add_row(
-        "reserve used",
-        f"{s.reserve_used:,.0f} of {s.reserve_start:,.0f} USDC in {s.repays_mined} repay(s)",
+        "reserve",
+        f"{s.reserve_start:,.0f} -> low {s.reserve_low:,.0f} -> end {s.reserve_end:,.0f} {sym}; "
+        f"repaid {s.repaid_usd:,.0f} in {s.repays_mined} repay(s)",
     )
+    if not s.moves:
+        table.add_row("money moves", "none" if s.capital_loop else "none (the capital loop is off)")
+    if s.withdrawals:
+        done = sum(1 for m in s.withdrawals if m.done)
+        table.add_row(
+            "reserve refilled",
+            f"{s.received_usd:,.0f} {sym} from the exchange in {done} withdrawal(s)",
+        )
+    numbers = {MoveKind.WITHDRAW: 0, MoveKind.DEPOSIT: 0}
+    for m in s.moves:
+        numbers[m.kind] += 1
+        noun = "withdrawal" if m.kind is MoveKind.WITHDRAW else "deposit"
+        way = "to the reserve" if m.kind is MoveKind.WITHDRAW else "to the margin"
+        stage = "[green]done[/]" if m.done else f"[bold yellow]{m.stage.value}[/]"
+        tx = f", tx {m.tx_id[:18]}…" if m.tx_id else ""
+        failed = f" ({m.detail})" if m.stage is MoveStage.FAILED and m.detail else ""
+        table.add_row(
+            f"{noun} {numbers[m.kind]}",
+            f"t={m.t:.0f}s {m.amount:,.2f} {m.coin} {way}, fee {m.fee:,.2f}, received "
+            f"{m.received:,.2f}, {stage}{failed}{tx}",
+        )
     table.add_row(
         "hedge PnL", f"{usd(s.hedge_pnl_usd, signed=True)} ({s.orders_filled} orders filled)"
     )
     table.add_row("fees", usd(-s.fees_usd, signed=True))
     table.add_row("funding", usd(s.funding_usd, signed=True))
+    if s.withdrawals:
+        table.add_row("withdrawal fees", usd(-s.withdraw_fees_usd, signed=True))
     table.add_row("BNB margin revaluation", usd(s.margin_revaluation_usd, signed=True))
     if s.liquidations:
         table.add_row(
@@ -271,4 +399,4 @@ def summary_table(s: DemoSummary) -> Table:
     return table
 
 
-__all__ = ["DemoSummary", "summarize", "summary_table", "usd"]
+__all__ = ["DemoSummary", "MoneyMoveLine", "summarize", "summary_table", "usd"]

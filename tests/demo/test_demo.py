@@ -1,7 +1,9 @@
 """`hedgebot demo`, headless and fast: the same crash with and without repay protection.
 
-Real stack: anvil with the real Aave v3 deployment, the Binance Futures emulator over HTTP,
-the daemon as a child process, a liquidator calling ``liquidationCall`` on every block.
+Real stack: anvil with the real Aave v3 deployment, the Binance Futures emulator over HTTP with
+its wallet settling on anvil, the daemon as a child process, a liquidator calling
+``liquidationCall`` on every block. Protected, the capital loop refills the reserve from the
+exchange during the crash; unprotected, nothing moves.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from rich.console import Console
 
 from bot.demo import DemoResult, run_demo
 from bot.demo.scenario import FeedState, OracleRule, crash_scenario, next_feed
+from bot.journal import MoveKind, MoveStage
 
 SPEED = 6.0  # the 100 scenario seconds in ~17 wall seconds per run
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -75,7 +78,7 @@ def test_protected_run_survives_the_crash_without_liquidation(runs: Runs) -> Non
     for token, units in s.collateral_start.items():
         assert s.collateral_end[token] >= units  # aTokens only grow (interest) unless seized
     assert r.repays_mined >= 1
-    assert s.reserve_used > 0
+    assert s.reserve_low < s.reserve_start  # the guard spent the reserve
     assert s.debt_end_usd < s.debt_start_usd
     assert r.hf_end >= 1
     assert s.hf_min >= 1, f"HF went down to {s.hf_min}"
@@ -95,7 +98,60 @@ def test_unprotected_run_is_liquidated(runs: Runs) -> None:
     assert s.seized_usd > s.liquidated_debt_usd  # the liquidation bonus came out of the loan
     assert r.repays_mined == 0
     assert s.reserve_used == 0
+    assert not s.capital_loop
+    assert s.moves == ()  # the capital loop is off: nothing moved
     assert r.daemon_exit_code == 0
+
+
+@pytest.mark.chain
+@pytest.mark.exchange
+@pytest.mark.slow
+def test_the_capital_loop_refills_the_reserve_from_the_exchange_during_the_crash(
+    runs: Runs,
+) -> None:
+    s = runs.protected.summary
+    assert s.capital_loop
+    assert s.withdrawals, "nothing was withdrawn"
+    assert s.deposits == ()  # no rally came near the shorts' liquidation
+    for m in s.withdrawals:
+        assert m.stage is MoveStage.DONE, m  # the demo waits for the moves in flight
+        assert m.tx_id.startswith("0x"), m
+        assert m.fee == Decimal("0.8")
+        assert m.received == m.amount - m.fee
+    assert s.received_usd > 0
+    assert s.withdrawn_usd == s.received_usd + s.withdraw_fees_usd
+    # The guard repaid more than the reserve ever held at once: it repaid with what was
+    # withdrawn (the reserve may be spent again by the end: the last refill can come after).
+    assert s.repaid_usd > s.reserve_start, (s.repaid_usd, s.received_usd)
+    assert s.reserve_end == s.reserve_start - s.repaid_usd + s.received_usd
+
+
+@pytest.mark.chain
+@pytest.mark.exchange
+@pytest.mark.slow
+def test_each_withdrawal_is_shown_as_it_happens_and_listed_in_the_summary(runs: Runs) -> None:
+    s = runs.protected.summary
+    out = runs.output
+    assert "capital loop every 6s" in out
+    assert "capital loop OFF" in out  # the unprotected run
+    for stage in ("decided", "requested", "done"):
+        assert sum(
+            1 for line in out.splitlines() if "WITHDRAWAL" in line and f" {stage}" in line
+        ) == len(s.withdrawals), stage
+    assert out.count("reached the reserve, chain tx 0x") == len(s.withdrawals)
+    for n, m in enumerate(s.withdrawals, start=1):
+        assert f"withdrawal {n} " in out
+        assert (
+            f"{m.amount:,.2f} USDT to the reserve, fee 0.80, received {m.received:,.2f}, "
+            f"done, tx {m.tx_id[:18]}"
+        ) in out
+    assert f"{s.received_usd:,.0f} USDT from the exchange in {len(s.withdrawals)}" in out
+    data = json.loads(runs.protected.summary_path.read_text())
+    moves = data["summary"]["money_moves"]
+    assert [m["kind"] for m in moves] == [MoveKind.WITHDRAW.value] * len(s.withdrawals)
+    assert all(m["stage"] == "done" and m["tx_id"] for m in moves)
+    kinds = {e["kind"] for e in data["events"]}
+    assert "withdrawal" in kinds
 
 
 @pytest.mark.chain

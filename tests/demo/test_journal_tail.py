@@ -73,3 +73,41 @@ def test_the_demo_reads_the_guard_and_the_hedger_from_the_daemons_metrics() -> N
     assert reading.guard.detail == "1 repay(s) mined"
     assert reading.hedger.state == "paused"
     assert (reading.hedger.runs, reading.hedger.failed) == (3, 1)
+
+
+def test_each_money_move_stage_is_reported_once_and_a_new_move_says_so(tmp_path: Path) -> None:
+    from bot.journal import MoveIntent, MoveKind, MoveStage
+
+    path = tmp_path / "journal.db"
+    intent = MoveIntent(
+        move_id="hb-w-1",
+        kind=MoveKind.WITHDRAW,
+        account="demo",
+        coin="USDT",
+        network="BSC",
+        address="0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+        amount=Decimal("9000.80"),
+        fee=Decimal("0.8"),
+        reason="reserve 0.00 USD is 9,000.00 USD under its target 9,000.00 USD: withdraw",
+    )
+    tail = JournalTail(path)
+    assert tail.new_moves() == []  # no journal yet
+    with Journal.open(f"sqlite:///{path}") as journal:
+        journal.record_move_intent(intent)
+        journal.update_move("hb-w-1", stage=MoveStage.IN_SPOT, transfer_id="7")
+        first = tail.new_moves()
+        journal.update_move("hb-w-1", stage=MoveStage.REQUESTED, venue_id="w9")
+        journal.update_move("hb-w-1", venue_status="processing")  # same stage: no news
+        second = tail.new_moves()
+        journal.update_move("hb-w-1", stage=MoveStage.DONE, tx_id="0xabc")
+        third = tail.new_moves()
+        assert tail.new_moves() == []
+        assert tail.open_moves() == 0
+    everything = tail.moves()
+    tail.close()
+
+    assert [(m.stage, new) for m, new in first] == [(MoveStage.IN_SPOT, True)]
+    assert first[0][0].intent == intent
+    assert [(m.stage, m.venue_id, new) for m, new in second] == [(MoveStage.REQUESTED, "w9", False)]
+    assert [(m.stage, m.tx_id, new) for m, new in third] == [(MoveStage.DONE, "0xabc", False)]
+    assert [m.stage for m in everything] == [MoveStage.DONE]
