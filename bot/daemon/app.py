@@ -92,7 +92,7 @@ def build_loops(
     )  # fmt: skip
     # Without protect there is no reserve wallet to refill (the config refuses an enabled
     # capital section then; a disabled one is left out).
-    if config.capital is not None and config.protect is not None:
+    if config.capital is not None and config.protect is not None and config.protect.enabled:
         loops.append(
             build_capital(
                 config, journal=s.journal, alerts=s.alerts, metrics=s.metrics,

@@ -338,8 +338,7 @@ def run_demo(
             overrides.update(capital_overrides(settings, deposit_address))
         else:
             overrides["HEDGEBOT__PROTECT__ENABLED"] = "false"
-            # No capital section: nothing moves (even a disabled capital loop is built, and
-            # it asks for the reserve wallet's key, which the unprotected daemon has not).
+            # No capital section: nothing moves (an enabled one needs protect on).
             overrides["HEDGEBOT__CAPITAL"] = "null"
         base_config = load_config(
             DEMO_CONFIG, env=daemon_env(os.environ, overrides=overrides, secrets={})

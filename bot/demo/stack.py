@@ -144,10 +144,14 @@ def cadence_overrides(config: HedgebotConfig, speed: float) -> dict[str, str]:
     s = config.schedule
     interval = max(0.4, s.interval_secs / speed)
     fast = min(interval, max(0.2, s.fast_interval_secs / speed))
-    return {
+    overrides = {
         "HEDGEBOT__SCHEDULE__INTERVAL_SECS": f"{interval:.3f}",
         "HEDGEBOT__SCHEDULE__FAST_INTERVAL_SECS": f"{fast:.3f}",
     }
+    if config.capital is not None:
+        capital = max(1.0, config.capital.interval_secs / speed)  # the config's floor
+        overrides["HEDGEBOT__CAPITAL__INTERVAL_SECS"] = f"{capital:.3f}"
+    return overrides
 
 
 def capital_overrides(settings: DemoSettings, deposit_address: str) -> dict[str, str]:

@@ -75,7 +75,7 @@ def build_capital(
         ms=unix_ms,
     )
     sender = None
-    if treasury.can_move:
+    if treasury.can_move and capital.enabled:  # disabled: alerts only, no key needed
         sender = _sender(capital, protect, position, reserve, journal, owner, account)
     desk = MoveDesk(treasury, journal, venue=Venue.USDM, sender=sender, ms=unix_ms)
     publisher = CapitalPublisher(
