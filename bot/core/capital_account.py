@@ -17,11 +17,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bot.core.capital_model import (
+    AlertReason,
+    CapitalRules,
+    CapitalView,
+    Direction,
+    MoneyMove,
+)
 from bot.core.futures import margin_for_liquidation_distance
 from bot.core.hedge_watch import hedge_distance
 from bot.core.model import ZERO, ContractSpec, HedgePosition, MarginBalance, Venue
 
-__all__ = ["AccountMargin", "account_margin"]
+__all__ = ["AccountMargin", "account_margin", "profit_to_realise"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,3 +86,22 @@ def account_margin(
 def _usdm(hedge: HedgePosition, specs: Mapping[str, ContractSpec]) -> bool:
     spec = specs.get(hedge.symbol)
     return spec is not None and spec.venue is Venue.USDM and not spec.inverse
+
+
+def profit_to_realise(
+    *, move: MoneyMove, view: CapitalView, margin: AccountMargin, rules: CapitalRules
+) -> Decimal:
+    """Unrealised short profit worth realising for a withdrawal (0: none). Only when what may
+    leave the account is what limits it (a small amount under a coin minimum included): under
+    a cap, realising would pay two taker fees and withdraw nothing more. Only the part that
+    can leave once realised: realising turns profit into wallet balance, which still has to
+    leave the margin the shorts need."""
+    if not (view.can_move and rules.enabled) or move.direction is not Direction.WITHDRAW:
+        return ZERO
+    limited = move.limited_by == "movable"
+    if not (limited or move.alert_reason is AlertReason.NOTHING_WITHDRAWABLE):
+        return ZERO
+    room = view.movable_usd - view.margin_needed_usd
+    useful = max(margin.equity_usd - margin.needed_usd - room, ZERO)
+    wanted = min(move.realise_first_usd, useful)
+    return wanted if wanted >= rules.min_transfer_usd and wanted > 0 else ZERO

@@ -9,10 +9,12 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.capital_account import account_margin
+from bot.core.capital_account import AccountMargin, account_margin, profit_to_realise
 from bot.core.model import MarginBalance, Side, Venue
 from bot.core.realise import realise_orders
 from tests.core.core_builders import hedge, inverse_spec, linear_spec
+from tests.core.test_core_capital import RULES, decide
+from tests.core.test_core_capital import view as capital_view
 
 D = Decimal
 
@@ -114,3 +116,39 @@ def test_an_account_under_its_needed_margin_says_how_much_restores_it() -> None:
     assert margin.equity_usd == D(3_000)
     assert margin.to_restore_usd == D("12818.4000") - D(3_000)
     assert margin.must_stay_usd(D(2_000)) == D(2_000)
+
+
+def _margin(equity: str, needed: str) -> AccountMargin:
+    return AccountMargin(
+        equity_usd=D(equity), needed_usd=D(needed), unrealized_pnl_usd=D(0),
+        nearest_distance=None, nearest_symbol=None,
+    )  # fmt: skip
+
+
+def test_profit_is_realised_only_as_far_as_it_can_then_leave_the_account() -> None:
+    # Reserve empty (target 25k); 2k may leave now; 30k of unrealised profit; the shorts need
+    # 6k of the 40k equity: realising 32k more could free at most 40 - 6 - 2 = 32k.
+    v = capital_view(reserve_usd=D(0), movable_usd=D(8_000), unrealized_pnl_usd=D(30_000))
+    move = decide(v)
+    assert move.limited_by == "movable"
+    wanted = profit_to_realise(move=move, view=v, margin=_margin("40000", "6000"), rules=RULES)
+    assert wanted == move.realise_first_usd  # the gap less what can leave now, all useful
+    # Equity close to what the shorts need: realising more would not let more leave.
+    tight = profit_to_realise(move=move, view=v, margin=_margin("10000", "6000"), rules=RULES)
+    assert tight == D(4_000) - D(2_000)
+
+
+def test_no_profit_is_realised_under_a_day_cap_or_where_money_cannot_move() -> None:
+    capped = capital_view(
+        reserve_usd=D(0),
+        movable_usd=D(30_000),
+        unrealized_pnl_usd=D(30_000),
+        withdrawn_today_usd=RULES.max_withdraw_per_day_usd - D(1_000),
+    )
+    move = decide(capped)
+    assert move.limited_by == "max_withdraw_per_day_usd"
+    assert profit_to_realise(move=move, view=capped, margin=_margin("60000", "6000"),
+                             rules=RULES) == 0  # fmt: skip
+    testnet = capital_view(reserve_usd=D(0), unrealized_pnl_usd=D(30_000), can_move=False)
+    assert profit_to_realise(move=decide(testnet), view=testnet,
+                             margin=_margin("40000", "6000"), rules=RULES) == 0  # fmt: skip

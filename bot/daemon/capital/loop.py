@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.core.capital import decide_money_move
+from bot.core.capital_account import profit_to_realise
 from bot.core.capital_model import AlertReason, CapitalRules, Direction, MoneyMove, Verdict
 from bot.core.ids import client_order_id
-from bot.core.model import ZERO
 from bot.daemon.board import MarketBoard, RealiseRequest
 from bot.daemon.capital.desk import MoveDesk
 from bot.daemon.capital.publish import CapitalPublisher
@@ -91,17 +91,13 @@ class CapitalLoop:
         return move.message
 
     def _ask_realise(self, move: MoneyMove, reading: CapitalReading, now: datetime) -> None:
-        """Profit that would make more withdrawable is realised by the hedger (a buy-back and
-        re-sale); only the part that can leave once realised, and one request at a time."""
-        view, margin = reading.view, reading.margin
-        if not (view.can_move and self._rules.enabled) or self._board.realise_pending():
+        """One request at a time, and none while a move is in flight (its balances move)."""
+        if reading.open_moves or self._board.realise_pending():
             return
-        if reading.open_moves or move.direction is not Direction.WITHDRAW:
-            return
-        room = view.movable_usd - view.margin_needed_usd
-        useful = max(margin.equity_usd - margin.needed_usd - room, ZERO)
-        wanted = min(move.realise_first_usd, useful)
-        if wanted >= self._rules.min_transfer_usd and wanted > 0:
+        wanted = profit_to_realise(
+            move=move, view=reading.view, margin=reading.margin, rules=self._rules
+        )
+        if wanted > 0:
             self._publisher.realising(wanted, move.message)
             self._board.ask_realise(RealiseRequest(usd=wanted, at=now))
 
