@@ -246,7 +246,8 @@ class Replay:
         self.min_hf = min(self.min_hf, hf)
         wealth = self._wealth(mbar.close)
         self.peak = wealth if self.peak is None else max(self.peak, wealth)
-        self.max_dd = max(self.max_dd, self.peak - wealth)
+        if self.peak > 0:
+            self.max_dd = max(self.max_dd, (self.peak - wealth) / self.peak)
         t = self.tape
         t.times.append(bar.open_time)
         t.px.append(float(mbar.close))
@@ -294,7 +295,7 @@ class Replay:
             orders=ledger.fills,
             events=tuple(loan.events),
             series=self.tape.series(),
-            max_drawdown_usd=self.max_dd,
+            max_drawdown=self.max_dd,
         )
 
 

@@ -192,8 +192,8 @@ class BacktestRun:
     events: tuple[LiquidationEvent, ...]
     series: BacktestSeries
     # Largest fall of wealth (collateral - debt + reserve + exchange equity - gas, at hourly
-    # closes) from its running peak.
-    max_drawdown_usd: Decimal = Decimal(0)
+    # closes) from its running peak, as a fraction of that peak.
+    max_drawdown: Decimal = Decimal(0)
 
     @property
     def hedge_cost_usd(self) -> Decimal:

@@ -7,7 +7,7 @@ configured; nothing = no hedge, no repay):
 
 - frictions: fees + slippage + withdrawal fees + gas - funding received, %/yr of collateral;
 - net vs nothing: (protected PnL - nothing's PnL), %/yr of collateral;
-- max drawdown: the largest fall of wealth from its running peak, % of collateral;
+- max drawdown: the largest fall of wealth from its running peak, % of that peak;
 - cash paid in: the reserve plus the exchange's starting margin, % of collateral;
 - collateral sold: the share of collateral liquidators took.
 """
@@ -35,7 +35,7 @@ HOURS_PER_YEAR = Decimal(8760)
 COLUMNS = (
     "run", "starts", "loan liq. runs (nothing / protected)", "short liq. runs",
     "frictions %/yr", "net vs nothing %/yr (median / worst)",
-    "max drawdown % (nothing / protected, worst)", "cash in % (median / max)",
+    "max drawdown % of peak (nothing / protected, worst)", "cash in % (median / max)",
     "collateral sold % (nothing / protected, worst)",
 )  # fmt: skip
 
@@ -99,8 +99,9 @@ class Pair:
         r = self.protected
         return (r.reserve_start_usd + r.hedge_capital_usd) / self.collateral_usd * 100
 
-    def drawdown_pct(self, run: BacktestRun) -> Decimal:
-        return run.max_drawdown_usd / self.collateral_usd * 100
+    @staticmethod
+    def drawdown_pct(run: BacktestRun) -> Decimal:
+        return run.max_drawdown * 100
 
     @staticmethod
     def sold_pct(run: BacktestRun) -> Decimal:
@@ -229,8 +230,9 @@ def run_rolling(
         "\nLoan / short liq. runs: runs with at least one liquidation. Frictions: fees + "
         "slippage + withdrawal fees + gas - funding received (negative: funding paid more than "
         "the costs), over all hours. Net vs nothing: protected PnL minus doing nothing's, "
-        "annualised. Max drawdown: largest fall of wealth from its peak. Cash in: reserve + "
-        "starting margin. All % of the starting collateral.\n\n",
+        "annualised. Max drawdown: largest fall of wealth (collateral - debt + reserve + "
+        "exchange equity) from its peak, % of that peak. Cash in: reserve + starting margin. "
+        "The rest: % of the starting collateral.\n\n",
         _md_table(
             ("start", "loan liqs (nothing / protected)", "short liqs", "net vs nothing %/yr"),
             [

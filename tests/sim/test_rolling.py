@@ -73,7 +73,7 @@ def test_a_start_spanning_march_2020_liquidates_doing_nothing_not_the_protected_
     assert pair.protected.liquidations == 0
     assert rolling.Pair.sold_pct(pair.protected) == 0
     assert pair.net_pct_year > 0  # the bonus paid to liquidators is not paid
-    assert pair.drawdown_pct(pair.protected) < pair.drawdown_pct(pair.nothing)
+    assert rolling.Pair.drawdown_pct(pair.protected) < rolling.Pair.drawdown_pct(pair.nothing)
     row = rolling.row("x", [pair, pair])
     assert row[1:4] == ["2", "2 / 0", str(2 * bool(pair.protected.hedge_liquidations))]
 
