@@ -427,29 +427,48 @@ def backtest(
         ),
     ] = "2020-03",
     underlying: Annotated[str | None, typer.Option(help="BTC, ETH or BNB.")] = None,
-    collateral_usd: Annotated[float, typer.Option(help="Collateral value at the start.")] = 10_000,
+    collateral_usd: Annotated[
+        float | None,
+        typer.Option(
+            help="Collateral value at the start (default: the configured amount at "
+            "simulation.prices_usd, else 10000)."
+        ),
+    ] = None,
     start_hf: Annotated[float, typer.Option(help="Health factor at the start.")] = 1.5,
     out_dir: Annotated[Path, typer.Option("--out", help="Report folder.")] = Path(
         "reports/backtest"
     ),
+    rolling: Annotated[
+        str | None,
+        typer.Option(
+            help="A horizon (90d): the configured policy started on every month's 1st of the "
+            "shipped 2020-2026 data, next to the crash windows, vs doing nothing."
+        ),
+    ] = None,
 ) -> None:
     """Replay real hourly prices through the daemon's policy and planner, hold vs repay."""
     from decimal import Decimal
 
-    from bot.sim.from_config import backtest_params
+    from bot.sim import rolling as rolling_bt
+    from bot.sim.from_config import SimulationConfigError, backtest_params
     from bot.sim.report import run_backtest
 
     cfg = _load(config)
-    params = backtest_params(
-        cfg,
-        underlying=underlying,
-        collateral_usd=Decimal(str(collateral_usd)),
-        start_hf=Decimal(str(start_hf)),
-    )
-    source: Path | str = Path(prices) if Path(prices).is_file() else prices
     try:
+        params = backtest_params(
+            cfg,
+            underlying=underlying,
+            collateral_usd=None if collateral_usd is None else Decimal(str(collateral_usd)),
+            start_hf=Decimal(str(start_hf)),
+        )
+        if rolling is not None:
+            horizon = rolling_bt.parse_horizon(rolling)
+            protected = rolling_bt.protection(params, cfg.hedge.policy, cfg.protect is not None)
+            rolling_bt.run_rolling(protected, horizon, out_dir, out)
+            return
+        source: Path | str = Path(prices) if Path(prices).is_file() else prices
         run_backtest(params, source, out_dir, out)
-    except (FileNotFoundError, ValueError, KeyError) as exc:
+    except (FileNotFoundError, ValueError, KeyError, SimulationConfigError) as exc:
         err.print(f"[bold red]backtest:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_CONFIG) from exc
 

@@ -487,10 +487,15 @@ class PaperConfig(Strict):
     slippage: FeeRate = Decimal("0.0005")
 
 
-class SimCollateralConfig(Strict):
-    units: Amount
+class SimRiskConfig(Strict):
+    """A reserve's liquidation parameters on the lending protocol (Aave: LT, bonus)."""
+
     liquidation_threshold: Dec = Field(gt=0, lt=1)
     liquidation_bonus: Dec = Field(default=Decimal("0.05"), ge=0, le=0.5)
+
+
+class SimCollateralConfig(SimRiskConfig):
+    units: Amount
 
 
 LogReturn = Annotated[Decimal, NotBool, Field(ge=-5, le=5)]
@@ -506,6 +511,9 @@ class SimulationConfig(Strict):
     """``hedgebot simulate`` / ``backtest``: the loan to study and its market model."""
 
     collateral: dict[Symbol, SimCollateralConfig] = Field(min_length=1)  # token -> amount, LT
+    # token -> LT and bonus of collateral the backtest may replay (--underlying) that the loan
+    # above does not hold: e.g. WBNB {liquidation_threshold: 0.75, liquidation_bonus: 0.10}.
+    risk_params: dict[Symbol, SimRiskConfig] = Field(default_factory=dict)
     debt_usd: Usd
     borrow_apr: Fraction = Decimal("0.05")
     prices_usd: dict[Underlying, Usd] = Field(default_factory=dict)  # underlying -> s0

@@ -145,6 +145,8 @@ class Replay:
         )
         self.ledger.free = self.ledger.capital_in = p.exchange_margin_usd or ZERO
         self.min_hf = Decimal("Infinity")
+        self.peak: Decimal | None = None
+        self.max_dd = ZERO
         self.tape = _Tape()
 
     def hour(self, i: int, bar: Bar, mbar: Bar) -> None:
@@ -233,9 +235,19 @@ class Replay:
         )
         return max(need, ZERO).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
 
+    def _wealth(self, price: Decimal) -> Decimal:
+        coll = self.loan.collateral[0].units
+        equity = self.ledger.equity({self.sym: price})
+        reserve = self.wallet.reserve + self.wallet.in_flight_usd()
+        return coll * price - self.loan.debt + reserve + equity - self.wallet.gas
+
     def _record(self, bar: Bar, mbar: Bar) -> None:
         hf = self.loan.health_factor({self.u: mbar.close})
         self.min_hf = min(self.min_hf, hf)
+        wealth = self._wealth(mbar.close)
+        self.peak = wealth if self.peak is None else max(self.peak, wealth)
+        if self.peak > 0:
+            self.max_dd = max(self.max_dd, (self.peak - wealth) / self.peak)
         t = self.tape
         t.times.append(bar.open_time)
         t.px.append(float(mbar.close))
@@ -283,6 +295,7 @@ class Replay:
             orders=ledger.fills,
             events=tuple(loan.events),
             series=self.tape.series(),
+            max_drawdown=self.max_dd,
         )
 
 

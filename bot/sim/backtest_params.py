@@ -191,6 +191,9 @@ class BacktestRun:
     orders: int
     events: tuple[LiquidationEvent, ...]
     series: BacktestSeries
+    # Largest fall of wealth (collateral - debt + reserve + exchange equity - gas, at hourly
+    # closes) from its running peak, as a fraction of that peak.
+    max_drawdown: Decimal = Decimal(0)
 
     @property
     def hedge_cost_usd(self) -> Decimal:

@@ -1,9 +1,11 @@
 """Hourly candle series for backtests: perp OHLC for fills, mark OHLC for margin and
-liquidation, funding per settlement. Reads the shipped crash windows or a user's CSVs."""
+liquidation, funding per settlement. Reads the shipped crash windows, the continuous
+series for rolling starts, or a user's CSVs."""
 
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import itertools
 from dataclasses import dataclass
@@ -12,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO
 
+ROLLING = "rolling"  # the continuous 2020-2026 series, ``load_rolling``
 WINDOW_NAMES = ("2020-03", "2021-05", "2022-06", "2022-11", "2024-08", "2025-10", "2026-02")
 OHLC = ("open_time", "open", "high", "low", "close")
 
@@ -44,16 +47,19 @@ def _open(path: Path) -> IO[str]:
     return path.open(newline="")
 
 
-def read_bars(path: Path) -> list[Bar]:
+def read_bars(path: Path, *, close_only: bool = False) -> list[Bar]:
+    """OHLC rows; ``close_only`` reads ``open_time,close`` files (the rolling perp: fills only
+    use the close) into flat bars, open = high = low = close."""
+    need = ("open_time", "close") if close_only else OHLC
     with _open(path) as fh:
         reader = csv.DictReader(fh)
-        missing = set(OHLC) - set(reader.fieldnames or ())
+        missing = set(need) - set(reader.fieldnames or ())
         if missing:
-            raise ValueError(f"{path}: missing column(s) {sorted(missing)}; need {OHLC}")
+            raise ValueError(f"{path}: missing column(s) {sorted(missing)}; need {need}")
         out = []
         for n, row in enumerate(reader, start=2):
             try:
-                vals = [Decimal(row[c]) for c in OHLC[1:]]
+                vals = [Decimal(row["close" if close_only else c]) for c in OHLC[1:]]
             except InvalidOperation as exc:
                 raise ValueError(f"{path}:{n}: not a number in {row}") from exc
             if min(vals) <= 0:
@@ -87,11 +93,20 @@ def build_series(
     mark_path: Path | None = None,
     funding_path: Path | None = None,
     spot_path: Path | None = None,
+    *,
+    perp_closes_only: bool = False,
+    perp_bars_path: Path | None = None,
 ) -> MarketSeries:
-    """Align mark (or spot, or the perp itself as last resort) to the perp's hours."""
-    perp = read_bars(perp_path)
+    """Align mark (or spot, or the perp itself as last resort) to the perp's hours.
+
+    The rolling data: ``perp_closes_only`` (the perp file holds closes) and ``perp_bars_path``,
+    the perp's full OHLC for the hours that have neither mark nor spot."""
+    perp = read_bars(perp_path, close_only=perp_closes_only)
     if not perp:
         raise ValueError(f"{perp_path}: no rows")
+    if perp_bars_path is not None:
+        full = {b.open_time: b for b in read_bars(perp_bars_path)}
+        perp = [full.get(b.open_time, b) for b in perp]
     mark = {b.open_time: b for b in read_bars(mark_path)} if mark_path else {}
     spot = {b.open_time: b for b in read_bars(spot_path)} if spot_path else {}
     marks: list[Bar] = []
@@ -132,3 +147,31 @@ def load_window(window: str, symbol: str = "BTCUSDT") -> MarketSeries:
     if perp is None:
         raise ValueError(f"window {window} has no {symbol} data in {d}")
     return build_series(symbol, perp, opt("mark"), opt("funding"), opt("spot"))
+
+
+def load_rolling(symbol: str = "BTCUSDT") -> MarketSeries:
+    """The shipped continuous hourly series (BTC/ETH from 2020-01-01, BNB from 2020-02-10)."""
+    d = data_dir()
+
+    def opt(kind: str) -> Path | None:
+        p = d / f"{ROLLING}_{symbol}_{kind}.csv.gz"
+        return p if p.exists() else None
+
+    perp = opt("perp")
+    if perp is None:
+        raise ValueError(f"no rolling data for {symbol} in {d}")
+    return build_series(
+        symbol,
+        perp,
+        opt("mark"),
+        opt("funding"),
+        opt("spot"),
+        perp_closes_only=True,
+        perp_bars_path=opt("perpbars"),
+    )
+
+
+@functools.cache
+def cached_rolling(symbol: str) -> MarketSeries:
+    """``load_rolling`` once per process (about a second per symbol to parse)."""
+    return load_rolling(symbol)

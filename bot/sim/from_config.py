@@ -171,6 +171,46 @@ def simulation_params(
     )
 
 
+# Without a simulation section: the seed article's example (BacktestParams' defaults).
+DEFAULT_RISK = (Decimal("0.75"), Decimal("0.05"))
+
+
+def _risk_params(config: HedgebotConfig, underlying: str | None) -> tuple[str, Decimal, Decimal]:
+    """The underlying to replay and its LT and liquidation bonus, from the config's
+    ``simulation.collateral`` (first) or ``simulation.risk_params``. With no simulation
+    section, BTC (unless given) with LT 0.75 and bonus 5 %."""
+    sim = config.simulation
+    if sim is None:
+        return underlying or "BTC", *DEFAULT_RISK
+    for table in (sim.collateral, sim.risk_params):
+        for token, c in table.items():
+            mapping = config.tokens.get(token)
+            u = mapping.underlying if mapping else None
+            if u is not None and (underlying is None or underlying == u):
+                return u, c.liquidation_threshold, c.liquidation_bonus
+    raise SimulationConfigError(
+        f"no liquidation threshold and bonus for {underlying}: add its token to "
+        "simulation.collateral or simulation.risk_params (token: {liquidation_threshold, "
+        "liquidation_bonus})"
+    )
+
+
+def _collateral_values(config: HedgebotConfig) -> dict[str, Decimal]:
+    """Underlying -> USD value of the configured collateral at ``simulation.prices_usd``
+    (empty unless every collateral has a price)."""
+    sim = config.simulation
+    out: dict[str, Decimal] = {}
+    if sim is None:
+        return out
+    for token, c in sim.collateral.items():
+        mapping = config.tokens.get(token)
+        if mapping is None or mapping.underlying not in sim.prices_usd:
+            return {}
+        u = mapping.underlying
+        out[u] = out.get(u, Decimal(0)) + c.units * sim.prices_usd[u]
+    return out
+
+
 def backtest_params(
     config: HedgebotConfig,
     *,
@@ -178,26 +218,28 @@ def backtest_params(
     collateral_usd: Decimal | None = None,
     start_hf: Decimal = Decimal("1.5"),
 ) -> BacktestParams:
-    """One-collateral backtest of the configured hedge and protection on ``underlying``."""
+    """One-collateral backtest of the configured hedge and protection on ``underlying``.
+
+    Collateral: ``collateral_usd``, else the configured amount of ``underlying`` at
+    ``simulation.prices_usd``, else $10,000. A configured reserve keeps its share of the
+    configured collateral's value."""
+    chosen, lt, bonus = _risk_params(config, underlying)
     sim = config.simulation
-    chosen = underlying
-    lt, bonus = Decimal("0.75"), Decimal("0.05")
-    if sim is not None:
-        for token, c in sim.collateral.items():
-            u = config.tokens[token].underlying
-            if chosen is None or chosen == u:
-                chosen, lt, bonus = u, c.liquidation_threshold, c.liquidation_bonus
-                break
-    chosen = chosen or "BTC"
     symbol = config.hedge.symbols.get(chosen, f"{chosen}USDT")
     if symbol.endswith("_PERP"):
         symbol = f"{chosen}USDT"  # the backtest replays USD-M perp data
     protect = config.protect
     policies = tuple(sim.policies) if sim and sim.policies else DEFAULT_BACKTEST_POLICIES
+    values = _collateral_values(config)
+    collateral = collateral_usd or values.get(chosen) or Decimal(10_000)
+    reserve = sim.reserve_usd if sim and sim.reserve_usd > 0 else None
+    if reserve is not None and values:
+        # The configured reserve backs the whole configured loan: keep its share of collateral.
+        reserve = reserve * collateral / sum(values.values())
     return BacktestParams(
         underlying=chosen,
         symbol=symbol,
-        collateral_usd=collateral_usd or Decimal(10_000),
+        collateral_usd=collateral,
         liquidation_threshold=lt,
         liquidation_bonus=bonus,
         start_hf=start_hf,
@@ -210,5 +252,5 @@ def backtest_params(
         min_short_liq_distance=config.hedge.min_short_liq_distance,
         trigger_hf=protect.trigger_hf if protect else Decimal("1.3"),
         target_hf=protect.target_hf if protect else Decimal("1.6"),
-        reserve_usd=sim.reserve_usd if sim and sim.reserve_usd > 0 else None,
+        reserve_usd=reserve,
     )
