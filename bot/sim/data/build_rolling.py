@@ -19,11 +19,11 @@ the source's last hour:
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import sys
 from pathlib import Path
+
+# The windows' reader, writer and command line: one way to cut and write the shipped data.
+from bot.sim.data.build_windows import main, read_rows, write_gz
 
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "BNBUSDT")
 # BTC/ETH: the mark starts 2019-12-23 11:00, so the first whole month is January 2020.
@@ -37,38 +37,23 @@ OHLC = ("open_time", "open", "high", "low", "close")
 FUNDING = ("funding_time", "funding_rate")
 
 
-def _rows(path: Path, start: str, columns: tuple[str, ...]) -> list[list[str]]:
-    if not path.exists():
-        return []
-    with path.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        # ISO-8601 UTC with a fixed format sorts lexically, so string compares are time compares.
-        return [[row[c] for c in columns] for row in reader if row[columns[0]] >= start]
-
-
-def _write(path: Path, columns: tuple[str, ...], rows: list[list[str]]) -> int:
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-        gz.write(text.getvalue().encode())
-    return path.stat().st_size
-
-
 def build(source: Path, out: Path) -> list[str]:
     """Write every rolling file; return one line per file written."""
     lines: list[str] = []
     for sym in SYMBOLS:
         first = FIRST_HOUR[sym]
         base = source / f"binance_um_perp_{sym}"
-        perp = _rows(Path(f"{base}_1h.csv"), first, OHLC)
+        perp = read_rows(Path(f"{base}_1h.csv"), first, None, OHLC)
         hours = {r[0] for r in perp}
-        mark = [r for r in _rows(Path(f"{base}_markprice_1h.csv"), first, OHLC) if r[0] in hours]
+        mark = [
+            r
+            for r in read_rows(Path(f"{base}_markprice_1h.csv"), first, None, OHLC)
+            if r[0] in hours
+        ]
         have = {r[0] for r in mark}
         spot = [
             r
-            for r in _rows(source / f"binance_spot_{sym}_1h.csv", first, OHLC)
+            for r in read_rows(source / f"binance_spot_{sym}_1h.csv", first, None, OHLC)
             if r[0] in hours and r[0] not in have
         ]
         have |= {r[0] for r in spot}
@@ -77,28 +62,17 @@ def build(source: Path, out: Path) -> list[str]:
             "mark": (OHLC, mark),
             "spot": (OHLC, spot),
             "perpbars": (OHLC, [r for r in perp if r[0] not in have]),
-            "funding": (FUNDING, _rows(Path(f"{base}_funding.csv"), first, FUNDING)),
+            "funding": (FUNDING, read_rows(Path(f"{base}_funding.csv"), first, None, FUNDING)),
         }
         for kind, (cols, rows) in files.items():
             target = out / f"rolling_{sym}_{kind}.csv.gz"
             if not rows:
                 target.unlink(missing_ok=True)
                 continue
-            size = _write(target, cols, rows)
+            size = write_gz(target, cols, rows)
             lines.append(f"{target.name} rows={len(rows)} bytes={size}")
     return lines
 
 
-def main(argv: list[str]) -> int:
-    repo = Path(__file__).resolve().parents[3]
-    source = Path(argv[1]) if len(argv) > 1 else repo.parent / "shared" / "data" / "market"
-    if not source.is_dir():
-        print(f"market data folder not found: {source}", file=sys.stderr)
-        return 2
-    for line in build(source, Path(__file__).resolve().parent):
-        print(line)
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv))
+    raise SystemExit(main(sys.argv, build))

@@ -16,6 +16,7 @@ import csv
 import gzip
 import io
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 # (name, first hour, first hour after the window): the crash month plus a month either side.
@@ -38,17 +39,22 @@ TRADING_START = {
 OHLC = ("open_time", "open", "high", "low", "close")
 
 
-def _rows(path: Path, start: str, end: str, columns: tuple[str, ...]) -> list[list[str]]:
+def read_rows(path: Path, start: str, end: str | None, columns: tuple[str, ...]) -> list[list[str]]:
+    """Rows from ``start`` up to ``end`` (excluded; None: the source's last), ``columns`` only."""
     if not path.exists():
         return []
     with path.open(newline="") as fh:
         reader = csv.DictReader(fh)
         key = columns[0]
         # ISO-8601 UTC with a fixed format sorts lexically, so string compares are time compares.
-        return [[row[c] for c in columns] for row in reader if start <= row[key] < end]
+        return [
+            [row[c] for c in columns]
+            for row in reader
+            if start <= row[key] and (end is None or row[key] < end)
+        ]
 
 
-def _write(path: Path, columns: tuple[str, ...], rows: list[list[str]]) -> int:
+def write_gz(path: Path, columns: tuple[str, ...], rows: list[list[str]]) -> int:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(columns)
@@ -65,30 +71,31 @@ def build(source: Path, out: Path) -> list[str]:
         for sym in SYMBOLS:
             first = max(start, TRADING_START[sym])
             base = source / f"binance_um_perp_{sym}"
-            perp = _rows(Path(f"{base}_1h.csv"), first, end, OHLC)
+            perp = read_rows(Path(f"{base}_1h.csv"), first, end, OHLC)
             if not perp:
                 continue
             files = {"perp": perp}
-            mark = _rows(Path(f"{base}_markprice_1h.csv"), first, end, OHLC)
+            mark = read_rows(Path(f"{base}_markprice_1h.csv"), first, end, OHLC)
             # A mark series that starts inside the window would silently mix proxies: use spot
             # for the whole window instead, as the README prescribes for BNB before 2024-12-31.
             if mark and mark[0][0] == perp[0][0]:
                 files["mark"] = mark
             else:
-                files["spot"] = _rows(source / f"binance_spot_{sym}_1h.csv", first, end, OHLC)
-            funding = _rows(
+                files["spot"] = read_rows(source / f"binance_spot_{sym}_1h.csv", first, end, OHLC)
+            funding = read_rows(
                 Path(f"{base}_funding.csv"), first, end, ("funding_time", "funding_rate")
             )
             if funding:
                 files["funding"] = funding
             for kind, rows in files.items():
                 cols = ("funding_time", "funding_rate") if kind == "funding" else OHLC
-                size = _write(out / f"{name}_{sym}_{kind}.csv.gz", cols, rows)
+                size = write_gz(out / f"{name}_{sym}_{kind}.csv.gz", cols, rows)
                 lines.append(f"{name}_{sym}_{kind}.csv.gz rows={len(rows)} bytes={size}")
     return lines
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], build: Callable[[Path, Path], list[str]] = build) -> int:
+    """``build`` from ``argv[1]`` (default: the shared market data beside the repository)."""
     repo = Path(__file__).resolve().parents[3]
     source = Path(argv[1]) if len(argv) > 1 else repo.parent / "shared" / "data" / "market"
     if not source.is_dir():
