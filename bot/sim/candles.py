@@ -8,6 +8,7 @@ import csv
 import functools
 import gzip
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from importlib import resources
@@ -133,16 +134,22 @@ def data_dir() -> Path:
     return Path(str(resources.files("bot.sim") / "data"))
 
 
+def _shipped(folder: Path, prefix: str) -> Callable[[str], Path | None]:
+    """``kind`` -> the shipped ``<prefix>_<kind>.csv.gz``, or None when it is not shipped."""
+
+    def opt(kind: str) -> Path | None:
+        p = folder / f"{prefix}_{kind}.csv.gz"
+        return p if p.exists() else None
+
+    return opt
+
+
 def load_window(window: str, symbol: str = "BTCUSDT") -> MarketSeries:
     """One shipped crash window, e.g. ``load_window("2020-03", "BTCUSDT")``."""
     if window not in WINDOW_NAMES:
         raise ValueError(f"unknown window {window!r}; shipped: {', '.join(WINDOW_NAMES)}")
     d = data_dir()
-
-    def opt(kind: str) -> Path | None:
-        p = d / f"{window}_{symbol}_{kind}.csv.gz"
-        return p if p.exists() else None
-
+    opt = _shipped(d, f"{window}_{symbol}")
     perp = opt("perp")
     if perp is None:
         raise ValueError(f"window {window} has no {symbol} data in {d}")
@@ -152,11 +159,7 @@ def load_window(window: str, symbol: str = "BTCUSDT") -> MarketSeries:
 def load_rolling(symbol: str = "BTCUSDT") -> MarketSeries:
     """The shipped continuous hourly series (BTC/ETH from 2020-01-01, BNB from 2020-02-10)."""
     d = data_dir()
-
-    def opt(kind: str) -> Path | None:
-        p = d / f"{ROLLING}_{symbol}_{kind}.csv.gz"
-        return p if p.exists() else None
-
+    opt = _shipped(d, f"{ROLLING}_{symbol}")
     perp = opt("perp")
     if perp is None:
         raise ValueError(f"no rolling data for {symbol} in {d}")

@@ -18,6 +18,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -160,34 +161,27 @@ def simulate_policy(
             samples.record(t, s, loan, book, repayer or loop)
         if progress is not None and (t % 256 == 0 or t == steps):
             progress(256 if t % 256 == 0 else t % 256)
+    # Where the repaid and pending money is: the capital loop's ledger, or the older repayer's.
     if loop is not None:
-        return summarize(
-            spec=spec,
-            mode=mode,
-            loan=loan,
-            book=book,
-            repayer_reserve=loop.reserve,
-            repayer_pending=loop.in_flight() - loop.gas,  # gas: paid by the user's wallet
-            from_reserve=loop.repaid,
-            from_hedge=np.zeros(n),
-            s=s,
-            coll0=coll0,
-            s0=np.array([a.s0 for a in params.market.assets]),
-            reserve0=params.protect.reserve_usd,
-            wealth0=wealth0,
-            first_liq_step=first_liq,
-            samples=samples,
-            loop_decisions=loop.decisions,
-        )
+        ledger: dict[str, Any] = {
+            "repayer_reserve": loop.reserve,
+            "repayer_pending": loop.in_flight() - loop.gas,  # gas: paid by the user's wallet
+            "from_reserve": loop.repaid,
+            "from_hedge": np.zeros(n),
+            "loop_decisions": loop.decisions,
+        }
+    else:
+        ledger = {
+            "repayer_reserve": None if repayer is None else repayer.reserve,
+            "repayer_pending": None if repayer is None else repayer.pending,
+            "from_reserve": None if repayer is None else repayer.from_reserve,
+            "from_hedge": None if repayer is None else repayer.from_hedge,
+        }
     return summarize(
         spec=spec,
         mode=mode,
         loan=loan,
         book=book,
-        repayer_reserve=None if repayer is None else repayer.reserve,
-        repayer_pending=None if repayer is None else repayer.pending,
-        from_reserve=None if repayer is None else repayer.from_reserve,
-        from_hedge=None if repayer is None else repayer.from_hedge,
         s=s,
         coll0=coll0,
         s0=np.array([a.s0 for a in params.market.assets]),
@@ -195,6 +189,7 @@ def simulate_policy(
         wealth0=wealth0,
         first_liq_step=first_liq,
         samples=samples,
+        **ledger,
     )
 
 
