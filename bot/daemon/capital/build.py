@@ -8,9 +8,7 @@ would live and alerts the amounts, saying why nothing moved.
 from __future__ import annotations
 
 import time
-from datetime import datetime
 
-from bot.chain.rpc import RpcPool
 from bot.config.convert import capital_rules, protect_params
 from bot.config.models import CapitalConfig, HedgebotConfig, PositionConfig, ProtectConfig
 from bot.config.secrets import binance_credentials
@@ -21,26 +19,21 @@ from bot.daemon.capital.loop import CapitalLoop, Destinations
 from bot.daemon.capital.publish import CapitalPublisher
 from bot.daemon.capital.read import CapitalReads, CapitalTargets
 from bot.daemon.capital.sender import ReserveTokenSender
-from bot.daemon.guard.build import start_reader
+from bot.daemon.guard.build import reserve_tx_manager, start_reader
 from bot.daemon.guard.publish import AlertSubmitter
 from bot.daemon.guard.read import ReserveWallet
 from bot.daemon.wiring import account_name, live_exchange
 from bot.exchange.binance.treasury import BinanceTreasury
 from bot.exchange.treasury import NoWalletTreasury, Treasury
 from bot.journal import Journal
+from bot.journal.columns import to_ms
 from bot.metrics import HealthTracker, HedgebotMetrics
-from bot.protect.aave_errors import explain_revert
 from bot.wallet.signer import load_signer
-from bot.wallet.txmanager import TxManager
 
 NO_WALLET_API = {
     "testnet": "Binance's futures testnet has no wallet API: move it by hand",
     "demo": "Binance's demo trading has no wallet API: move it by hand",
 }
-
-
-def unix_ms(at: datetime) -> int:
-    return int(at.timestamp() * 1000)
 
 
 def build_capital(
@@ -72,12 +65,12 @@ def build_capital(
         treasury=treasury,
         journal=journal,
         max_age_secs=max(30.0, 3 * config.schedule.interval_secs),
-        ms=unix_ms,
+        ms=to_ms,
     )
     sender = None
     if treasury.can_move and capital.enabled:  # disabled: alerts only, no key needed
         sender = _sender(capital, protect, position, reserve, journal, owner, account)
-    desk = MoveDesk(treasury, journal, venue=Venue.USDM, sender=sender, ms=unix_ms)
+    desk = MoveDesk(treasury, journal, venue=Venue.USDM, sender=sender, ms=to_ms)
     publisher = CapitalPublisher(
         account=account, alerts=alerts, metrics=metrics, health=health, health_key=name
     )
@@ -88,7 +81,7 @@ def build_capital(
         publisher=publisher,
         destinations=Destinations(reserve_wallet=owner, deposit_address=capital.deposit_address),
         interval_secs=capital.interval_secs,
-        ms=unix_ms,
+        ms=to_ms,
         board=board,
     )
 
@@ -127,18 +120,11 @@ def _sender(
     """The deposit's chain leg, signed by the reserve wallet's key (the guard's, so its
     transactions share one nonce lock with the repays)."""
     signer = load_signer(expected_address=owner)
-    w3 = RpcPool(
-        [str(u) for u in position.rpc_urls], position.chain_id,
-        timeout_secs=position.rpc_timeout_secs,
-    ).web3()  # fmt: skip
     params = protect_params(protect, [capital.coin])
-    txm = TxManager(
-        w3, signer, journal, params.fee_policy(), chain_id=position.chain_id,
-        explain_revert=explain_revert,
-    )  # fmt: skip
+    _, txm = reserve_tx_manager(params, position, journal, signer)
     held = {b.symbol: b for b in reserve.balances()}
     token = held[capital.coin]
     return ReserveTokenSender(txm, token=token.address, decimals=token.decimals, position=account)
 
 
-__all__ = ["build_capital", "unix_ms"]
+__all__ = ["build_capital"]

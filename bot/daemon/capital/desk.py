@@ -113,24 +113,12 @@ class MoveDesk:
 
     def _to_spot(self, record: MoveRecord, now: datetime) -> MoveRecord:
         i = record.intent
-        if record.venue_status == SENDING:
-            found = self._find_transfer(record, TransferDirection.FUTURES_TO_SPOT)
-            if found:
-                return self._update(
-                    record, now, MoveStage.IN_SPOT, venue_status="", transfer_id=found
-                )
-            if not self._lookup_expired(record, now):
-                return record
-        if self._treasury.spot_free(i.coin) >= i.amount:
-            return self._update(record, now, MoveStage.IN_SPOT, venue_status="")
-        record = self._update(record, now, None, venue_status=SENDING)
-        try:
-            tran = self._treasury.transfer(
-                TransferDirection.FUTURES_TO_SPOT, i.coin, i.amount, self._venue
-            )
-        except OrderRejected as exc:
-            return self._refused(record, now, "the transfer from futures", exc)
-        return self._update(record, now, MoveStage.IN_SPOT, venue_status="", transfer_id=tran)
+        return self._transfer(
+            record, now, TransferDirection.FUTURES_TO_SPOT, MoveStage.IN_SPOT,
+            "the transfer from futures",
+            # Spot already holding the amount (an earlier attempt, or the operator) moves on.
+            there=lambda: self._treasury.spot_free(i.coin) >= i.amount,
+        )  # fmt: skip
 
     def _withdraw(self, record: MoveRecord, now: datetime) -> MoveRecord:
         i = record.intent
@@ -207,21 +195,32 @@ class MoveDesk:
         return record
 
     def _to_futures(self, record: MoveRecord, now: datetime) -> MoveRecord:
+        return self._transfer(
+            record, now, TransferDirection.SPOT_TO_FUTURES, MoveStage.DONE,
+            "the transfer to futures",
+        )  # fmt: skip
+
+    def _transfer(
+        self, record: MoveRecord, now: datetime, direction: TransferDirection,
+        then: MoveStage, what: str, there: Callable[[], bool] = lambda: False,
+    ) -> MoveRecord:  # fmt: skip
+        """A futures <-> spot transfer, sent once: a lost answer is looked up in the transfer
+        history (the venue takes no client id), and sent again only after the grace."""
         i = record.intent
         if record.venue_status == SENDING:
-            found = self._find_transfer(record, TransferDirection.SPOT_TO_FUTURES)
+            found = self._find_transfer(record, direction)
             if found:
-                return self._update(record, now, MoveStage.DONE, venue_status="", transfer_id=found)
+                return self._update(record, now, then, venue_status="", transfer_id=found)
             if not self._lookup_expired(record, now):
                 return record
+        if there():
+            return self._update(record, now, then, venue_status="")
         record = self._update(record, now, None, venue_status=SENDING)
         try:
-            tran = self._treasury.transfer(
-                TransferDirection.SPOT_TO_FUTURES, i.coin, i.amount, self._venue
-            )
+            tran = self._treasury.transfer(direction, i.coin, i.amount, self._venue)
         except OrderRejected as exc:
-            return self._refused(record, now, "the transfer to futures", exc)
-        return self._update(record, now, MoveStage.DONE, venue_status="", transfer_id=tran)
+            return self._refused(record, now, what, exc)
+        return self._update(record, now, then, venue_status="", transfer_id=tran)
 
     # --- helpers -------------------------------------------------------------------------
 

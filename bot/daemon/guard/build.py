@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import structlog
+from web3 import Web3
 
 from bot.alerts import events as alert_events
 from bot.chain.aave_v3 import AaveV3Reader
@@ -27,7 +28,7 @@ from bot.journal import Journal
 from bot.metrics import HealthTracker, HedgebotMetrics
 from bot.protect.aave_errors import explain_revert
 from bot.protect.executor import ProtectExecutor
-from bot.wallet.signer import SignerError, load_signer
+from bot.wallet.signer import Signer, SignerError, load_signer
 from bot.wallet.txmanager import TxManager
 from bot.wallet.worker import TxWorker
 
@@ -140,8 +141,21 @@ def repay_desk(
             f"be used: {exc}. Provide the key, or write `protect.enabled: false` in the config "
             f"to run without repay protection"
         ) from exc
-    # Its own pool of the position's endpoints: the wallet thread fails over like the reader,
-    # without sharing the reader's connections across threads.
+    w3, txm = reserve_tx_manager(params, position, journal, signer)
+    listed = {r.symbol: r.asset for r in reader.info.reserves}
+    standing = {
+        listed[s]: Decimal(params.max_per_day_usd) for s in params.reserve_tokens if s in listed
+    }
+    executor = ProtectExecutor(w3, txm, pool=reader.info.pool, standing_allowance=standing)
+    return RepayDesk(executor, TxWorker(position.name), dry_run=dry_run)
+
+
+def reserve_tx_manager(
+    params: ProtectParams, position: PositionConfig, journal: Journal, signer: Signer
+) -> tuple[Web3, TxManager]:
+    """The reserve wallet's transaction manager on its own pool of the position's endpoints:
+    a loop's wallet work fails over like the reader, without sharing the reader's connections
+    across threads. Every manager of one sender shares its nonce lock."""
     w3 = RpcPool(
         [str(u) for u in position.rpc_urls],
         position.chain_id,
@@ -155,12 +169,7 @@ def repay_desk(
         chain_id=position.chain_id,
         explain_revert=explain_revert,
     )
-    listed = {r.symbol: r.asset for r in reader.info.reserves}
-    standing = {
-        listed[s]: Decimal(params.max_per_day_usd) for s in params.reserve_tokens if s in listed
-    }
-    executor = ProtectExecutor(w3, txm, pool=reader.info.pool, standing_allowance=standing)
-    return RepayDesk(executor, TxWorker(position.name), dry_run=dry_run)
+    return w3, txm
 
 
 def _say_protection_off(config: HedgebotConfig, position: str, alerts: AlertSubmitter) -> None:
@@ -177,4 +186,4 @@ def _say_protection_off(config: HedgebotConfig, position: str, alerts: AlertSubm
     alerts.submit(alert_events.protection_off(position=position, reason=reason))
 
 
-__all__ = ["ProtectionKeyError", "build_guard", "guard_timing"]
+__all__ = ["ProtectionKeyError", "build_guard", "guard_timing", "reserve_tx_manager"]
