@@ -73,14 +73,21 @@ def linked(devnet: Devnet, emulator: EmulatorHandle) -> Iterator[EmulatorHandle]
         emulator.control.unlink_chain()
 
 
+def _usdt(devnet: Devnet) -> Any:
+    return contract(devnet.w3, "MintableERC20", devnet.deployment.token("USDT").underlying)
+
+
+def _spend(devnet: Devnet, wallet: str, amount: Decimal, what: str) -> None:
+    """USDT leaves ``wallet`` for an account the test never reads."""
+    spent = _usdt(devnet).functions.transfer(devnet.account(LIQUIDATOR), to_raw(amount, 6))
+    transact(devnet.w3, spent, wallet, what=what)
+
+
 def _open_loan(devnet: Devnet, emulator: EmulatorHandle) -> str:
     address = devnet.account(BORROWER)
     devnet.set_price("WBTC", Decimal(60_000))
     devnet.open_position(address, collateral={"WBTC": COLLATERAL_BTC}, debt={"USDT": DEBT})
-    # The borrowed USDT was spent elsewhere: the wallet keeps only its reserve.
-    usdt = contract(devnet.w3, "MintableERC20", devnet.deployment.token("USDT").underlying)
-    spent = usdt.functions.transfer(devnet.account(LIQUIDATOR), to_raw(DEBT, 6))
-    transact(devnet.w3, spent, address, what="spend the loan")
+    _spend(devnet, address, DEBT, "spend the loan")  # the wallet keeps only its reserve
     devnet.fund(address, "USDT", RESERVE)
     emulator.control.set_mark("BTCUSDT", Decimal(60_000))
     # The emulator's account starts with 10,000 USDT of futures margin.
@@ -169,8 +176,7 @@ def _settled(
 
 
 def _reserve(devnet: Devnet, wallet: str) -> Decimal:
-    usdt = contract(devnet.w3, "MintableERC20", devnet.deployment.token("USDT").underlying)
-    raw = int(usdt.functions.balanceOf(Web3.to_checksum_address(wallet)).call())
+    raw = int(_usdt(devnet).functions.balanceOf(Web3.to_checksum_address(wallet)).call())
     return Decimal(raw).scaleb(-6)
 
 
@@ -258,10 +264,11 @@ def _withdrawals_taken(emulator: EmulatorHandle) -> int:
 
 
 def _transfers_to(devnet: Devnet, wallet: str, since_block: int) -> list[Any]:
-    usdt = contract(devnet.w3, "MintableERC20", devnet.deployment.token("USDT").underlying)
     hot = Web3().eth.account.from_key(anvil_key(HOT)).address
-    logs = usdt.events.Transfer().get_logs(
-        from_block=since_block, argument_filters={"from": hot, "to": wallet}
+    logs = (
+        _usdt(devnet)
+        .events.Transfer()
+        .get_logs(from_block=since_block, argument_filters={"from": hot, "to": wallet})
     )
     return list(logs)
 
@@ -370,9 +377,7 @@ def test_a_dry_run_moves_nothing_and_alerts_the_exact_amounts_and_why(
     """No API keys: the paper exchange holds no money, so the loop says what it would move."""
     config, journal_path = _config(devnet, linked, tmp_path, loop_on=True)
     wallet = devnet.account(BORROWER)
-    usdt = contract(devnet.w3, "MintableERC20", devnet.deployment.token("USDT").underlying)
-    spent = usdt.functions.transfer(devnet.account(LIQUIDATOR), to_raw(Decimal(6_000), 6))
-    transact(devnet.w3, spent, wallet, what="spend part of the reserve")  # 3,000 left
+    _spend(devnet, wallet, Decimal(6_000), "spend part of the reserve")  # 3,000 left
     env = daemon_env(linked, wallet_key=ANVIL_KEYS[BORROWER], api_keys=False)
     with running_daemon(config, env, tmp_path / "daemon.log") as daemon:
         _, held = daemon.wait_event("money move held", timeout=STEP_DEADLINE_SECS)
