@@ -148,6 +148,7 @@ class Replay:
         self.peak: Decimal | None = None
         self.max_dd = ZERO
         self.tape = _Tape()
+        self.short_liquidated_at: list[int] = []
 
     def hour(self, i: int, bar: Bar, mbar: Bar) -> None:
         if i:
@@ -170,7 +171,8 @@ class Replay:
             lp = pb.liquidation_price(self.spec, acc.position, acc.wallet)
             hit = None if lp is None else touch_fraction(mbar, lp)
             self.wallet.arrive(self.ledger, self.sym, i + (1.0 if hit is None else hit))
-        self.ledger.liquidate_if_hit(self.sym, mbar.high)
+        if self.ledger.liquidate_if_hit(self.sym, mbar.high):
+            self.short_liquidated_at.append(i)
 
     def _intra_hour_repay(self, i: int, bar: Bar, mbar: Bar) -> None:
         """The guard reacts where HF crosses the trigger on the way down (liquidators watch
@@ -296,6 +298,7 @@ class Replay:
             events=tuple(loan.events),
             series=self.tape.series(),
             max_drawdown=self.max_dd,
+            hedge_liquidation_hours=tuple(self.short_liquidated_at),
         )
 
 

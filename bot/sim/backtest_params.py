@@ -194,6 +194,8 @@ class BacktestRun:
     # Largest fall of wealth (collateral - debt + reserve + exchange equity - gas, at hourly
     # closes) from its running peak, as a fraction of that peak.
     max_drawdown: Decimal = Decimal(0)
+    # Bar index of each short liquidation, like ``events``' hours (plots mark them).
+    hedge_liquidation_hours: tuple[int, ...] = ()
 
     @property
     def hedge_cost_usd(self) -> Decimal:
