@@ -1,9 +1,9 @@
-"""PNG plots for simulation and backtest reports (matplotlib, Agg backend: no display)."""
+"""PNG plots for the Monte Carlo report (matplotlib, Agg backend: no display); the backtest's
+are in ``plot_backtest``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 import matplotlib
@@ -12,7 +12,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from bot.sim.backtest_params import BacktestResult
 from bot.sim.metrics import PolicyOutcome
 
 
@@ -81,33 +80,5 @@ def frontier(outcomes: Sequence[PolicyOutcome], path: Path) -> Path:
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
-def backtest_panels(result: BacktestResult, path: Path) -> Path:
-    fig, axes = plt.subplots(4, 1, figsize=(11, 11), sharex=True)
-    first = result.runs[0].series
-    t = [datetime.fromisoformat(x.replace("Z", "+00:00")) for x in first.times]
-    axes[0].plot(t, first.price, color="black", lw=0.8)
-    axes[0].set_ylabel(f"{result.symbol} mark")
-    axes[0].set_title(f"Backtest {result.window} {result.symbol}")
-    for run in result.runs:
-        if run.policy == "none" and run.mode == "repay":
-            continue
-        label = f"{run.policy}/{run.mode}"
-        axes[1].plot(t, run.series.hf, lw=0.8, label=label)
-        if run.mode == "repay":
-            axes[3].plot(t, run.series.repaid_usd, lw=0.8, label=label)
-        if run.mode == "hold":
-            axes[2].plot(t, run.series.hedge_usd, lw=0.8, label=label)
-    axes[1].axhline(1.0, color="red", lw=1.2)
-    axes[1].set_ylabel("health factor")
-    axes[1].set_ylim(0, 3)
-    axes[1].legend(fontsize=6, ncol=3)
-    axes[2].set_ylabel("short notional, USD")
-    axes[3].set_ylabel("debt repaid, USD (cum.)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
     plt.close(fig)
     return path

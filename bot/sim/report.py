@@ -13,13 +13,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from bot.sim import plots
+from bot.sim import plot_backtest, plots
 from bot.sim.backtest import run_backtest_series
 from bot.sim.backtest_params import BacktestParams, BacktestResult, BacktestRun
 from bot.sim.candles import WINDOW_NAMES, MarketSeries, build_series, load_window
 from bot.sim.metrics import PolicyOutcome
 from bot.sim.montecarlo import SimulationResult, run_monte_carlo
 from bot.sim.params import SimulationParams
+from bot.sim.run_words import bar_times, run_status
 
 SIM_COLUMNS = (
     "policy", "mode", "P(liq)", "E(liq loss) $", "coll. lost", "P(hedge liq)",
@@ -91,6 +92,18 @@ def backtest_table(result: BacktestResult) -> Table:
 def _md_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     head = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n"
     return head + "".join("| " + " | ".join(r) + " |\n" for r in rows)
+
+
+def liquidation_summary(result: BacktestResult) -> str:
+    """Markdown lines a user can paste: how many runs lost collateral, then each run's fate
+    with the dates (the chart's panel titles say the same)."""
+    t = bar_times(result.runs[0].series)
+    hit = sum(1 for r in result.runs if r.events)
+    short = sum(1 for r in result.runs if r.hedge_liquidation_hours)
+    head = (
+        f"**Loan liquidated in {hit} of {len(result.runs)} runs; short liquidated in {short}.**\n\n"
+    )
+    return head + "".join(f"- {r.policy} / {r.mode}: {run_status(r, t)}\n" for r in result.runs)
 
 
 def _progress(console: Console) -> Progress:
@@ -188,7 +201,9 @@ def run_backtest(
         task = bar.add_task(f"backtest {name}", total=total)
         result = run_backtest_series(series, params, name, lambda n: bar.advance(task, n))
     console.print(backtest_table(result))
-    png = plots.backtest_panels(result, out_dir / f"backtest_{name}.png")
+    png = plot_backtest.backtest_panels(
+        result, float(params.trigger_hf), out_dir / f"backtest_{name}.png"
+    )
     md = [
         f"# hedgebot backtest {name} {series.symbol}\n\n",
         f"{result.hours} hourly bars; mark proxied on {result.mark_proxied_hours} h; "
@@ -197,8 +212,10 @@ def run_backtest(
         f"HF {params.start_hf} at the start; hedge {params.leverage}x, min liq distance "
         f"{params.min_short_liq_distance:.0%}; repay trigger {params.trigger_hf} -> "
         f"{params.target_hf} (bot.core.repay.decide); {_capital_words(params)}.\n\n",
+        liquidation_summary(result),
+        "\n",
         _md_table(BT_COLUMNS, [_bt_row(r) for r in result.runs]),
-        f"\n![backtest]({png.name})\n",
+        f"\n![backtest {name}: one panel per run, liquidations marked]({png.name})\n",
     ]
     (out_dir / f"backtest_{name}.md").write_text("".join(md))
     console.print(f"report written to {out_dir}")
