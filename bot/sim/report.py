@@ -130,7 +130,7 @@ def run_simulation(params: SimulationParams, out_dir: Path, console: Console) ->
             result.outcomes, params.protect.trigger_hf, out_dir / "sample_paths.png"
         ),
         plots.equity_distributions(result.outcomes, out_dir / "equity_distribution.png"),
-        plots.frontier(result.outcomes, out_dir / "frontier.png"),
+        plots.frontier(result.outcomes, params.protect.reserve_usd, out_dir / "frontier.png"),
     ]
     rate = result.path_steps / max(result.elapsed_s, 1e-9)
     md = [

@@ -1,9 +1,10 @@
 """Reports a reader can understand (issue 16): the charts and markdown name the liquidated runs
-and when, and every PNG written opens."""
+and when, the frontier's labels do not overlap, and every PNG written opens."""
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,10 +14,13 @@ from PIL import Image
 from rich.console import Console
 
 from bot.config.models import NoHedgePolicyConfig, RatioPolicyConfig
-from bot.sim import plot_backtest
+from bot.sim import plot_backtest, plots
 from bot.sim.backtest_params import BacktestParams, BacktestResult
+from bot.sim.label_place import place
+from bot.sim.montecarlo import run_monte_carlo
 from bot.sim.report import run_backtest
 from bot.sim.run_words import at_hour, bar_times, stamp
+from tests.sim.conftest import article_params
 
 
 def _opens_as_png(path: Path) -> tuple[int, int]:
@@ -83,3 +87,34 @@ def test_backtest_markdown_lists_each_runs_fate_before_the_table(
     assert "(first at 2020-03-12 " in none_hold
     assert "- ratio r=0.25 / repay: no liquidation, min HF" in md
     assert md.index("- none / hold:") < md.index("| policy | mode |")
+
+
+def test_frontier_numbers_do_not_overlap_and_the_key_names_every_run(tmp_path: Path) -> None:
+    params = dataclasses.replace(article_params(), n_paths=200, horizon_hours=48)
+    outcomes = run_monte_carlo(params).outcomes
+    path = plots.frontier(outcomes, params.protect.reserve_usd, tmp_path / "frontier.png")
+    _opens_as_png(path)
+    fig = plots.frontier_figure(outcomes, params.protect.reserve_usd)
+    fig.canvas.draw()
+    panels = [ax for ax in fig.axes if ax.texts]
+    assert len(panels) == 2  # P(liquidation) vs cost, net vs cash
+    for ax in panels:
+        boxes = [t.get_window_extent() for t in ax.texts]
+        assert [t.get_text() for t in ax.texts] == [str(k + 1) for k in range(len(outcomes))]
+        for a, b in itertools.combinations(boxes, 2):
+            assert not a.overlaps(b)
+    (key,) = fig.legends
+    assert [t.get_text() for t in key.get_texts()] == [
+        f"{k + 1}  {o.policy} / {o.mode}" for k, o in enumerate(outcomes)
+    ]
+    assert "net vs no hedge, hold" in panels[1].get_ylabel()
+    plt.close(fig)
+
+
+def test_labels_at_one_point_fan_out_without_touching() -> None:
+    spots = place([(100.0, 100.0)] * 6, [(12.0, 10.0)] * 6)
+    boxes = [s.box for s in spots]
+    for a, b in itertools.combinations(boxes, 2):
+        assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+    for x0, y0, x1, y1 in boxes:  # none covers the marker
+        assert x1 <= 96 or x0 >= 104 or y1 <= 96 or y0 >= 104
