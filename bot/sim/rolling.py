@@ -29,6 +29,7 @@ from bot.config.models import NoHedgePolicyConfig, PolicyConfig
 from bot.sim.backtest import run_policy
 from bot.sim.backtest_params import BacktestParams, BacktestRun, policy_label
 from bot.sim.candles import WINDOW_NAMES, MarketSeries, cached_rolling, load_window
+from bot.sim.run_words import at_hour, bar_times, loan_status, run_status, stamp
 
 NOTHING = NoHedgePolicyConfig(kind="none")
 HOURS_PER_YEAR = Decimal(8760)
@@ -37,6 +38,10 @@ COLUMNS = (
     "frictions %/yr", "net vs nothing %/yr (median / worst)",
     "max drawdown % of peak (nothing / protected, worst)", "cash in % (median / max)",
     "collateral sold % (nothing / protected, worst)",
+)  # fmt: skip
+PER_START = (
+    "start", "loan liqs (nothing / protected)", "first loan liq. (nothing / protected)",
+    "short liqs", "first short liq.", "net vs nothing %/yr",
 )  # fmt: skip
 
 
@@ -158,11 +163,15 @@ def _f(x: Decimal) -> str:
     return f"{x:,.1f}"
 
 
-def row(label: str, pairs: Sequence[Pair]) -> list[str]:
-    """One table row summarising ``pairs`` (a single crash window or every rolling start)."""
+def frictions_pct(pairs: Sequence[Pair]) -> Decimal:
+    """Over all the pairs' hours, %/yr of collateral."""
     hours = sum(p.hours for p in pairs)
     frictions = sum((p.frictions_usd for p in pairs), Decimal(0))
-    frictions_pct = frictions / pairs[0].collateral_usd * HOURS_PER_YEAR / hours * 100
+    return frictions / pairs[0].collateral_usd * HOURS_PER_YEAR / hours * 100
+
+
+def row(label: str, pairs: Sequence[Pair]) -> list[str]:
+    """One table row summarising ``pairs`` (a single crash window or every rolling start)."""
     net = [p.net_pct_year for p in pairs]
     cash = [p.cash_in_pct for p in pairs]
     return [
@@ -171,7 +180,7 @@ def row(label: str, pairs: Sequence[Pair]) -> list[str]:
         f"{sum(1 for p in pairs if p.nothing.liquidations)} / "
         f"{sum(1 for p in pairs if p.protected.liquidations)}",
         str(sum(1 for p in pairs if p.protected.hedge_liquidations)),
-        _f(frictions_pct),
+        _f(frictions_pct(pairs)),
         f"{_f(statistics.median(net))} / {_f(min(net))}",
         f"{_f(max(p.drawdown_pct(p.nothing) for p in pairs))} / "
         f"{_f(max(p.drawdown_pct(p.protected) for p in pairs))}",
@@ -200,11 +209,96 @@ def rolling_table(title: str, body: Sequence[Sequence[str]]) -> Table:
     return table
 
 
+def _fate(p: Pair) -> str:
+    t = bar_times(p.protected.series)
+    return (
+        f"- {p.label}: doing nothing: {loan_status(p.nothing, t)}; protected: "
+        f"{run_status(p.protected, t)}\n"
+    )
+
+
+def _hit(p: Pair) -> bool:
+    return bool(p.nothing.events or p.protected.events or p.protected.hedge_liquidation_hours)
+
+
+def _first(run: BacktestRun, hours: Sequence[int]) -> str:
+    return stamp(at_hour(bar_times(run.series), hours[0]))[:16] if hours else "-"
+
+
+def _headline(what: str, pairs: Sequence[Pair]) -> str:
+    net = [p.net_pct_year for p in pairs]
+    cash = [p.cash_in_pct for p in pairs]
+    worst = min(pairs, key=lambda p: p.net_pct_year)
+    return (
+        f"**{len(pairs)} {what}{'s' if len(pairs) != 1 else ''}: the loan was liquidated in "
+        f"{sum(1 for p in pairs if p.nothing.events)} doing nothing and in "
+        f"{sum(1 for p in pairs if p.protected.events)} protected; the short in "
+        f"{sum(1 for p in pairs if p.protected.hedge_liquidations)}.** Frictions "
+        f"{_f(frictions_pct(pairs))} %/yr of collateral (negative: funding received paid "
+        f"more than the costs); net vs nothing median {_f(statistics.median(net))} %/yr, "
+        f"worst {_f(worst.net_pct_year)} %/yr ({worst.label}); cash in (reserve + starting "
+        f"margin) median {_f(statistics.median(cash))} %, max {_f(max(cash))} % of "
+        "collateral.\n\n"
+    )
+
+
+def headline(rolling: Sequence[Pair], windows: Sequence[Pair], horizon_hours: int) -> str:
+    """The paragraphs a user pastes: liquidations doing nothing / protected, short
+    liquidations, frictions, net, cash; then every start or window that lost anything, when."""
+    out = []
+    for what, pairs in (
+        (f"{horizon_hours / 24:g}-day start", rolling),
+        ("crash window", windows),
+    ):
+        if pairs:
+            out.append(_headline(what, pairs))
+            out.extend(_fate(p) for p in pairs if _hit(p))
+            out.append("\n")
+    return "".join(out)
+
+
+def rolling_markdown(
+    title: str, rolling: Sequence[Pair], windows: Sequence[Pair], horizon_hours: int, png: str
+) -> str:
+    from bot.sim.report import _md_table
+
+    per_start = [
+        [
+            p.label,
+            f"{p.nothing.liquidations} / {p.protected.liquidations}",
+            f"{_first(p.nothing, [e.hour for e in p.nothing.events])} / "
+            f"{_first(p.protected, [e.hour for e in p.protected.events])}",
+            str(p.protected.hedge_liquidations),
+            _first(p.protected, p.protected.hedge_liquidation_hours),
+            _f(p.net_pct_year),
+        ]
+        for p in rolling
+    ]
+    return "".join(
+        [
+            f"# hedgebot backtest --rolling {horizon_hours / 24:g}d\n\n{title}.\n\n",
+            headline(rolling, windows, horizon_hours),
+            f"![net per start and when each run was liquidated]({png})\n\n",
+            _md_table(COLUMNS, rows(rolling, windows, horizon_hours)),
+            "\nLoan / short liq. runs: runs with at least one liquidation. Frictions: fees + "
+            "slippage + withdrawal fees + gas - funding received (negative: funding paid more "
+            "than the costs), over all hours. Net vs nothing: protected PnL minus doing "
+            "nothing's, annualised. Max drawdown: largest fall of wealth (collateral - debt + "
+            "reserve + exchange equity) from its peak, % of that peak. Cash in: reserve + "
+            "starting margin. The rest: % of the starting collateral. Times: the UTC hour in "
+            "which it happened.\n\n",
+            _md_table(PER_START, per_start),
+        ]
+    )
+
+
 def run_rolling(
     params: BacktestParams, horizon_hours: int, out_dir: Path, console: Console
 ) -> tuple[list[Pair], list[Pair]]:
-    """Every rolling start and every shipped window: print one table, write it as markdown."""
-    from bot.sim.report import _md_table, _progress
+    """Every rolling start and every shipped window: print one table, write it as markdown
+    with a chart of when each run was liquidated."""
+    from bot.sim.plot_rolling import rolling_png
+    from bot.sim.report import _progress
 
     full = cached_rolling(params.symbol)
     starts = month_starts(full, horizon_hours)
@@ -216,37 +310,16 @@ def run_rolling(
         tick = lambda n: bar.advance(task, n)  # noqa: E731
         rolling = rolling_pairs(params, horizon_hours, series=full, progress=tick)
         windows = window_pairs(params, progress=tick)
-    body = rows(rolling, windows, horizon_hours)
     (policy,), (mode,) = params.policies, params.modes
     title = (
         f"{params.symbol}: {policy_label(policy)} ({mode}) vs doing nothing, HF "
         f"{params.start_hf}, ${params.collateral_usd:,} collateral, LT "
         f"{params.liquidation_threshold}, bonus {params.liquidation_bonus:.0%}"
     )
-    console.print(rolling_table(title, body))
-    md = [
-        f"# hedgebot backtest --rolling {horizon_hours / 24:g}d\n\n{title}.\n\n",
-        _md_table(COLUMNS, body),
-        "\nLoan / short liq. runs: runs with at least one liquidation. Frictions: fees + "
-        "slippage + withdrawal fees + gas - funding received (negative: funding paid more than "
-        "the costs), over all hours. Net vs nothing: protected PnL minus doing nothing's, "
-        "annualised. Max drawdown: largest fall of wealth (collateral - debt + reserve + "
-        "exchange equity) from its peak, % of that peak. Cash in: reserve + starting margin. "
-        "The rest: % of the starting collateral.\n\n",
-        _md_table(
-            ("start", "loan liqs (nothing / protected)", "short liqs", "net vs nothing %/yr"),
-            [
-                [
-                    p.label,
-                    f"{p.nothing.liquidations} / {p.protected.liquidations}",
-                    str(p.protected.hedge_liquidations),
-                    _f(p.net_pct_year),
-                ]
-                for p in rolling
-            ],
-        ),
-    ]
-    name = f"rolling_{horizon_hours / 24:g}d_{params.symbol}.md"
-    (out_dir / name).write_text("".join(md))
-    console.print(f"report written to {out_dir / name}")
+    console.print(rolling_table(title, rows(rolling, windows, horizon_hours)))
+    name = f"rolling_{horizon_hours / 24:g}d_{params.symbol}"
+    png = rolling_png(rolling, windows, title, out_dir / f"{name}.png")
+    md = rolling_markdown(title, rolling, windows, horizon_hours, png.name)
+    (out_dir / f"{name}.md").write_text(md)
+    console.print(f"report written to {out_dir / name}.md and .png")
     return rolling, windows

@@ -14,13 +14,16 @@ from PIL import Image
 from rich.console import Console
 
 from bot.config.models import NoHedgePolicyConfig, RatioPolicyConfig
-from bot.sim import plot_backtest, plots
+from bot.sim import plot_backtest, plot_rolling, plots, rolling
 from bot.sim.backtest_params import BacktestParams, BacktestResult
+from bot.sim.candles import cached_rolling
 from bot.sim.label_place import place
 from bot.sim.montecarlo import run_monte_carlo
 from bot.sim.report import run_backtest
 from bot.sim.run_words import at_hour, bar_times, stamp
 from tests.sim.conftest import article_params
+
+H90 = 90 * 24
 
 
 def _opens_as_png(path: Path) -> tuple[int, int]:
@@ -118,3 +121,35 @@ def test_labels_at_one_point_fan_out_without_touching() -> None:
         assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
     for x0, y0, x1, y1 in boxes:  # none covers the marker
         assert x1 <= 96 or x0 >= 104 or y1 <= 96 or y0 >= 104
+
+
+def test_rolling_report_names_the_liquidated_starts_with_their_dates(tmp_path: Path) -> None:
+    params = rolling.protection(
+        BacktestParams(), RatioPolicyConfig(kind="ratio", r=Decimal("0.5")), repay=True
+    )
+    full = cached_rolling("BTCUSDT")
+    at = {b.open_time[:10]: i for i, b in enumerate(full.perp) if b.open_time[8:] == "01T00:00:00Z"}
+    pairs = [
+        rolling.run_pair(rolling.cut(full, at[d], H90), params, d)
+        for d in ("2020-02-01", "2023-06-01")
+    ]
+    windows = rolling.window_pairs(params, ("2020-03",))
+    md = rolling.rolling_markdown("title", pairs, windows, H90, "x.png")
+    assert "**2 90-day starts: the loan was liquidated in 1 doing nothing and in 0 protected" in md
+    crash = next(line for line in md.splitlines() if line.startswith("- 2020-02-01: "))
+    assert "doing nothing: LIQUIDATED" in crash
+    assert "(first at 2020-03-12 " in crash
+    assert "protected: no liquidation" in crash
+    assert "- 2023-06-01:" not in md  # quiet starts stay in the table only
+    assert "| 2023-06-01 |" in md
+    assert "**1 crash window: the loan was liquidated in 1 doing nothing" in md
+    assert md.index("**2 90-day starts") < md.index("| run | starts |")
+
+    png = plot_rolling.rolling_png(pairs, windows, "title", tmp_path / "rolling.png")
+    _opens_as_png(png)
+    fig = plot_rolling.rolling_figure(pairs, windows, "title")
+    starts = next(ax for ax in fig.axes if "rolling starts" in ax.get_title())
+    ticks = {t.get_text(): t.get_color() for t in starts.get_yticklabels()}
+    plt.close(fig)
+    assert ticks["2020-02-01"] == "red"  # the liquidated start stands out
+    assert ticks["2023-06-01"] != "red"

@@ -103,6 +103,7 @@ def test_cli_rolling_prints_one_table_with_the_windows(tmp_path: Path) -> None:
     for w in ("2020-03", "2021-05", "2026-02"):
         assert f"window {w}" in report
     assert "| 2020-03-01 |" in report
+    assert (tmp_path / "rolling_30d_BNBUSDT.png").read_bytes()[:4] == b"\x89PNG"
 
 
 # -- the loan from the config ------------------------------------------------------------------
