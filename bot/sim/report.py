@@ -134,21 +134,23 @@ def run_simulation(params: SimulationParams, out_dir: Path, console: Console) ->
     ]
     rate = result.path_steps / max(result.elapsed_s, 1e-9)
     md = [
-        "# hedgebot simulation\n",
+        "# hedgebot simulation\n\n",
         f"{params.n_paths} paths, {params.n_steps} steps of {params.dt_hours:g} h, seed "
         f"{params.seed}; assets {', '.join(params.market.symbols)}; hedge "
         f"{params.hedge.venue} at {params.hedge.leverage:g}x, band {params.hedge.band_rel:.0%}; "
         f"protect trigger {params.protect.trigger_hf:g} -> target {params.protect.target_hf:g}, "
         f"reserve ${params.protect.reserve_usd:,.0f}, transfer delay "
         f"{params.protect.transfer_delay_hours:g} h. {result.elapsed_s:.1f} s "
-        f"({rate / 1e6:.1f} M path-steps/s).\n",
+        f"({rate / 1e6:.1f} M path-steps/s).\n\n",
         "**hold**: the loan is liquidated when HF < 1; hedge gains stay on the exchange. "
         "**repay**: under the trigger the reserve repays at once and realised hedge gains "
-        "follow after the transfer delay.\n",
+        "follow after the transfer delay.\n\n",
         _md_table(SIM_COLUMNS, [_sim_row(o) for o in result.outcomes]),
         "\nHedge cost = fees + slippage - funding received (negative: funding paid the hedge). "
         "PnL = final wealth (collateral - debt + reserve + futures equity - outside margin) "
-        "minus initial wealth. VaR/CVaR at 5 %, as positive losses.\n",
+        "minus initial wealth. VaR/CVaR at 5 %, as positive losses. Frontier: points numbered "
+        "as in its key; cash set aside = mean exchange margin + the reserve in repay mode; net "
+        "= mean PnL minus no hedge / hold's (the raw PnL when that was not run).\n",
         *(f"\n![{p.stem}]({p.name})\n" for p in pngs),
     ]
     (out_dir / "summary.md").write_text("".join(md))
