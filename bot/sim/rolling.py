@@ -35,7 +35,7 @@ NOTHING = NoHedgePolicyConfig(kind="none")
 HOURS_PER_YEAR = Decimal(8760)
 COLUMNS = (
     "run", "starts", "loan liq. runs (nothing / protected)", "short liq. runs",
-    "frictions %/yr", "net vs nothing %/yr (median / worst)",
+    "frictions %/yr", "net vs nothing %/yr (pooled / median / worst)",
     "max drawdown % of peak (nothing / protected, worst)", "cash in % (median / max)",
     "collateral sold % (nothing / protected, worst)",
 )  # fmt: skip
@@ -170,6 +170,14 @@ def frictions_pct(pairs: Sequence[Pair]) -> Decimal:
     return frictions / pairs[0].collateral_usd * HOURS_PER_YEAR / hours * 100
 
 
+def net_pooled_pct(pairs: Sequence[Pair]) -> Decimal:
+    """Net vs nothing over all the pairs' hours, %/yr of collateral: what the protection
+    earned across every start together (a start's median hides the crashes it paid for)."""
+    hours = sum(p.hours for p in pairs)
+    net = sum((p.protected.pnl_usd - p.nothing.pnl_usd for p in pairs), Decimal(0))
+    return net / pairs[0].collateral_usd * HOURS_PER_YEAR / hours * 100
+
+
 def row(label: str, pairs: Sequence[Pair]) -> list[str]:
     """One table row summarising ``pairs`` (a single crash window or every rolling start)."""
     net = [p.net_pct_year for p in pairs]
@@ -181,7 +189,7 @@ def row(label: str, pairs: Sequence[Pair]) -> list[str]:
         f"{sum(1 for p in pairs if p.protected.liquidations)}",
         str(sum(1 for p in pairs if p.protected.hedge_liquidations)),
         _f(frictions_pct(pairs)),
-        f"{_f(statistics.median(net))} / {_f(min(net))}",
+        f"{_f(net_pooled_pct(pairs))} / {_f(statistics.median(net))} / {_f(min(net))}",
         f"{_f(max(p.drawdown_pct(p.nothing) for p in pairs))} / "
         f"{_f(max(p.drawdown_pct(p.protected) for p in pairs))}",
         f"{_f(statistics.median(cash))} / {_f(max(cash))}",
@@ -235,7 +243,8 @@ def _headline(what: str, pairs: Sequence[Pair]) -> str:
         f"{sum(1 for p in pairs if p.protected.events)} protected; the short in "
         f"{sum(1 for p in pairs if p.protected.hedge_liquidations)}.** Frictions "
         f"{_f(frictions_pct(pairs))} %/yr of collateral (negative: funding received paid "
-        f"more than the costs); net vs nothing median {_f(statistics.median(net))} %/yr, "
+        f"more than the costs); net vs nothing {_f(net_pooled_pct(pairs))} %/yr over all "
+        f"hours, median {_f(statistics.median(net))} %/yr, "
         f"worst {_f(worst.net_pct_year)} %/yr ({worst.label}); cash in (reserve + starting "
         f"margin) median {_f(statistics.median(cash))} %, max {_f(max(cash))} % of "
         "collateral.\n\n"

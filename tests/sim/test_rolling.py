@@ -76,6 +76,8 @@ def test_a_start_spanning_march_2020_liquidates_doing_nothing_not_the_protected_
     assert rolling.Pair.drawdown_pct(pair.protected) < rolling.Pair.drawdown_pct(pair.nothing)
     row = rolling.row("x", [pair, pair])
     assert row[1:4] == ["2", "2 / 0", str(2 * bool(pair.protected.hedge_liquidations))]
+    # Pooled over equal runs, the net is each run's own: hours and dollars add alike.
+    assert rolling.net_pooled_pct([pair, pair]) == pair.net_pct_year
 
 
 def test_horizons_parse() -> None:
