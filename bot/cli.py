@@ -370,8 +370,12 @@ def status(
     config: ConfigOption,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     crash_pct: Annotated[
-        float, typer.Option(help="Report the reserve needed to survive this crash (percent).")
-    ] = 40.0,
+        float | None,
+        typer.Option(
+            help="Report the reserve needed to survive this crash (percent); default: the "
+            "deepest 90-day fall of the collateral in the shipped 2020-2026 data."
+        ),
+    ] = None,
 ) -> None:
     """Print each position: assets, prices, HF, liquidation prices, current and target hedge."""
     from bot.chain.rpc import ChainError

@@ -23,6 +23,63 @@ from bot.core.repay_math import (
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HistoricalFall:
+    """The worst fall of one underlying's mark from any hour to its lowest low within the
+    next ``horizon_days``, in the shipped hourly data."""
+
+    underlying: str
+    fraction: Decimal  # 0.75 = the low was 75 % under the starting close
+    peak_hour: str  # ISO-8601 UTC, the starting hour
+    low_hour: str
+    horizon_days: int
+
+    def words(self) -> str:
+        return (
+            f"the worst {self.horizon_days}-day fall in the 2020-2026 data ({self.underlying} "
+            f"-{self.fraction:.0%}, {self.peak_hour[:10]} -> {self.low_hour[:10]})"
+        )
+
+
+# Measured on bot/sim/data/rolling_*USDT_mark (2020-01 to 2026-05, every hour a start);
+# tests/sim/test_worst_falls.py recomputes them from those files. No hedge profit is counted
+# against them: on the same data the hedge's gains did not reach the reserve in time to
+# replace any of it (the issue 16 tables).
+WORST_90D_FALLS = {
+    f.underlying: f
+    for f in (
+        HistoricalFall(
+            underlying="BTC",
+            fraction=Decimal("0.6363"),
+            peak_hour="2020-02-13T06:00:00Z",
+            low_hour="2020-03-13T02:00:00Z",
+            horizon_days=90,
+        ),
+        HistoricalFall(
+            underlying="ETH",
+            fraction=Decimal("0.7516"),
+            peak_hour="2022-04-03T22:00:00Z",
+            low_hour="2022-06-18T20:00:00Z",
+            horizon_days=90,
+        ),
+        HistoricalFall(
+            underlying="BNB",
+            fraction=Decimal("0.7639"),
+            peak_hour="2020-02-13T00:00:00Z",
+            low_hour="2020-03-13T02:00:00Z",
+            horizon_days=90,
+        ),
+    )
+}
+
+
+def worst_fall_for(underlyings: Iterable[str]) -> HistoricalFall | None:
+    """The deepest measured fall among ``underlyings`` (a common crash takes them all that
+    far); None when none of them was measured."""
+    known = [WORST_90D_FALLS[u] for u in underlyings if u in WORST_90D_FALLS]
+    return max(known, key=lambda f: f.fraction, default=None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CrashReserve:
     crash_fraction: Decimal  # 0.3 = every non-stable price 30 % lower
     symbol: str  # the debt token the reserve would repay

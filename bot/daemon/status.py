@@ -18,7 +18,7 @@ from bot.core.account import AccountAssessment, AccountLine, assess_account
 from bot.core.assess import Assessment, UnderlyingView
 from bot.core.hedger import HedgerSettings
 from bot.core.model import AssetPosition, PositionSnapshot
-from bot.core.reserve import CrashReserve, reserve_for_crash
+from bot.core.reserve import CrashReserve, reserve_for_crash, worst_fall_for
 from bot.daemon.app import build_exchange
 from bot.daemon.wiring import hedger_settings, journal_for, reader_for
 from bot.journal import Journal, MoveRecord
@@ -74,6 +74,8 @@ class StatusReport:
     account: str
     lines: tuple[AccountLine, ...]  # the account's hedge, every position sharing it
     moves: tuple[MoveRecord, ...] = ()  # the account's money moves of the last 24 h
+    reserve_basis: str = ""  # the crash the reserve is sized for, in words
+    reserve_warning: str | None = None  # the configured reserve target is under the need
 
     def as_json(self) -> dict[str, Any]:
         s, a = self.snapshot, self.assessment
@@ -102,7 +104,13 @@ class StatusReport:
                 for i in a.plan.intents
             ],
             "notes": [n.message for n in a.plan.notes],
-            "reserve_for_crash": None if self.reserve is None else _reserve_json(self.reserve),
+            "reserve_for_crash": None
+            if self.reserve is None
+            else {
+                **_reserve_json(self.reserve),
+                "basis": self.reserve_basis,
+                "warning": self.reserve_warning,
+            },
             "money_moves": [_move_json(m) for m in self.moves],
         }
 
@@ -180,8 +188,50 @@ def _reserve_json(r: CrashReserve) -> dict[str, Any]:
     }
 
 
+# Without a measured fall for the collateral (an underlying the shipped data lacks).
+FALLBACK_CRASH = Decimal("0.4")
+
+
+def crash_basis(
+    settings: HedgerSettings, snapshot: PositionSnapshot, crash_pct: float | None
+) -> tuple[Decimal, str]:
+    """The crash to size the reserve for: ``crash_pct`` when given, else the deepest fall of
+    the collateral's underlyings measured on the shipped data."""
+    if crash_pct is not None:
+        fraction = Decimal(str(crash_pct)) / 100
+        return fraction, f"a {fraction:.0%} crash"
+    held = sorted(
+        {
+            settings.mapping[a.symbol].underlying
+            for a in snapshot.assets
+            if a.collateral > 0 and a.symbol in settings.mapping
+        }
+        - {"USD"}
+    )
+    fall = worst_fall_for(held)
+    if fall is None:
+        what = ", ".join(held) or "this collateral"
+        return FALLBACK_CRASH, f"a {FALLBACK_CRASH:.0%} crash (no measured fall for {what})"
+    return fall.fraction, fall.words()
+
+
+def reserve_warning(config: HedgebotConfig, need: CrashReserve | None, basis: str) -> str | None:
+    """A configured reserve target under what the crash needs."""
+    if need is None or not need.amount_usd > 0:
+        return None
+    target = config.capital.reserve_target_usd if config.capital else None
+    if target is None and config.protect is not None:
+        target = config.protect.reserve_target_usd
+    if target is None or target >= need.amount_usd:
+        return None
+    return (
+        f"the configured reserve target ${target:,.2f} is ${need.amount_usd - target:,.2f} "
+        f"short of the ${need.amount_usd:,.2f} {basis} needs: a fall like it would liquidate"
+    )
+
+
 def _reserve(
-    config: HedgebotConfig, settings: HedgerSettings, snapshot: PositionSnapshot, crash_pct: float
+    config: HedgebotConfig, settings: HedgerSettings, snapshot: PositionSnapshot, crash: Decimal
 ) -> CrashReserve | None:
     stables = [t for t, m in settings.mapping.items() if m.underlying == "USD"]
     debts = [x.symbol for x in snapshot.assets if x.debt > 0 and x.symbol in stables]
@@ -190,13 +240,13 @@ def _reserve(
     preferred = [t for t in (config.protect.reserve_tokens if config.protect else []) if t in debts]
     return reserve_for_crash(
         snapshot,
-        crash_fraction=Decimal(str(crash_pct)) / 100,
+        crash_fraction=crash,
         repay_symbol=(preferred or debts)[0],
         stable_symbols=stables,
     )
 
 
-def account_status(config: HedgebotConfig, *, crash_pct: float) -> list[StatusReport]:
+def account_status(config: HedgebotConfig, *, crash_pct: float | None) -> list[StatusReport]:
     """Every position, planned together as the daemon's hedger plans the account."""
     snapshots = {p.name: _read_snapshot(p) for p in config.positions}
     settings = hedger_settings(config)
@@ -209,20 +259,26 @@ def account_status(config: HedgebotConfig, *, crash_pct: float) -> list[StatusRe
         moves = tuple(journal.moves_since(since, account=settings.name))
     finally:
         journal.close()
-    return [
-        StatusReport(
-            position=name,
-            mode="paper" if dry else "live",
-            snapshot=snapshot,
-            assessment=account.positions[name],
-            reserve=_reserve(config, settings, snapshot, crash_pct),
-            loops=loops[name],
-            account=settings.name,
-            lines=account.lines if len(snapshots) > 1 else (),
-            moves=moves,
+    reports = []
+    for name, snapshot in snapshots.items():
+        crash, basis = crash_basis(settings, snapshot, crash_pct)
+        need = _reserve(config, settings, snapshot, crash)
+        reports.append(
+            StatusReport(
+                position=name,
+                mode="paper" if dry else "live",
+                snapshot=snapshot,
+                assessment=account.positions[name],
+                reserve=need,
+                loops=loops[name],
+                account=settings.name,
+                lines=account.lines if len(snapshots) > 1 else (),
+                moves=moves,
+                reserve_basis=basis,
+                reserve_warning=reserve_warning(config, need, basis),
+            )
         )
-        for name, snapshot in snapshots.items()
-    ]
+    return reports
 
 
 def _read_snapshot(position: PositionConfig) -> PositionSnapshot:
@@ -330,10 +386,13 @@ def _render_tables(report: StatusReport, console: Console, assets: Table) -> Non
     if r is not None:
         verdict = "" if r.feasible else " (not enough even repaying all of it)"
         console.print(
-            f"reserve needed to survive a {r.crash_fraction:.0%} crash: "
+            f"reserve needed to survive {report.reserve_basis}: "
             f"{r.amount:,.2f} {r.symbol} (HF {_hf(r.hf_after_crash)} -> "
-            f"{_hf(r.hf_after_repay)}){verdict}"
+            f"{_hf(r.hf_after_repay)}){verdict}",
+            highlight=False,
         )
+    if report.reserve_warning is not None:
+        console.print(f"[bold yellow]warning:[/] {report.reserve_warning}", highlight=False)
     _render_moves(report.moves, console)
 
 

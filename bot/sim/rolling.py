@@ -22,10 +22,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from rich.console import Console
 from rich.table import Table
 
 from bot.config.models import NoHedgePolicyConfig, PolicyConfig
+from bot.core.reserve import HistoricalFall
 from bot.sim.backtest import run_policy
 from bot.sim.backtest_params import BacktestParams, BacktestRun, policy_label
 from bot.sim.candles import WINDOW_NAMES, MarketSeries, cached_rolling, load_window
@@ -332,3 +335,21 @@ def run_rolling(
     (out_dir / f"{name}.md").write_text(md)
     console.print(f"report written to {out_dir / name}.md and .png")
     return rolling, windows
+
+
+def worst_fall(series: MarketSeries, horizon_hours: int, underlying: str) -> HistoricalFall:
+    """The deepest fall of the mark from any hour's close to the lowest low of the following
+    ``horizon_hours - 1`` hours (``bot.core.reserve.WORST_90D_FALLS`` holds the shipped data's)."""
+    close = np.array([float(b.close) for b in series.mark])
+    low = np.array([float(b.low) for b in series.mark])
+    lows_ahead = sliding_window_view(low[1:], horizon_hours - 1).min(axis=1)
+    falls = 1 - lows_ahead / close[: len(lows_ahead)]
+    start = int(falls.argmax())
+    bottom = start + 1 + int(low[start + 1 : start + horizon_hours].argmin())
+    return HistoricalFall(
+        underlying=underlying,
+        fraction=Decimal(str(round(float(falls[start]), 4))),
+        peak_hour=series.mark[start].open_time,
+        low_hour=series.mark[bottom].open_time,
+        horizon_days=horizon_hours // 24,
+    )
