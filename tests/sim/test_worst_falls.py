@@ -17,7 +17,8 @@ def test_the_shipped_worst_falls_are_measured_on_the_shipped_data(underlying: st
 
 def test_a_mixed_position_is_sized_for_its_deepest_fall() -> None:
     fall = worst_fall_for(["BTC", "ETH", "DOGE"])
-    assert fall is not None and fall.underlying == "ETH"
+    assert fall is not None
+    assert fall.underlying == "ETH"
     assert (
         fall.words()
         == "the worst 90-day fall in the 2020-2026 data (ETH -75%, 2022-04-03 -> 2022-06-18)"
