@@ -103,7 +103,7 @@ class PolicySpec:
     r_min: float = 0.0  # ladder bottom
     hf_high: float = 2.0  # ladder: r_min at or above
     hf_low: float = 1.2  # ladder: r_max at or below
-    hysteresis_hf: float = 0.05  # ladder: HF must move this far before the ratio changes
+    hysteresis_hf: float = 0.05  # ladder: the ratio comes down only once HF recovered this far
 
     @property
     def name(self) -> str:

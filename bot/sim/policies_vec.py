@@ -15,22 +15,39 @@ F64 = npt.NDArray[np.float64]
 
 
 class LadderState:
-    """Hysteresis memory: the ratio only moves once HF has moved ``hysteresis_hf`` away from
-    the HF at which it was last set, so a price wobbling around one HF does not churn."""
+    """The ratio each path's ladder applied last step (``bot.core.policy.LadderState`` per path).
+
+    The core's rule, over paths: ``ratio = max(curve(hf), min(last, curve(hf - hysteresis)))``.
+    The ratio rises with the curve at once and only comes down once HF has recovered by
+    ``hysteresis_hf`` beyond where it went up, so a price wobbling around one HF does not churn.
+    The core keeps one state per underlying; every underlying sees the account's one HF and the
+    same policy, so their states are equal and one per path is enough.
+    """
 
     def __init__(self, n_paths: int) -> None:
-        self.hf_ref = np.full(n_paths, np.nan)
+        # 0 stands for the core's "no state yet": the curve never goes below r_min >= 0, so
+        # max(curve(hf), min(0, ...)) is the curve, as the core's first cycle.
         self.ratio = np.zeros(n_paths)
 
     def update(self, spec: PolicySpec, hf: F64) -> F64:
-        with np.errstate(invalid="ignore"):  # inf HF (no debt) minus inf ref is nan: no move
-            move = np.isnan(self.hf_ref) | (np.abs(hf - self.hf_ref) >= spec.hysteresis_hf)
-        if move.any():
-            span = spec.hf_high - spec.hf_low
-            w = np.clip((spec.hf_high - hf[move]) / span, 0.0, 1.0)
-            self.ratio[move] = spec.r_min + w * (spec.r_max - spec.r_min)
-            self.hf_ref[move] = hf[move]
+        span = spec.hf_high - spec.hf_low
+        at = hf - spec.hf_low
+        at /= span  # where HF sits on the ladder: <= 0 at hf_low, >= 1 at hf_high (inf: no debt)
+        held = at - spec.hysteresis_hf / span  # the same at hf - hysteresis
+        curve = _ladder_curve_in_place(spec, at)
+        np.minimum(_ladder_curve_in_place(spec, held), self.ratio, out=held)
+        np.maximum(curve, held, out=self.ratio)
         return self.ratio
+
+
+def _ladder_curve_in_place(spec: PolicySpec, at: F64) -> F64:
+    """``bot.core.policy.ladder_ratio`` from the position on the ladder, overwriting ``at``
+    (in place: it runs every step on every path)."""
+    np.maximum(at, 0.0, out=at)
+    np.minimum(at, 1.0, out=at)
+    at *= spec.r_min - spec.r_max
+    at += spec.r_max
+    return at
 
 
 def liquidation_price(loan: LoanBook, s: F64) -> F64:
