@@ -67,6 +67,9 @@ class LoanModel:
             raise ValueError("loan: collateral_units, liquidation_threshold, bonus lengths differ")
         if self.debt_usd < 0:
             raise ValueError(f"loan.debt_usd must be >= 0, got {self.debt_usd}")
+        # Long collateral only: the policies (and the short-only hedge book) rely on delta >= 0.
+        if any(u < 0 for u in self.collateral_units):
+            raise ValueError(f"loan.collateral_units must be >= 0, got {self.collateral_units}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,6 +1,9 @@
 """Vectorised float versions of the risk core's hedge policies (issue 3 formulas).
 
-Each returns the wanted short in USD per underlying, shape (n_underlyings, n_paths), >= 0.
+Each returns the wanted short in USD per underlying, shape (n_underlyings, n_paths), equal to
+``bot.core.policy.evaluate`` on the same position (``tests/sim/test_policy_parity.py``). The
+domain is the Monte Carlo's: long collateral against a dollar debt, token = underlying (beta
+1), so every underlying's delta is >= 0.
 """
 
 from __future__ import annotations
@@ -61,27 +64,43 @@ def liquidation_price(loan: LoanBook, s: F64) -> F64:
     return np.where(w > 0, p, 0.0)
 
 
+def _health_target(spec: PolicySpec, loan: LoanBook, s: F64, delta: F64) -> F64:
+    """The short whose gain at the liquidation price repays enough debt to lift HF to
+    ``target_hf``, capped at ``r_max`` of the delta (the core's ``_health_target``)."""
+    cap = spec.r_max * delta
+    p_liq = liquidation_price(loan, s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wanted = loan.debt * (1.0 - 1.0 / spec.target_hf) / (1.0 - p_liq / s)
+    short = np.where(p_liq <= 0, 0.0, np.where(p_liq >= s, cap, np.minimum(wanted, cap)))
+    # Already liquidatable: the core gives the cap to every underlying, also to one holding no
+    # collateral (only coin margin), whose liquidation price above is 0.
+    return np.where(loan.weighted_collateral(s) < loan.debt, cap, short)
+
+
 def target_short_usd(
     spec: PolicySpec, loan: LoanBook, s: F64, margin_delta: F64 | float, ladder: LadderState | None
 ) -> F64:
+    """``bot.core.policy.evaluate``'s target per underlying and path. ``margin_delta``: the
+    coin margin counted as exposure (0 when ``count_margin_delta`` is off), as the core's
+    ``Exposure.margin_delta_usd``."""
     delta = loan.coll * s + margin_delta
     kind = spec.kind
     if kind == "none":
         return np.zeros_like(s)
     if kind == "ratio":
-        return np.maximum(spec.r * delta, 0.0)
-    if kind == "loss_fraction":
-        return spec.f * (1.0 - loan.lt) * loan.coll * s
-    if kind == "health_target":
-        cap = np.maximum(spec.r_max * delta, 0.0)
-        p_liq = liquidation_price(loan, s)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            h = loan.debt * (1.0 - 1.0 / spec.target_hf) / (1.0 - p_liq / s)
-        h = np.where(p_liq <= 0, 0.0, np.where(p_liq >= s, cap, np.minimum(h, cap)))
-        return np.maximum(h, 0.0)
-    if kind == "ladder":
+        short = spec.r * delta
+    elif kind == "loss_fraction":
+        # The core's sum(beta (1 - LT) collateral value): beta is 1 here, as every token of
+        # the Monte Carlo is its underlying; the margin is not collateral, so not in it.
+        short = spec.f * (1.0 - loan.lt) * loan.coll * s
+    elif kind == "health_target":
+        short = _health_target(spec, loan, s, delta)
+    elif kind == "ladder":
         if ladder is None:
             raise ValueError("ladder policy needs a LadderState")
-        ratio = ladder.update(spec, loan.health_factor(s))
-        return np.maximum(ratio * delta, 0.0)
-    raise ValueError(f"unknown policy kind {kind!r}")
+        short = ladder.update(spec, loan.health_factor(s)) * delta
+    else:
+        raise ValueError(f"unknown policy kind {kind!r}")
+    # The core returns a long (negative) target on net-short exposure; the book only holds
+    # shorts. With long collateral and coin margin, delta >= 0 and this never binds.
+    return np.maximum(short, 0.0)
