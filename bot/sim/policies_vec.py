@@ -53,28 +53,25 @@ def _ladder_curve_in_place(spec: PolicySpec, at: F64) -> F64:
     return at
 
 
-def liquidation_price(loan: LoanBook, s: F64) -> F64:
-    """Per underlying, the price at which HF = 1 holding the others fixed; <= 0 when that
-    underlying cannot cause liquidation on its own."""
-    own = loan.coll * s * loan.lt
-    others = own.sum(axis=0) - own
-    w = loan.coll * loan.lt
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = (loan.debt - others) / w
-    return np.where(w > 0, p, 0.0)
-
-
 def _health_target(spec: PolicySpec, loan: LoanBook, s: F64, delta: F64) -> F64:
     """The short whose gain at the liquidation price repays enough debt to lift HF to
-    ``target_hf``, capped at ``r_max`` of the delta (the core's ``_health_target``)."""
-    cap = spec.r_max * delta
-    p_liq = liquidation_price(loan, s)
+    ``target_hf``, capped at ``r_max`` of the delta (the core's ``_health_target``).
+
+    The core's ``repay / (1 - p_liq / s)``, with ``p_liq`` the underlying's price at HF = 1
+    (others fixed), is ``repay * own / excess``: ``own`` the underlying's LT-weighted
+    collateral, ``excess`` the whole weighted collateral above the debt. Written so, one
+    division serves every case as the core: excess >= own (no debt, or the others alone cover
+    it: the underlying cannot cause liquidation) is 0; excess < 0 (HF < 1) divides by 0 and
+    gives the cap, also for an underlying holding no collateral (0/0, which fmin skips), and so
+    does excess = 0 (the price is at the liquidation price).
+    """
+    own = loan.coll * s * loan.lt
+    total = own[0] if own.shape[0] == 1 else own.sum(axis=0)  # no reduction for one asset
+    excess = total - loan.debt
+    repay = loan.debt * (1.0 - 1.0 / spec.target_hf)
     with np.errstate(divide="ignore", invalid="ignore"):
-        wanted = loan.debt * (1.0 - 1.0 / spec.target_hf) / (1.0 - p_liq / s)
-    short = np.where(p_liq <= 0, 0.0, np.where(p_liq >= s, cap, np.minimum(wanted, cap)))
-    # Already liquidatable: the core gives the cap to every underlying, also to one holding no
-    # collateral (only coin margin), whose liquidation price above is 0.
-    return np.where(loan.weighted_collateral(s) < loan.debt, cap, short)
+        wanted = repay * own / np.maximum(excess, 0.0)
+    return np.where(excess >= own, 0.0, np.fmin(wanted, spec.r_max * delta))
 
 
 def target_short_usd(
@@ -87,12 +84,13 @@ def target_short_usd(
     kind = spec.kind
     if kind == "none":
         return np.zeros_like(s)
-    if kind == "ratio":
-        short = spec.r * delta
-    elif kind == "loss_fraction":
+    if kind == "loss_fraction":
         # The core's sum(beta (1 - LT) collateral value): beta is 1 here, as every token of
         # the Monte Carlo is its underlying; the margin is not collateral, so not in it.
-        short = spec.f * (1.0 - loan.lt) * loan.coll * s
+        # Every factor is >= 0, so no clamp below.
+        return spec.f * (1.0 - loan.lt) * loan.coll * s
+    if kind == "ratio":
+        short = spec.r * delta
     elif kind == "health_target":
         short = _health_target(spec, loan, s, delta)
     elif kind == "ladder":
@@ -101,6 +99,7 @@ def target_short_usd(
         short = ladder.update(spec, loan.health_factor(s)) * delta
     else:
         raise ValueError(f"unknown policy kind {kind!r}")
-    # The core returns a long (negative) target on net-short exposure; the book only holds
-    # shorts. With long collateral and coin margin, delta >= 0 and this never binds.
+    # These follow delta's sign. The core returns a long (negative) target on net-short
+    # exposure; the book only holds shorts. With long collateral and coin margin, delta >= 0
+    # and this never binds.
     return np.maximum(short, 0.0)
