@@ -1,7 +1,8 @@
 """Simulator throughput (issue 8 targets).
 
 1. Monte Carlo: path-steps per second for 10,000 paths x 8,760 hourly steps, one BTC loan with a
-   banded ratio hedge (USD-M, fees, slippage, funding, liquidation checks), mode "hold".
+   banded ratio hedge (USD-M, fees, slippage, funding, liquidation checks), mode "hold"; then
+   the same with the ladder policy (its hysteresis state is carried per path every step).
    Target: >= 20 million path-steps/s.
 2. Backtest: hourly cycles per second on the shipped 2020-03 BTC window (ratio 0.5, repay mode,
    paper ledger, exact lending), once through ``bot.core.account.assess`` (the daemon's whole
@@ -53,15 +54,15 @@ def _btc_loan(paths: int, steps: int, reserve_usd: float = 0.0) -> SimulationPar
     )
 
 
-def bench_monte_carlo(paths: int, steps: int) -> float:
+def bench_monte_carlo(paths: int, steps: int, spec: PolicySpec) -> float:
     params = _btc_loan(paths, steps)
     t0 = time.perf_counter()
-    out = simulate_policy(params, PolicySpec(kind="ratio", r=0.5), "hold")
+    out = simulate_policy(params, spec, "hold")
     dt = time.perf_counter() - t0
     rate = paths * steps / dt
     print(
-        f"monte carlo: {paths} paths x {steps} steps = {paths * steps / 1e6:.1f} M path-steps "
-        f"in {dt:.2f} s -> {rate / 1e6:.1f} M path-steps/s "
+        f"monte carlo [{spec.name}]: {paths} paths x {steps} steps = "
+        f"{paths * steps / 1e6:.1f} M path-steps in {dt:.2f} s -> {rate / 1e6:.1f} M path-steps/s "
         f"(target >= 20: {'met' if rate >= 20e6 else 'NOT met'}); "
         f"P(liq) {out.p_defi_liquidation:.3f}, hedge fees ${out.hedge_fees_usd:.0f}"
     )
@@ -115,7 +116,8 @@ def main() -> None:
     args = ap.parse_args()
     load = os.getloadavg()[0]
     print(f"load average (1 min) before: {load:.2f} on {os.cpu_count()} cpus")
-    bench_monte_carlo(args.paths, args.steps)
+    bench_monte_carlo(args.paths, args.steps, PolicySpec(kind="ratio", r=0.5))
+    bench_monte_carlo(args.paths, args.steps, PolicySpec(kind="ladder", r_min=0.2, r_max=1.0))
     bench_monte_carlo_core_loop(args.paths, args.steps)
     bench_backtest("assess")
     bench_backtest("planner")

@@ -67,6 +67,9 @@ class LoanModel:
             raise ValueError("loan: collateral_units, liquidation_threshold, bonus lengths differ")
         if self.debt_usd < 0:
             raise ValueError(f"loan.debt_usd must be >= 0, got {self.debt_usd}")
+        # Long collateral only: the policies (and the short-only hedge book) rely on delta >= 0.
+        if any(u < 0 for u in self.collateral_units):
+            raise ValueError(f"loan.collateral_units must be >= 0, got {self.collateral_units}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,7 +106,7 @@ class PolicySpec:
     r_min: float = 0.0  # ladder bottom
     hf_high: float = 2.0  # ladder: r_min at or above
     hf_low: float = 1.2  # ladder: r_max at or below
-    hysteresis_hf: float = 0.05  # ladder: HF must move this far before the ratio changes
+    hysteresis_hf: float = 0.05  # ladder: the ratio comes down only once HF recovered this far
 
     @property
     def name(self) -> str:
