@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -449,6 +450,15 @@ def backtest(
             "shipped 2020-2026 data, next to the crash windows, vs doing nothing."
         ),
     ] = None,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="With --rolling: the shipped candidate strategies (repay only at several "
+            "reserves, ratio, health_target, ladder) on every underlying the config gives "
+            "risk parameters for, in one table.",
+        ),
+    ] = False,
 ) -> None:
     """Replay real hourly prices through the daemon's policy and planner, hold vs repay."""
     from decimal import Decimal
@@ -458,7 +468,13 @@ def backtest(
     from bot.sim.report import run_backtest
 
     cfg = _load(config)
+    if compare and rolling is None:
+        err.print("[bold red]backtest:[/] --compare needs --rolling (e.g. --rolling 90d)")
+        raise typer.Exit(EXIT_CONFIG)
     try:
+        if compare and rolling is not None:
+            _compare(cfg, rolling, underlying, Decimal(str(start_hf)), out_dir)
+            return
         params = backtest_params(
             cfg,
             underlying=underlying,
@@ -475,6 +491,25 @@ def backtest(
     except (FileNotFoundError, ValueError, KeyError, SimulationConfigError) as exc:
         err.print(f"[bold red]backtest:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_CONFIG) from exc
+
+
+def _compare(
+    cfg: HedgebotConfig, rolling: str, underlying: str | None, start_hf: Decimal, out_dir: Path
+) -> None:
+    from bot.sim import compare as compare_bt
+    from bot.sim import rolling as rolling_bt
+    from bot.sim.from_config import SimulationConfigError, backtest_params
+
+    bases = {}
+    for u in [underlying] if underlying else ["BTC", "ETH", "BNB"]:
+        try:
+            bases[u] = backtest_params(cfg, underlying=u, start_hf=start_hf)
+        except SimulationConfigError:
+            if underlying:
+                raise
+    if not bases:
+        raise ValueError("no underlying has simulation risk parameters in this config")
+    compare_bt.run_compare(bases, rolling_bt.parse_horizon(rolling), out_dir, out)
 
 
 @app.command("backtest-capital")

@@ -166,19 +166,22 @@ def _f(x: Decimal) -> str:
     return f"{x:,.1f}"
 
 
+def _per_year_pct(pairs: Sequence[Pair], usd: Callable[[Pair], Decimal]) -> Decimal:
+    """``usd`` summed over the pairs, %/yr of collateral: each pair weighs by its collateral
+    times its hours (pairs of several underlyings carry different collateral)."""
+    exposure = sum((p.collateral_usd * p.hours for p in pairs), Decimal(0))
+    return sum((usd(p) for p in pairs), Decimal(0)) / exposure * HOURS_PER_YEAR * 100
+
+
 def frictions_pct(pairs: Sequence[Pair]) -> Decimal:
     """Over all the pairs' hours, %/yr of collateral."""
-    hours = sum(p.hours for p in pairs)
-    frictions = sum((p.frictions_usd for p in pairs), Decimal(0))
-    return frictions / pairs[0].collateral_usd * HOURS_PER_YEAR / hours * 100
+    return _per_year_pct(pairs, lambda p: p.frictions_usd)
 
 
 def net_pooled_pct(pairs: Sequence[Pair]) -> Decimal:
     """Net vs nothing over all the pairs' hours, %/yr of collateral: what the protection
     earned across every start together (a start's median hides the crashes it paid for)."""
-    hours = sum(p.hours for p in pairs)
-    net = sum((p.protected.pnl_usd - p.nothing.pnl_usd for p in pairs), Decimal(0))
-    return net / pairs[0].collateral_usd * HOURS_PER_YEAR / hours * 100
+    return _per_year_pct(pairs, lambda p: p.protected.pnl_usd - p.nothing.pnl_usd)
 
 
 def row(label: str, pairs: Sequence[Pair]) -> list[str]:
