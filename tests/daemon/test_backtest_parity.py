@@ -15,8 +15,6 @@ low (two deposits: one whole, one cut by what the reserve holds).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -24,12 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web3 import Web3
 
 from bot.config.models import RatioPolicyConfig
-from bot.core.capital import CoinNetwork
 from bot.core.model import OrderIntent, OrderReport
-from bot.devnet.aave import DEFAULT_RESERVES, contract, transact
+from bot.devnet.aave import DEFAULT_RESERVES, transact
 from bot.devnet.devnet import Devnet, to_raw
 from bot.emulator.markets import SPECS
 from bot.emulator.testing import EmulatorHandle, python_binance_client
@@ -38,6 +34,14 @@ from bot.sim.backtest import Replay
 from bot.sim.backtest_params import BacktestParams
 from bot.sim.candles import Bar, MarketSeries
 from bot.sim.paper_ledger import PaperLedger
+from tests.daemon.capital_scene import (
+    BORROWER,
+    USDT_ON_BSC,
+    health_factor,
+    interval_mining,
+    reserve_usdt,
+    usdt,
+)
 from tests.daemon.harness import (
     ANVIL_KEYS,
     DaemonProcess,
@@ -46,7 +50,6 @@ from tests.daemon.harness import (
     running_daemon,
     write_config,
 )
-from tests.emulator.chain_helpers import HOT, anvil_key, coin
 from tests.emulator.chain_helpers import wait_for as wait_until
 
 pytestmark = [pytest.mark.chain, pytest.mark.exchange]
@@ -58,7 +61,6 @@ PATH = tuple(
         48_000, 58_000, 68_000, 74_000, 80_000,  # the rally
     )
 )  # fmt: skip
-BORROWER = 2
 SPENDER = 5  # the loan's proceeds go here: the wallet keeps only its reserve
 COLLATERAL_BTC = Decimal("1.5")
 DEBT = Decimal(46_800)
@@ -75,16 +77,6 @@ MAX_WITHDRAW_PER_DAY = Decimal(15_000)
 # for profit to be realised on it (a race the backtest, one view per hour, cannot have).
 REFILL_BAND = Decimal(500)
 MIN_TRANSFER = Decimal(100)
-# The emulator's USDT on BSC, and the same rules for the backtest's transfers.
-NETWORK = CoinNetwork(
-    coin="USDT",
-    network="BSC",
-    withdraw_fee=Decimal("0.8"),
-    withdraw_min=Decimal(10),
-    withdraw_max=Decimal(100_000),
-    withdraw_multiple=Decimal("0.01"),
-    deposit_min=Decimal("0.01"),
-)
 WBTC = next(r for r in DEFAULT_RESERVES if r.symbol == "WBTC")
 STEP_DEADLINE_SECS = 90.0  # a withdrawal waits on 6 s history reads; loaded 2-core machine
 
@@ -132,7 +124,7 @@ def backtest_params() -> BacktestParams:
         # Anything under an hour lands before the next step, as the daemon's step waits for it.
         transfer_delay_minutes=10,
         deposit_credit_minutes=5,
-        network=NETWORK,
+        network=USDT_ON_BSC,
         refill_band_usd=REFILL_BAND,
         reserve_usd=RESERVE,
         reserve_target_usd=RESERVE,
@@ -187,61 +179,11 @@ def backtest_actions() -> list[Action]:
 # --- the daemon ----------------------------------------------------------------------------
 
 
-def _usdt(devnet: Devnet) -> Any:
-    return contract(devnet.w3, "MintableERC20", devnet.deployment.token("USDT").underlying)
-
-
-def _reserve(devnet: Devnet, wallet: str) -> Decimal:
-    raw = int(_usdt(devnet).functions.balanceOf(Web3.to_checksum_address(wallet)).call())
-    return Decimal(raw).scaleb(-6)
-
-
-def _hf(devnet: Devnet, wallet: str) -> Decimal:
-    return Decimal(devnet.account_data(wallet)[-1]) / Decimal(10**18)
-
-
-@pytest.fixture
-def linked(devnet: Devnet, emulator: EmulatorHandle) -> Iterator[EmulatorHandle]:
-    """The emulator's wallet settling USDT transfers on anvil, with the backtest's rules."""
-    hot = Web3().eth.account.from_key(anvil_key(HOT)).address
-    devnet.fund(hot, "USDT", Decimal(1_000_000))
-    rules = {
-        "withdraw_fee": str(NETWORK.withdraw_fee),
-        "withdraw_min": str(NETWORK.withdraw_min),
-        "withdraw_max": str(NETWORK.withdraw_max),
-        "withdraw_multiple": str(NETWORK.withdraw_multiple),
-        "deposit_dust": str(NETWORK.deposit_min),
-    }
-    emulator.control.link_chain(
-        rpc_url=devnet.rpc_url,
-        hot_wallet_key=anvil_key(HOT),
-        coins=[coin(devnet, "USDT", **rules)],
-        withdraw_delay_secs=1,
-        whitelist=[devnet.account(BORROWER)],
-        poll_interval_secs=0.2,
-    )
-    try:
-        yield emulator
-    finally:
-        emulator.control.unlink_chain()
-
-
-@contextmanager
-def interval_mining(devnet: Devnet, secs: int = 1) -> Iterator[None]:
-    """A block every ``secs`` beside automine: the exchange credits a deposit only after
-    its confirmations."""
-    devnet.w3.provider.make_request("evm_setIntervalMining", [secs])  # type: ignore[arg-type]
-    try:
-        yield
-    finally:
-        devnet.w3.provider.make_request("evm_setIntervalMining", [0])  # type: ignore[arg-type]
-
-
 def _open_loan(devnet: Devnet, emulator: EmulatorHandle) -> str:
     address = devnet.account(BORROWER)
     devnet.set_price("WBTC", PATH[0])
     devnet.open_position(address, collateral={"WBTC": COLLATERAL_BTC}, debt={"USDT": DEBT})
-    spent = _usdt(devnet).functions.transfer(devnet.account(SPENDER), to_raw(DEBT, 6))
+    spent = usdt(devnet).functions.transfer(devnet.account(SPENDER), to_raw(DEBT, 6))
     transact(devnet.w3, spent, address, what="spend the loan")
     devnet.fund(address, "USDT", RESERVE)
     # No interest from here on: the debt the backtest starts from stays the chain's.
@@ -300,7 +242,7 @@ def _settle(daemon: DaemonProcess, devnet: Devnet, wallet: str, *, block: int, a
     )  # fmt: skip
     wait_until(
         "the guard to repay what it can",
-        lambda: _hf(devnet, wallet) >= TRIGGER_HF or _reserve(devnet, wallet) == 0,
+        lambda: health_factor(devnet, wallet) >= TRIGGER_HF or reserve_usdt(devnet, wallet) == 0,
         deadline_secs=STEP_DEADLINE_SECS,
     )
     index = max(index, len(daemon.events()))
