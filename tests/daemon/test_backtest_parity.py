@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -80,13 +81,19 @@ MIN_TRANSFER = Decimal(100)
 WBTC = next(r for r in DEFAULT_RESERVES if r.symbol == "WBTC")
 STEP_DEADLINE_SECS = 90.0  # a withdrawal waits on 6 s history reads; loaded 2-core machine
 
-# Amounts the two sides may differ by, and why (orders and the steps of every action: none).
-# Repays: the daemon sizes them on the chain's raw amounts (ray-math debt, 8-decimal oracle
-# price), the backtest on Decimal units rounded to the token's 6 decimals: a few raw units.
-REPAY_TOLERANCE = Decimal("0.0001")
-# Transfers are rounded to the cent (withdrawMultiple 0.01, deposits in cents): a reserve a
-# few raw units apart may land on the neighbouring cent.
-TRANSFER_TOLERANCE = Decimal("0.01")
+# What an action's amount may differ by between the two sides, and why (its step and kind:
+# nothing). Orders: none, both round to the contract's step from the same plan. Repays: the
+# daemon sizes them on the chain's raw amounts (ray-math debt, 8-decimal oracle price), the
+# backtest on Decimal units rounded to the token's 6 decimals: a few raw units. Transfers are
+# rounded to the cent (withdrawMultiple 0.01, deposits in cents): a reserve a few raw units
+# apart may land on the neighbouring cent.
+TOLERANCE = {
+    "sell": Decimal(0),
+    "buy": Decimal(0),
+    "repay": Decimal("0.0001"),
+    "withdraw": Decimal("0.01"),
+    "deposit": Decimal("0.01"),
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -301,22 +308,9 @@ def daemon_actions(journal_path: Path, starts: list[datetime]) -> list[Action]:
 # --- the comparison ------------------------------------------------------------------------
 
 
-def _tolerance(kind: str) -> Decimal:
-    return {"repay": REPAY_TOLERANCE, "withdraw": TRANSFER_TOLERANCE}.get(
-        kind, TRANSFER_TOLERANCE if kind == "deposit" else Decimal(0)
-    )
-
-
 def _table(daemon: list[Action], backtest: list[Action]) -> str:
-    width = max(len(daemon), len(backtest))
-    rows = [
-        f"  {str(d) if d else '-':<44} | {str(b) if b else '-'}"
-        for d, b in (
-            (daemon[i] if i < len(daemon) else None, backtest[i] if i < len(backtest) else None)
-            for i in range(width)
-        )
-    ]
-    return "\n".join(["  daemon" + " " * 38 + "| backtest", *rows])
+    rows = [f"  {d or '-'!s:<44} | {b or '-'}" for d, b in zip_longest(daemon, backtest)]
+    return "\n".join([f"  {'daemon':<44} | backtest", *rows])
 
 
 def test_the_backtest_takes_the_daemons_actions_on_one_price_path(
@@ -334,7 +328,7 @@ def test_the_backtest_takes_the_daemons_actions_on_one_price_path(
     table = _table(daemon, backtest)
     assert [(a.step, a.kind) for a in daemon] == [(a.step, a.kind) for a in backtest], table
     for ours, theirs in zip(daemon, backtest, strict=True):
-        assert abs(ours.amount - theirs.amount) <= _tolerance(ours.kind), table
+        assert abs(ours.amount - theirs.amount) <= TOLERANCE[ours.kind], table
     # The path shows what it was built to show: every kind of action, and the caps binding.
     kinds = sorted(a.kind for a in backtest)
     assert kinds == ["deposit", "deposit", "repay", "repay", "sell", "withdraw", "withdraw"], table
