@@ -24,7 +24,7 @@ from bot.core.capital_model import (
     Direction,
     MoneyMove,
 )
-from bot.core.futures import margin_for_liquidation_distance
+from bot.core.futures import hedge_pnl_usd, margin_for_liquidation_distance
 from bot.core.hedge_watch import hedge_distance
 from bot.core.model import ZERO, ContractSpec, HedgePosition, MarginBalance, Venue
 
@@ -63,7 +63,7 @@ def account_margin(
     per-short margins are summed (exact for one short, on the safe side for several)."""
     linear = [h for h in hedges if _usdm(h, specs) and h.quantity != 0]
     equity = sum((b.usd_value for b in balances if b.venue is Venue.USDM), ZERO)
-    pnl = sum((h.unrealized_pnl for h in linear), ZERO)
+    pnl = sum((_pnl_at_mark(h, specs, marks) for h in linear), ZERO)
     needed = ZERO
     nearest: tuple[Decimal, str] | None = None
     for hedge in linear:
@@ -81,6 +81,15 @@ def account_margin(
         nearest_distance=None if nearest is None else nearest[0],
         nearest_symbol=None if nearest is None else nearest[1],
     )
+
+
+def _pnl_at_mark(
+    hedge: HedgePosition, specs: Mapping[str, ContractSpec], marks: Mapping[str, Decimal]
+) -> Decimal:
+    """At ``marks``, not the PnL the venue reported: the hedger's account read can be older
+    than its marks (its account cache), and in a rally that PnL hides the loss."""
+    mark = marks.get(hedge.symbol, hedge.mark_price)
+    return hedge_pnl_usd(specs[hedge.symbol], hedge.quantity, mark, hedge.entry_price)
 
 
 def _usdm(hedge: HedgePosition, specs: Mapping[str, ContractSpec]) -> bool:

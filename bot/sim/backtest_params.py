@@ -75,6 +75,9 @@ class BacktestParams:
     taker_fee: Decimal = Decimal("0.0005")
     slippage: Decimal = Decimal("0.0005")
     min_short_liq_distance: Decimal = Decimal("0.30")
+    # hedge.margin_safety_factor: the planner's initial margin per short is notional /
+    # leverage times this (and the first hour's margin, without exchange_margin_usd).
+    margin_safety_factor: Decimal = Decimal("1.5")
     trigger_hf: Decimal = Decimal("1.3")
     target_hf: Decimal = Decimal("1.6")
     # The guard's caps (bot.core.repay.decide), ProtectParams' defaults.

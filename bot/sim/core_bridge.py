@@ -91,6 +91,7 @@ class CoreHedger:
             max_leverage=max(params.leverage, 5),
             margin_type=MarginType.ISOLATED,
             min_short_liq_distance=params.min_short_liq_distance,
+            margin_safety_factor=params.margin_safety_factor,
         )
         self.ladders: dict[str, LadderState] = {}
         self.cycle = params.cycle

@@ -250,6 +250,7 @@ def backtest_params(
         taker_fee=config.paper.taker_fee,
         slippage=config.paper.slippage,
         min_short_liq_distance=config.hedge.min_short_liq_distance,
+        margin_safety_factor=config.hedge.margin_safety_factor,
         trigger_hf=protect.trigger_hf if protect else Decimal("1.3"),
         target_hf=protect.target_hf if protect else Decimal("1.6"),
         reserve_usd=reserve,

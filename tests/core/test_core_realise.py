@@ -118,6 +118,23 @@ def test_an_account_under_its_needed_margin_says_how_much_restores_it() -> None:
     assert margin.must_stay_usd(D(2_000)) == D(2_000)
 
 
+def test_the_margin_is_valued_at_the_marks_given_not_at_an_older_account_read() -> None:
+    """The hedger caches the account (``hedge.account_refresh_secs``) but never the marks: a
+    short read at 68,000 and valued at 74,000 has lost 4,500 more than the venue said. A
+    deposit sized on the venue's figure was 1,373.40 where 5,873.40 restores the short
+    (found by tests/daemon/test_backtest_parity.py)."""
+    read_at_68k = replace(hedge("BTCUSDT", "-0.75", entry="60000", mark="68000"),
+                          unrealized_pnl=D(-6_000), liquidation_price=D(88_300))  # fmt: skip
+    margin = account_margin(
+        hedges=[read_at_68k], specs=SPECS, balances=[_balance("21565.2")],
+        marks={"BTCUSDT": D(74_000)}, restore_distance=D("0.30"),
+    )  # fmt: skip
+    assert margin.unrealized_pnl_usd == D(-10_500)
+    assert margin.equity_usd == D("11065.2")
+    # 0.75 x 74,000 x (1.3 x 1.004 - 1) = 16,938.6 keeps the short 30 % from liquidation.
+    assert margin.to_restore_usd == D("16938.6") - D("11065.2")
+
+
 def _margin(equity: str, needed: str) -> AccountMargin:
     return AccountMargin(
         equity_usd=D(equity), needed_usd=D(needed), unrealized_pnl_usd=D(0),

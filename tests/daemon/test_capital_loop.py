@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,10 +20,17 @@ from typing import Any
 import pytest
 from web3 import Web3
 
-from bot.devnet.aave import contract, transact
+from bot.devnet.aave import transact
 from bot.devnet.devnet import Devnet, LiquidationReverted, to_raw
 from bot.emulator.testing import EmulatorHandle, python_binance_client
 from bot.journal import Journal, MoveKind, MoveStage
+from tests.daemon.capital_scene import (
+    BORROWER,
+    health_factor,
+    interval_mining,
+    reserve_usdt,
+    usdt,
+)
 from tests.daemon.harness import (
     ANVIL_KEYS,
     DaemonProcess,
@@ -37,49 +42,24 @@ from tests.daemon.harness import (
     running_daemon,
     write_config,
 )
-from tests.emulator.chain_helpers import HOT, anvil_key, coin
+from tests.emulator.chain_helpers import HOT, anvil_key
 from tests.emulator.chain_helpers import wait_for as wait_until
 
 pytestmark = [pytest.mark.chain, pytest.mark.exchange]
 
-BORROWER = 2
 LIQUIDATOR = 5
 COLLATERAL_BTC = Decimal("1.5")
 DEBT = Decimal(46_800)
 RESERVE = Decimal(9_000)
 MARGIN = Decimal(16_000)
 CRASH = (Decimal(48_000), Decimal(39_000), Decimal(30_000), Decimal(24_000))
-WITHDRAW_FEE = Decimal("0.8")
 TRIGGER_HF = Decimal("1.3")  # daemon_config's protect.trigger_hf
 STEP_DEADLINE_SECS = 90.0  # several capital passes and 6 s history reads, loaded machine
 
 
-@pytest.fixture
-def linked(devnet: Devnet, emulator: EmulatorHandle) -> Iterator[EmulatorHandle]:
-    """The emulator's wallet settling USDT withdrawals on anvil from a funded hot wallet."""
-    hot = Web3().eth.account.from_key(anvil_key(HOT)).address
-    devnet.fund(hot, "USDT", Decimal(1_000_000))
-    emulator.control.link_chain(
-        rpc_url=devnet.rpc_url,
-        hot_wallet_key=anvil_key(HOT),
-        coins=[coin(devnet, "USDT", withdraw_fee=str(WITHDRAW_FEE), withdraw_min="10")],
-        withdraw_delay_secs=1,
-        whitelist=[devnet.account(BORROWER)],
-        poll_interval_secs=0.2,
-    )
-    try:
-        yield emulator
-    finally:
-        emulator.control.unlink_chain()
-
-
-def _usdt(devnet: Devnet) -> Any:
-    return contract(devnet.w3, "MintableERC20", devnet.deployment.token("USDT").underlying)
-
-
 def _spend(devnet: Devnet, wallet: str, amount: Decimal, what: str) -> None:
     """USDT leaves ``wallet`` for an account the test never reads."""
-    spent = _usdt(devnet).functions.transfer(devnet.account(LIQUIDATOR), to_raw(amount, 6))
+    spent = usdt(devnet).functions.transfer(devnet.account(LIQUIDATOR), to_raw(amount, 6))
     transact(devnet.w3, spent, wallet, what=what)
 
 
@@ -130,10 +110,6 @@ def _config(
     return write_config(tmp_path / "hedgebot.yaml", config), journal_path
 
 
-def _hf(devnet: Devnet, wallet: str) -> Decimal:
-    return Decimal(devnet.account_data(wallet)[-1]) / Decimal(10**18)
-
-
 def _settled(
     daemon: DaemonProcess,
     devnet: Devnet,
@@ -153,7 +129,7 @@ def _settled(
     )  # fmt: skip
     wait_until(
         "the guard to repay what it can",
-        lambda: _hf(devnet, wallet) >= TRIGGER_HF or _reserve(devnet, wallet) == 0,
+        lambda: health_factor(devnet, wallet) >= TRIGGER_HF or reserve_usdt(devnet, wallet) == 0,
         deadline_secs=STEP_DEADLINE_SECS,
     )
     guard_done = len(daemon.events())
@@ -175,11 +151,6 @@ def _settled(
     return index
 
 
-def _reserve(devnet: Devnet, wallet: str) -> Decimal:
-    raw = int(_usdt(devnet).functions.balanceOf(Web3.to_checksum_address(wallet)).call())
-    return Decimal(raw).scaleb(-6)
-
-
 def _crash(
     daemon: DaemonProcess, devnet: Devnet, emulator: EmulatorHandle, wallet: str
 ) -> list[Decimal]:
@@ -189,7 +160,7 @@ def _crash(
     for price in CRASH:
         block = move_price(devnet, emulator, "WBTC", price)
         index = _settled(daemon, devnet, wallet, index + 1, block=block)
-        lowest.append(_hf(devnet, wallet))
+        lowest.append(health_factor(devnet, wallet))
     return lowest
 
 
@@ -266,7 +237,7 @@ def _withdrawals_taken(emulator: EmulatorHandle) -> int:
 def _transfers_to(devnet: Devnet, wallet: str, since_block: int) -> list[Any]:
     hot = Web3().eth.account.from_key(anvil_key(HOT)).address
     logs = (
-        _usdt(devnet)
+        usdt(devnet)
         .events.Transfer()
         .get_logs(from_block=since_block, argument_filters={"from": hot, "to": wallet})
     )
@@ -313,17 +284,6 @@ def test_a_daemon_killed_while_its_withdrawal_is_answered_withdraws_once_after_r
 
 
 RALLY = (Decimal(70_000), Decimal(78_000), Decimal(85_000), Decimal(92_000))
-
-
-@contextmanager
-def interval_mining(devnet: Devnet, secs: int = 1) -> Iterator[None]:
-    """A block every ``secs`` beside automine: the exchange credits a deposit only after
-    its confirmations."""
-    devnet.w3.provider.make_request("evm_setIntervalMining", [secs])  # type: ignore[arg-type]
-    try:
-        yield
-    finally:
-        devnet.w3.provider.make_request("evm_setIntervalMining", [0])  # type: ignore[arg-type]
 
 
 def _rally(

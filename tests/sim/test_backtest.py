@@ -18,9 +18,9 @@ from bot.config.models import (
 )
 from bot.core.model import OrderIntent, Side
 from bot.sim import core_bridge
-from bot.sim.backtest import run_policy
+from bot.sim.backtest import Replay, run_policy
 from bot.sim.backtest_params import BacktestParams
-from bot.sim.candles import WINDOW_NAMES, load_window
+from bot.sim.candles import WINDOW_NAMES, Bar, MarketSeries, load_window
 from bot.sim.paper_ledger import PaperLedger
 from bot.sim.report import run_backtest
 
@@ -125,6 +125,32 @@ def test_short_is_liquidated_on_the_mark_not_on_a_perp_wick() -> None:
     )
     assert not ledger.liquidate_if_hit("ETHUSDT", series.mark[hour].high)
     assert ledger.liquidate_if_hit("ETHUSDT", series.perp[hour].high)
+
+
+@pytest.mark.parametrize(
+    ("factor", "sold"), [(Decimal("1.5"), Decimal("0.666")), (Decimal("1.25"), Decimal("0.750"))]
+)
+def test_the_plan_holds_back_the_configured_margin_safety_factor(
+    factor: Decimal, sold: Decimal
+) -> None:
+    """The daemon's planner keeps notional / leverage x hedge.margin_safety_factor (1.5 by
+    default) for the short it opens; the backtest planned with the core's 1.25 whatever the
+    config said (tests/daemon/test_backtest_parity.py on 20,000 USDT of margin: the daemon
+    sold 0.666 BTC, the backtest 0.750). A 0.75 BTC target on 20,000 USDT at 3x: 40,000 USD
+    of short at 1.5, the whole 45,000 at 1.25."""
+    price = Decimal(60_000)
+    bar = Bar(open_time="2024-01-01T00:00:00Z", open=price, high=price, low=price, close=price)
+    series = MarketSeries(
+        symbol="BTCUSDT", perp=(bar,), mark=(bar,), mark_source=("mark",), funding={}
+    )
+    params = BacktestParams(
+        collateral_usd=Decimal("1.5") * price,
+        exchange_margin_usd=Decimal(20_000),
+        margin_safety_factor=factor,
+    )
+    replay = Replay(series, params, DEFAULT_HEDGE, "hold")
+    replay.hour(0, bar, bar)
+    assert replay.ledger.account("BTCUSDT").position.quantity == -sold
 
 
 def test_funding_is_received_by_shorts_when_positive() -> None:

@@ -111,7 +111,7 @@ def test_cli_rolling_prints_one_table_with_the_windows(tmp_path: Path) -> None:
 # -- the loan from the config ------------------------------------------------------------------
 
 
-def test_lt_and_bonus_come_from_the_config() -> None:
+def test_lt_bonus_and_margin_safety_come_from_the_config() -> None:
     cfg = load_config(CONFIG / "demo.yaml")
     bnb = backtest_params(cfg, underlying="BNB")
     assert (bnb.liquidation_threshold, bnb.liquidation_bonus) == (Decimal("0.75"), Decimal("0.10"))
@@ -121,6 +121,10 @@ def test_lt_and_bonus_come_from_the_config() -> None:
     assert btc.collateral_usd == 60_000
     assert btc.reserve_usd == 10_000
     assert backtest_params(cfg, underlying="ETH").liquidation_threshold == Decimal("0.825")
+    careful = cfg.model_copy(
+        update={"hedge": cfg.hedge.model_copy(update={"margin_safety_factor": Decimal(2)})}
+    )
+    assert backtest_params(careful, underlying="BTC").margin_safety_factor == 2
     with pytest.raises(SimulationConfigError, match=r"simulation\.risk_params"):
         backtest_params(cfg, underlying="SOL")
 
