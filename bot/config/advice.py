@@ -38,7 +38,13 @@ def config_warnings(config: HedgebotConfig, *, have_api_keys: bool) -> list[str]
     exposed = _metrics_exposure(config.metrics.host)
     if exposed:
         warnings.append(exposed)
-    if config.protect is None:
+    if config.protect is None and config.hedge.policy.kind == "none":
+        warnings.append(
+            "NOTHING PROTECTS THIS POSITION: no protect section and no hedge (hedge.policy is "
+            "none, its default): the loan is liquidated as if hedgebot were not running; "
+            "configure repay-from-reserve"
+        )
+    elif config.protect is None:
         warnings.append(
             "no protect section: a hedge alone does not prevent liquidation (its gains stay on "
             "the exchange); configure repay-from-reserve"

@@ -229,7 +229,9 @@ class HedgeConfig(Strict):
     symbols: dict[Underlying, FuturesSymbol] = Field(min_length=1, max_length=50)
     leverage: Int = Field(default=3, ge=1, le=125)  # Binance's maximum is 125x
     margin_type: MarginType = MarginType.CROSS
-    policy: PolicyConfig = Field(default_factory=lambda: RatioPolicyConfig(kind="ratio"))
+    # No hedge unless one is chosen: on the shipped 2020-2026 data every hedge tried cost more
+    # than the reserve it could replace (`hedgebot backtest --rolling 90d --compare`).
+    policy: PolicyConfig = Field(default_factory=lambda: NoHedgePolicyConfig(kind="none"))
     band: BandConfig = Field(default_factory=BandConfig)
     caps: CapsConfig = Field(default_factory=CapsConfig)
     min_short_liq_distance: Fraction = Decimal("0.30")

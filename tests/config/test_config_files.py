@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.config import load_config
 from bot.config.advice import config_warnings, rally_that_liquidates
+from bot.config.models import NoHedgePolicyConfig
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 runner = CliRunner()
@@ -102,6 +103,16 @@ def test_high_leverage_warning_names_the_rally() -> None:
     warnings = config_warnings(config, have_api_keys=True)
     assert any("20x" in w and "4.6 %" in w for w in warnings), warnings
     assert rally_that_liquidates(3) > rally_that_liquidates(20)
+
+
+def test_a_config_with_neither_hedge_nor_repay_says_nothing_protects_it() -> None:
+    config = load_config(CONFIG_DIR / "demo.yaml", env={})
+    hedged = config.model_copy(update={"protect": None, "capital": None})
+    no_hedge = config.hedge.model_copy(update={"policy": NoHedgePolicyConfig(kind="none")})
+    bare = hedged.model_copy(update={"hedge": no_hedge})
+    assert not any("NOTHING PROTECTS" in w for w in config_warnings(config, have_api_keys=True))
+    assert any("hedge alone" in w for w in config_warnings(hedged, have_api_keys=True))
+    assert any("NOTHING PROTECTS" in w for w in config_warnings(bare, have_api_keys=True))
 
 
 def test_config_schema_is_json_schema() -> None:
