@@ -6,6 +6,7 @@ import ipaddress
 from decimal import Decimal
 
 from bot.config.models import HedgebotConfig
+from bot.core.reserve import worst_fall_for
 
 HIGH_LEVERAGE = 10
 # First-bracket maintenance margin rate of BTC/ETH/BNB USD-M contracts.
@@ -38,6 +39,9 @@ def config_warnings(config: HedgebotConfig, *, have_api_keys: bool) -> list[str]
     exposed = _metrics_exposure(config.metrics.host)
     if exposed:
         warnings.append(exposed)
+    short = reserve_shortfall(config)
+    if short is not None:
+        warnings.append(short)
     if config.protect is None and config.hedge.policy.kind == "none":
         warnings.append(
             "NOTHING PROTECTS THIS POSITION: no protect section and no hedge (hedge.policy is "
@@ -50,6 +54,47 @@ def config_warnings(config: HedgebotConfig, *, have_api_keys: bool) -> list[str]
             "the exchange); configure repay-from-reserve"
         )
     return warnings
+
+
+def simulated_reserve_need(config: HedgebotConfig) -> tuple[Decimal, str] | None:
+    """USD to repay so the ``simulation`` loan keeps HF >= 1 through its collateral's deepest
+    measured 90-day fall, and that fall in words; None without a priced loan."""
+    sim = config.simulation
+    if sim is None:
+        return None
+    weighted = Decimal(0)
+    held = set()
+    for token, c in sim.collateral.items():
+        mapping = config.tokens.get(token)
+        if mapping is None or mapping.underlying not in sim.prices_usd:
+            return None
+        held.add(mapping.underlying)
+        weighted += c.units * sim.prices_usd[mapping.underlying] * c.liquidation_threshold
+    fall = worst_fall_for(sorted(held))
+    if fall is None:
+        return None
+    return max(sim.debt_usd - weighted * (1 - fall.fraction), Decimal(0)), fall.words()
+
+
+def reserve_shortfall(config: HedgebotConfig) -> str | None:
+    """The configured reserve (the capital loop's target, else the simulation's reserve)
+    under what the simulated loan's worst measured fall needs."""
+    need = simulated_reserve_need(config)
+    if need is None or config.protect is None:
+        return None
+    amount, words = need
+    if config.capital is not None:
+        have, name = config.capital.reserve_target_usd, "capital.reserve_target_usd"
+    elif config.simulation is not None and config.simulation.reserve_usd > 0:
+        have, name = config.simulation.reserve_usd, "simulation.reserve_usd"
+    else:
+        return None
+    if have >= amount:
+        return None
+    return (
+        f"{name} ${have:,.2f} is ${amount - have:,.2f} short of the ${amount:,.2f} the "
+        f"simulation loan needs to survive {words} by repaying alone (no hedge profit counted)"
+    )
 
 
 def _metrics_exposure(host: str) -> str | None:

@@ -115,6 +115,17 @@ def test_a_config_with_neither_hedge_nor_repay_says_nothing_protects_it() -> Non
     assert any("NOTHING PROTECTS" in w for w in config_warnings(bare, have_api_keys=True))
 
 
+def test_check_config_sizes_the_reserve_for_the_worst_measured_fall() -> None:
+    result = runner.invoke(app, ["check-config", str(CONFIG_DIR / "demo.yaml")], env={})
+    text = " ".join(result.output.split())
+    # 40,000 of debt; 1 BTC x 60,000 x LT 0.78 + 10 ETH x 3,000 x 0.825 = 71,550 weighted,
+    # of which 24.84 % is left after ETH's -75.16 %: 22,226.98 to repay, 9,000 configured.
+    assert "capital.reserve_target_usd $9,000.00 is $13,226.98 short of the $22,226.98" in text, (
+        text
+    )
+    assert "ETH -75%, 2022-04-03 -> 2022-06-18" in text
+
+
 def test_config_schema_is_json_schema() -> None:
     result = runner.invoke(app, ["config-schema"])
     schema = json.loads(result.output)
