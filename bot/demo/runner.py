@@ -110,6 +110,12 @@ class DemoResult:
         return self.summary.hf_end
 
 
+# Set by Ctrl-C or SIGTERM. The handler raises KeyboardInterrupt at whatever bytecode runs,
+# and Python swallows it when that is a __del__ (a requests/urllib3 connection collected
+# mid-loop: "Exception ignored in ..."), so the market loop checks this each tick too.
+_INTERRUPTED = threading.Event()
+
+
 @contextlib.contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM unwinds like Ctrl-C, so every ``finally`` below stops what it started."""
@@ -117,14 +123,22 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
         return
 
-    def handler(_signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt("SIGTERM")
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        _INTERRUPTED.set()
+        raise KeyboardInterrupt(signal.Signals(signum).name)
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    _INTERRUPTED.clear()
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def _raise_if_interrupted() -> None:
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt("interrupted")
 
 
 class _Run:
@@ -458,6 +472,7 @@ def run_demo(
         while True:
             elapsed = time.monotonic() - run.t0_wall
             t = Decimal(str(round(elapsed * speed, 2)))
+            _raise_if_interrupted()
             if t > scenario.duration_secs:
                 # The market holds its last prices while the moves in flight settle.
                 if settle_until is None:
