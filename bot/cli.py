@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from bot.config import ConfigError, HedgebotConfig, load_config
-from bot.config.advice import config_warnings
+from bot.config.advice import config_notes, config_warnings
 from bot.config.secrets import SecretError, binance_credentials
 from bot.logs import configure_logging
 from bot.redact import scrub
@@ -83,6 +83,8 @@ def check_config(
     out.print_json(json.dumps(resolved))
     for warning in config_warnings(config, have_api_keys=have_keys) + _key_warnings(config):
         err.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+    for note in config_notes(config):
+        err.print(f"note: {note}", highlight=False)
     err.print(f"[green]{file}: valid[/]")
 
 

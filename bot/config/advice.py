@@ -6,6 +6,7 @@ import ipaddress
 from decimal import Decimal
 
 from bot.config.models import HedgebotConfig
+from bot.core.margin_need import short_margin_fraction
 from bot.core.reserve import worst_fall_for
 
 HIGH_LEVERAGE = 10
@@ -74,6 +75,47 @@ def simulated_reserve_need(config: HedgebotConfig) -> tuple[Decimal, str] | None
     if fall is None:
         return None
     return max(sim.debt_usd - weighted * (1 - fall.fraction), Decimal(0)), fall.words()
+
+
+def simulated_margin_need(config: HedgebotConfig) -> str | None:
+    """What the configured hedge policy's largest short on the ``simulation`` loan needs in
+    margin to stay ``hedge.min_short_liq_distance`` from its liquidation price; None without a
+    hedge or a priced loan."""
+    sim, policy = config.simulation, config.hedge.policy
+    if sim is None or policy.kind == "none":
+        return None
+    short = Decimal(0)
+    for token, c in sim.collateral.items():
+        mapping = config.tokens.get(token)
+        if mapping is None or mapping.underlying not in sim.prices_usd:
+            return None
+        if mapping.underlying == "USD":
+            continue
+        value = c.units * sim.prices_usd[mapping.underlying]
+        short += value * policy.largest_ratio(c.liquidation_threshold)
+    distance = config.hedge.min_short_liq_distance
+    margin = short * short_margin_fraction(distance, _MAINT_MARGIN_RATE)
+    return (
+        f"hedge.policy {policy.kind} at its largest shorts ${short:,.2f} of the simulation "
+        f"loan's collateral; holding that short {distance:.0%} from its liquidation price "
+        f"takes ${margin:,.2f} of margin on the exchange"
+    )
+
+
+def config_notes(config: HedgebotConfig) -> list[str]:
+    """What the configured policy needs in reserve and margin, for ``check-config``."""
+    notes = []
+    reserve = simulated_reserve_need(config)
+    if reserve is not None and reserve_shortfall(config) is None:  # else a warning says it
+        amount, words = reserve
+        notes.append(
+            f"the simulation loan needs a reserve of ${amount:,.2f} to survive {words} by "
+            "repaying alone"
+        )
+    margin = simulated_margin_need(config)
+    if margin is not None:
+        notes.append(margin)
+    return notes
 
 
 def reserve_shortfall(config: HedgebotConfig) -> str | None:

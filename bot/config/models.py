@@ -134,16 +134,26 @@ class RatioPolicyConfig(Strict):
     kind: Literal["ratio"]
     r: Fraction = Decimal("0.5")
 
+    def largest_ratio(self, liquidation_threshold: Decimal) -> Decimal:
+        """The largest short it wants, as a fraction of the collateral's value."""
+        return self.r
+
 
 class LossFractionPolicyConfig(Strict):
     kind: Literal["loss_fraction"]
     f: Fraction = Decimal("0.5")
+
+    def largest_ratio(self, liquidation_threshold: Decimal) -> Decimal:
+        return self.f * (1 - liquidation_threshold)
 
 
 class HealthTargetPolicyConfig(Strict):
     kind: Literal["health_target"]
     target_hf: HealthFactor = Decimal("1.5")
     r_max: Fraction = Decimal(1)
+
+    def largest_ratio(self, liquidation_threshold: Decimal) -> Decimal:
+        return self.r_max
 
 
 class LadderPolicyConfig(Strict):
@@ -153,6 +163,9 @@ class LadderPolicyConfig(Strict):
     hf_high: HealthFactor = Decimal("2.0")
     hf_low: HealthFactor = Decimal("1.2")
     hysteresis: Dec = Field(default=Decimal("0.05"), ge=0, le=1)
+
+    def largest_ratio(self, liquidation_threshold: Decimal) -> Decimal:
+        return self.r_max
 
     @model_validator(mode="after")
     def _ordered(self) -> LadderPolicyConfig:
@@ -171,6 +184,9 @@ class LadderPolicyConfig(Strict):
 
 class NoHedgePolicyConfig(Strict):
     kind: Literal["none"]
+
+    def largest_ratio(self, liquidation_threshold: Decimal) -> Decimal:
+        return Decimal(0)
 
 
 PolicyConfig = Annotated[

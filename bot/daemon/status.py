@@ -17,6 +17,7 @@ from bot.config.secrets import binance_credentials
 from bot.core.account import AccountAssessment, AccountLine, assess_account
 from bot.core.assess import Assessment, UnderlyingView
 from bot.core.hedger import HedgerSettings
+from bot.core.margin_need import MarginNeed, margin_need
 from bot.core.model import AssetPosition, PositionSnapshot
 from bot.core.reserve import CrashReserve, reserve_for_crash, worst_fall_for
 from bot.daemon.app import build_exchange
@@ -76,6 +77,7 @@ class StatusReport:
     moves: tuple[MoveRecord, ...] = ()  # the account's money moves of the last 24 h
     reserve_basis: str = ""  # the crash the reserve is sized for, in words
     reserve_warning: str | None = None  # the configured reserve target is under the need
+    margin: MarginNeed | None = None  # the account's: what its wanted shorts need
 
     def as_json(self) -> dict[str, Any]:
         s, a = self.snapshot, self.assessment
@@ -111,8 +113,30 @@ class StatusReport:
                 "basis": self.reserve_basis,
                 "warning": self.reserve_warning,
             },
+            "margin_for_hedge": None if self.margin is None else _margin_json(self.margin),
             "money_moves": [_move_json(m) for m in self.moves],
         }
+
+
+def _margin_json(m: MarginNeed) -> dict[str, Any]:
+    return {
+        "short_liq_distance": str(m.distance),
+        "need_usd": str(m.need_usd),
+        "have_usd": str(m.have_usd),
+        "shortfall_usd": str(m.shortfall_usd),
+        "by_symbol": {k: str(v) for k, v in m.by_symbol.items()},
+        "warning": margin_warning(m),
+    }
+
+
+def margin_warning(m: MarginNeed) -> str | None:
+    if not m.shortfall_usd > 0:
+        return None
+    return (
+        f"the futures wallet holds ${m.have_usd:,.2f} of margin, ${m.shortfall_usd:,.2f} short "
+        f"of the ${m.need_usd:,.2f} the wanted shorts need to stay {m.distance:.0%} from their "
+        "liquidation prices: deposit margin (or configure capital:) before the hedge grows"
+    )
 
 
 def _move_json(m: MoveRecord) -> dict[str, Any]:
@@ -253,7 +277,7 @@ def account_status(config: HedgebotConfig, *, crash_pct: float | None) -> list[S
     journal = journal_for(config)
     try:
         dry = binance_credentials() is None
-        account = _assess(config, settings, snapshots, journal, dry_run=dry)
+        account, margin = _assess(config, settings, snapshots, journal, dry_run=dry)
         loops = {p.name: loops_state(config, p.name, journal) for p in config.positions}
         since = datetime.now(UTC) - timedelta(hours=24)
         moves = tuple(journal.moves_since(since, account=settings.name))
@@ -276,6 +300,7 @@ def account_status(config: HedgebotConfig, *, crash_pct: float | None) -> list[S
                 moves=moves,
                 reserve_basis=basis,
                 reserve_warning=reserve_warning(config, need, basis),
+                margin=margin,
             )
         )
     return reports
@@ -294,16 +319,18 @@ def _assess(
     journal: Journal,
     *,
     dry_run: bool,
-) -> AccountAssessment:
+) -> tuple[AccountAssessment, MarginNeed]:
     exchange = build_exchange(config, journal, dry_run=dry_run, live=False)
     symbols = sorted(set(settings.symbol_for_underlying.values()))
-    return assess_account(
+    balances, specs = exchange.balances(), exchange.contract_specs()
+    marks = {s: exchange.mark_price(s) for s in symbols}
+    account = assess_account(
         snapshots=snapshots,
         mapping=settings.mapping,
         hedges=exchange.positions(),
-        balances=exchange.balances(),
-        specs=exchange.contract_specs(),
-        marks={s: exchange.mark_price(s) for s in symbols},
+        balances=balances,
+        specs=specs,
+        marks=marks,
         symbol_for_underlying=settings.symbol_for_underlying,
         policy=settings.policy,
         rules=settings.rules,
@@ -312,6 +339,14 @@ def _assess(
         use_shadow_hf=settings.use_shadow_hf,
         count_margin_as_exposure=settings.count_margin_as_exposure,
     )
+    need = margin_need(
+        shorts_usd={line.symbol: line.target.short_usd for line in account.lines},
+        specs=specs,
+        marks=marks,
+        balances=balances,
+        distance=config.hedge.min_short_liq_distance,
+    )
+    return account, need
 
 
 def _hf(value: Decimal) -> str:
@@ -393,7 +428,21 @@ def _render_tables(report: StatusReport, console: Console, assets: Table) -> Non
         )
     if report.reserve_warning is not None:
         console.print(f"[bold yellow]warning:[/] {report.reserve_warning}", highlight=False)
+    _render_margin(report.margin, console)
     _render_moves(report.moves, console)
+
+
+def _render_margin(m: MarginNeed | None, console: Console) -> None:
+    if m is None or not m.need_usd > 0:
+        return
+    console.print(
+        f"margin needed to hold the wanted shorts {m.distance:.0%} from their liquidation "
+        f"prices: ${m.need_usd:,.2f} (the futures wallet holds ${m.have_usd:,.2f})",
+        highlight=False,
+    )
+    warning = margin_warning(m)
+    if warning is not None:
+        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
 
 
 def _render_moves(moves: tuple[MoveRecord, ...], console: Console) -> None:

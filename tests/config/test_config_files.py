@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,8 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.config import load_config
-from bot.config.advice import config_warnings, rally_that_liquidates
-from bot.config.models import NoHedgePolicyConfig
+from bot.config.advice import config_notes, config_warnings, rally_that_liquidates
+from bot.config.models import LadderPolicyConfig, NoHedgePolicyConfig
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 runner = CliRunner()
@@ -186,3 +187,21 @@ def test_env_values_are_yaml_or_else_literal_text() -> None:
         "http://127.0.0.1:9545/",
         "http://127.0.0.1:9546/",
     ]
+
+
+def test_check_config_says_what_the_hedge_needs_in_margin() -> None:
+    result = runner.invoke(app, ["check-config", str(CONFIG_DIR / "demo.yaml")], env={})
+    text = " ".join(result.output.split())
+    # ratio 0.5 of 60,000 BTC + 30,000 ETH = 45,000 short; 30 % from its liquidation price
+    # takes (1.30 x 1.004 - 1) = 30.52 % of it.
+    assert "hedge.policy ratio at its largest shorts $45,000.00" in text, text
+    assert "takes $13,734.00 of margin on the exchange" in text
+    config = load_config(CONFIG_DIR / "demo.yaml", env={})
+    ladder = LadderPolicyConfig(kind="ladder", r_min=Decimal(0), r_max=Decimal("0.8"))
+    laddered = config.model_copy(
+        update={"hedge": config.hedge.model_copy(update={"policy": ladder})}
+    )
+    assert any("ladder at its largest shorts $72,000.00" in n for n in config_notes(laddered))
+    none = config.hedge.model_copy(update={"policy": NoHedgePolicyConfig(kind="none")})
+    unhedged = config.model_copy(update={"hedge": none})
+    assert not any("margin" in n for n in config_notes(unhedged))

@@ -59,6 +59,13 @@ def test_status_json_reports_position_hedge_and_reserve(
     assert Decimal(btc["liquidation_price"]) < Decimal(60_000)
     assert Decimal(btc["target_short_usd"]) == Decimal(30_000)  # ratio 0.5 x 1 BTC at 60,000
     assert report["plan"], "a fresh position with no hedge needs orders"
+    # The wanted shorts (30,000 BTC + 15,000 ETH) stay 30 % from their liquidation prices with
+    # (1.30 x 1.004 - 1) = 30.52 % of their notional in margin.
+    margin = report["margin_for_hedge"]
+    assert Decimal(margin["need_usd"]) == Decimal("13734.000")
+    shortfall = max(Decimal(13734) - Decimal(margin["have_usd"]), Decimal(0))
+    assert Decimal(margin["shortfall_usd"]) == shortfall
+    assert (margin["warning"] is not None) == (shortfall > 0)
     reserve = report["reserve_for_crash"]
     assert reserve["symbol"] == "USDC"
     # After a 50 % crash: 0.78 x 30,000 + 0.825 x 15,000 = 35,775 of weighted collateral
@@ -66,6 +73,9 @@ def test_status_json_reports_position_hedge_and_reserve(
     assert Decimal("4225") <= Decimal(reserve["amount"]) < Decimal("4226")
     text = runner.invoke(app, ["status", "--config", str(path), "--crash-pct", "50"], env=env)
     assert "reserve needed to survive a 50% crash: 4,225" in text.output
+    assert "margin needed to hold the wanted shorts 30% from their liquidation prices: " in (
+        " ".join(text.output.split())
+    )
 
     # By default the reserve is sized for the collateral's deepest measured 90-day fall: ETH's
     # -75.16 % (2022), deeper than BTC's; the demo's 9,000 reserve target is short of it.
