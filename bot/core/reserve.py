@@ -79,6 +79,15 @@ def worst_fall_for(underlyings: Iterable[str]) -> HistoricalFall | None:
     return max(known, key=lambda f: f.fraction, default=None)
 
 
+def reserve_fraction_for_fall(
+    *, liquidation_threshold: Decimal, start_hf: Decimal, fall: Decimal
+) -> Decimal:
+    """The reserve, as a fraction of one collateral's value, that repaid at the bottom of a
+    ``fall`` keeps a loan starting at ``start_hf`` at HF >= 1: debt - LT x collateral x
+    (1 - fall), with debt = LT x collateral / start_hf (interest not counted)."""
+    return max(liquidation_threshold * (ONE / start_hf - (ONE - fall)), ZERO)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CrashReserve:
     crash_fraction: Decimal  # 0.3 = every non-stable price 30 % lower

@@ -18,17 +18,28 @@ from bot.core.capital import CapitalRules, CoinNetwork
 from bot.core.repay_params import ProtectParams
 from bot.sim.lending import LiquidationEvent
 
+
 # Binance's live USDC/USDT fees on BSC are not in the reference (UNVERIFIED there): 0.8 is the
 # emulator's default and within the 0-1 USD range Binance has charged for BEP20 stablecoins.
-BSC_USDC = CoinNetwork(
-    coin="USDC",
-    network="BSC",
-    withdraw_fee=Decimal("0.8"),
-    withdraw_min=Decimal(10),
-    withdraw_max=Decimal(9_999_999),
-    withdraw_multiple=Decimal("1e-8"),
-    deposit_min=Decimal("0.01"),
-)
+def bsc_stablecoin(
+    coin: str,
+    *,
+    withdraw_max: Decimal = Decimal(9_999_999),
+    withdraw_multiple: Decimal = Decimal("1e-8"),
+) -> CoinNetwork:
+    """A stablecoin's BEP20 withdrawal rules as the emulator lists them by default."""
+    return CoinNetwork(
+        coin=coin,
+        network="BSC",
+        withdraw_fee=Decimal("0.8"),
+        withdraw_min=Decimal(10),
+        withdraw_max=withdraw_max,
+        withdraw_multiple=withdraw_multiple,
+        deposit_min=Decimal("0.01"),
+    )
+
+
+BSC_USDC = bsc_stablecoin("USDC")
 
 
 def policy_label(p: PolicyConfig) -> str:

@@ -27,6 +27,7 @@ from bot.config.models import (
     PolicyConfig,
     RatioPolicyConfig,
 )
+from bot.core.reserve import WORST_90D_FALLS, reserve_fraction_for_fall
 from bot.sim.backtest_params import BacktestParams
 from bot.sim.candles import cached_rolling
 from bot.sim.rolling import (
@@ -46,16 +47,25 @@ class Candidate:
     label: str
     policy: PolicyConfig
     repay: bool = True
-    reserve_pct: Decimal  # of the collateral
+    # Of the collateral; None: what ``status`` sizes, the underlying's deepest measured fall.
+    reserve_pct: Decimal | None
     margin_pct: Decimal | None = None  # None: the margin the first hour's plan asks for
 
     def params(self, base: BacktestParams) -> BacktestParams:
         c = base.collateral_usd
         margin = None if self.margin_pct is None else c * self.margin_pct / 100
         sized = dataclasses.replace(
-            base, reserve_usd=c * self.reserve_pct / 100, exchange_margin_usd=margin
+            base, reserve_usd=c * self.reserve_share(base), exchange_margin_usd=margin
         )
         return protection(sized, self.policy, self.repay)
+
+    def reserve_share(self, base: BacktestParams) -> Decimal:
+        if self.reserve_pct is not None:
+            return self.reserve_pct / 100
+        fall = WORST_90D_FALLS[base.underlying].fraction
+        return reserve_fraction_for_fall(
+            liquidation_threshold=base.liquidation_threshold, start_hf=base.start_hf, fall=fall
+        )
 
 
 NONE = NoHedgePolicyConfig(kind="none")
@@ -63,6 +73,11 @@ CANDIDATES: tuple[Candidate, ...] = (
     *(
         Candidate(label=f"repay only, reserve {pct} %", policy=NONE, reserve_pct=D(pct))
         for pct in (15, 20, 25, 30, 35)
+    ),
+    Candidate(
+        label="repay only, reserve for the worst measured fall (the default: status's size)",
+        policy=NONE,
+        reserve_pct=None,
     ),
     Candidate(
         label="ratio 0.5 + reserve 15 %",

@@ -32,17 +32,10 @@ from bot.core.futures import (
     quantity_for_usd,
 )
 from bot.core.model import ZERO, ContractSpec, MarginType
+from bot.sim.backtest_params import bsc_stablecoin
 
 NOW_MS = 1_750_000_000_000
-USDT_BSC = CoinNetwork(
-    coin="USDT",
-    network="BSC",
-    withdraw_fee=D("0.8"),
-    withdraw_min=D(10),
-    withdraw_max=D(1_000_000),
-    withdraw_multiple=D("0.01"),
-    deposit_min=D("0.01"),
-)
+USDT_BSC = bsc_stablecoin("USDT", withdraw_max=D(1_000_000), withdraw_multiple=D("0.01"))
 RULES = CapitalRules(
     refill_band_usd=D(500),
     min_transfer_usd=D(100),

@@ -5,7 +5,7 @@ the borrower's reserve and health factor as the chain reports them. Nothing is m
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -13,22 +13,20 @@ from typing import Any
 import pytest
 from web3 import Web3
 
-from bot.core.capital import CoinNetwork
 from bot.devnet.aave import contract
 from bot.devnet.devnet import Devnet
 from bot.emulator.testing import EmulatorHandle
+from bot.sim.backtest_params import bsc_stablecoin
+from tests.daemon.harness import DaemonProcess
 from tests.emulator.chain_helpers import HOT, anvil_key, coin
+from tests.emulator.chain_helpers import wait_for as wait_until
 
 BORROWER = 2  # the anvil account holding the loan and its reserve
+TRIGGER_HF = Decimal("1.3")  # daemon_config's protect.trigger_hf
+STEP_DEADLINE_SECS = 90.0  # several capital passes and 6 s history reads, loaded machine
 # The emulator's USDT on BSC as ``linked`` lists it (the backtest reads the same rules).
-USDT_ON_BSC = CoinNetwork(
-    coin="USDT",
-    network="BSC",
-    withdraw_fee=Decimal("0.8"),
-    withdraw_min=Decimal(10),
-    withdraw_max=Decimal(100_000),
-    withdraw_multiple=Decimal("0.01"),
-    deposit_min=Decimal("0.01"),
+USDT_ON_BSC = bsc_stablecoin(
+    "USDT", withdraw_max=Decimal(100_000), withdraw_multiple=Decimal("0.01")
 )
 
 
@@ -82,3 +80,35 @@ def reserve_usdt(devnet: Devnet, wallet: str) -> Decimal:
 
 def health_factor(devnet: Devnet, wallet: str) -> Decimal:
     return Decimal(devnet.account_data(wallet)[-1]) / Decimal(10**18)
+
+
+def settle_step(
+    daemon: DaemonProcess,
+    devnet: Devnet,
+    wallet: str,
+    *,
+    block: int,
+    after: int,
+    quiet: Callable[[dict[str, Any]], bool],
+) -> int:
+    """A price step is over once the hedger has read ``block`` (the move), the guard has done
+    what it can (the loan back above its trigger, or no reserve left), and two capital passes
+    after that are ``quiet``. Returns the index of the last event waited for."""
+    index, _ = daemon.wait_for(
+        lambda e: e.get("event") == "cycle done" and int(e.get("block", -1)) >= block,
+        what=f"a hedger cycle at block {block} or later", after=after,
+        timeout=STEP_DEADLINE_SECS,
+    )  # fmt: skip
+    wait_until(
+        "the guard to repay what it can",
+        lambda: health_factor(devnet, wallet) >= TRIGGER_HF or reserve_usdt(devnet, wallet) == 0,
+        deadline_secs=STEP_DEADLINE_SECS,
+    )
+    start = max(index + 1, len(daemon.events()))
+    index, _ = daemon.wait_for(
+        quiet, what="a quiet capital pass", after=start, timeout=STEP_DEADLINE_SECS
+    )
+    index, _ = daemon.wait_for(
+        quiet, what="a second quiet capital pass", after=index + 1, timeout=STEP_DEADLINE_SECS
+    )
+    return index

@@ -37,10 +37,11 @@ from bot.sim.candles import Bar, MarketSeries
 from bot.sim.paper_ledger import PaperLedger
 from tests.daemon.capital_scene import (
     BORROWER,
+    STEP_DEADLINE_SECS,
+    TRIGGER_HF,
     USDT_ON_BSC,
-    health_factor,
     interval_mining,
-    reserve_usdt,
+    settle_step,
     usdt,
 )
 from tests.daemon.harness import (
@@ -51,7 +52,6 @@ from tests.daemon.harness import (
     running_daemon,
     write_config,
 )
-from tests.emulator.chain_helpers import wait_for as wait_until
 
 pytestmark = [pytest.mark.chain, pytest.mark.exchange]
 
@@ -73,7 +73,7 @@ RESERVE = Decimal(9_000)
 MARGIN = Decimal(30_000)
 EMULATOR_USDT = Decimal(10_000)  # what the emulator's futures wallet starts with
 RATIO = Decimal("0.5")
-TRIGGER_HF, TARGET_HF = Decimal("1.3"), Decimal("1.6")  # daemon_config's protect section
+TARGET_HF = Decimal("1.6")  # daemon_config's protect.target_hf
 MAX_REPAY_PER_ACTION = Decimal(8_000)
 MAX_WITHDRAW_PER_DAY = Decimal(15_000)
 # capital.band_usd's default. The reserve the capped refill leaves (8,622.51) is within it,
@@ -83,7 +83,6 @@ MAX_WITHDRAW_PER_DAY = Decimal(15_000)
 REFILL_BAND = Decimal(500)
 MIN_TRANSFER = Decimal(100)
 WBTC = next(r for r in DEFAULT_RESERVES if r.symbol == "WBTC")
-STEP_DEADLINE_SECS = 90.0  # a withdrawal waits on 6 s history reads; loaded 2-core machine
 
 # What an action's amount may differ by between the two sides, and why (its step and kind:
 # nothing). Orders: none, both round to the contract's step from the same plan. Repays: the
@@ -248,22 +247,9 @@ def _quiet(event: dict[str, Any]) -> bool:
 
 
 def _settle(daemon: DaemonProcess, devnet: Devnet, wallet: str, *, block: int, after: int) -> int:
-    """The step is over once the hedger has read ``block`` (the price move), the guard has
-    repaid what it can, two capital passes after that move nothing, and the hedger then has
-    nothing to send. Returns the index of the last event waited for."""
-    index, _ = daemon.wait_for(
-        lambda e: e.get("event") == "cycle done" and int(e.get("block", -1)) >= block,
-        what=f"a hedger cycle at block {block} or later", after=after,
-        timeout=STEP_DEADLINE_SECS,
-    )  # fmt: skip
-    wait_until(
-        "the guard to repay what it can",
-        lambda: health_factor(devnet, wallet) >= TRIGGER_HF or reserve_usdt(devnet, wallet) == 0,
-        deadline_secs=STEP_DEADLINE_SECS,
-    )
-    index = max(index, len(daemon.events()))
-    for which in ("a quiet capital pass", "a second quiet capital pass"):
-        index, _ = daemon.wait_for(_quiet, what=which, after=index + 1, timeout=STEP_DEADLINE_SECS)
+    """The step is over once it has settled (``settle_step``) and the hedger then has nothing
+    to send. Returns the index of the last event waited for."""
+    index = settle_step(daemon, devnet, wallet, block=block, after=after, quiet=_quiet)
     index, _ = daemon.wait_for(
         lambda e: e.get("event") == "cycle done" and e.get("orders") == 0,
         what="a hedger cycle with nothing to send", after=index + 1,

@@ -26,9 +26,10 @@ from bot.emulator.testing import EmulatorHandle, python_binance_client
 from bot.journal import Journal, MoveKind, MoveStage
 from tests.daemon.capital_scene import (
     BORROWER,
+    STEP_DEADLINE_SECS,
     health_factor,
     interval_mining,
-    reserve_usdt,
+    settle_step,
     usdt,
 )
 from tests.daemon.harness import (
@@ -53,8 +54,6 @@ DEBT = Decimal(46_800)
 RESERVE = Decimal(9_000)
 MARGIN = Decimal(16_000)
 CRASH = (Decimal(48_000), Decimal(39_000), Decimal(30_000), Decimal(24_000))
-TRIGGER_HF = Decimal("1.3")  # daemon_config's protect.trigger_hf
-STEP_DEADLINE_SECS = 90.0  # several capital passes and 6 s history reads, loaded machine
 
 
 def _spend(devnet: Devnet, wallet: str, amount: Decimal, what: str) -> None:
@@ -119,21 +118,6 @@ def _settled(
     block: int = 0,
     rally: bool = False,
 ) -> int:
-    """The step is over once the hedger has read ``block`` (the price move), the guard has
-    done what it can (the loan back above its trigger, or no reserve left), and two capital
-    passes after that have nothing in flight and nothing to move."""
-    index, _ = daemon.wait_for(
-        lambda e: e.get("event") == "cycle done" and int(e.get("block", -1)) >= block,
-        what=f"a hedger cycle at block {block} or later", after=after,
-        timeout=STEP_DEADLINE_SECS,
-    )  # fmt: skip
-    wait_until(
-        "the guard to repay what it can",
-        lambda: health_factor(devnet, wallet) >= TRIGGER_HF or reserve_usdt(devnet, wallet) == 0,
-        deadline_secs=STEP_DEADLINE_SECS,
-    )
-    guard_done = len(daemon.events())
-
     def quiet(event: dict[str, Any]) -> bool:
         return (
             event.get("event") == "capital decided"
@@ -144,11 +128,7 @@ def _settled(
             and (rally or event.get("reason") != "nothing_withdrawable")
         )
 
-    index, _ = daemon.wait_for(quiet, what="a quiet capital pass", after=max(index, guard_done),
-                               timeout=STEP_DEADLINE_SECS)  # fmt: skip
-    index, _ = daemon.wait_for(quiet, what="a second quiet capital pass", after=index + 1,
-                               timeout=STEP_DEADLINE_SECS)  # fmt: skip
-    return index
+    return settle_step(daemon, devnet, wallet, block=block, after=after, quiet=quiet)
 
 
 def _crash(

@@ -54,3 +54,16 @@ def test_compare_needs_rolling() -> None:
     result = CliRunner().invoke(app, ["backtest", "--config", str(CONFIG), "--compare"])
     assert result.exit_code == 2
     assert "--compare needs --rolling" in result.output
+
+
+def test_the_default_reserve_sized_for_the_worst_fall_loses_no_start() -> None:
+    """``status``'s size (the deepest measured 90-day fall, BTC -63.63 %) is the default's
+    reserve: at the demo's HF 1.5 and BTC's LT 0.78 that is 0.78 x (1/1.5 - 0.3637) of the
+    collateral, and no BTC start is liquidated with it."""
+    base = backtest_params(load_config(CONFIG), underlying="BTC")
+    (default,) = (c for c in compare.CANDIDATES if c.reserve_pct is None)
+    share = default.reserve_share(base)
+    assert share == Decimal("0.78") * (1 / Decimal("1.5") - Decimal("0.3637"))
+    (outcome,) = compare.compare({"BTC": base}, H90, [default], windows=False)
+    assert outcome.row()[2] == "0 / 0"
+    assert outcome.row()[7] == f"{share * 100:,.1f}"
