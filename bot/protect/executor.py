@@ -1,10 +1,7 @@
 """Carry out a ``ProtectAction`` on-chain: approve (only when the allowance is short: the
-amount, or the standing allowance when one is configured), then
-``Pool.repay(asset, amount, 2, onBehalfOf)`` (2 = variable rate) or
-``Pool.supply(asset, amount, onBehalfOf, 0)``, from the reserve wallet the transaction
+amount, or the standing allowance when one is configured), then the protocol's repay or supply
+(``bot.protect.venues``: Aave's Pool, a Venus vToken), from the reserve wallet the transaction
 manager signs for. Dry-run simulates the same calls with ``eth_call`` and sends nothing.
-
-ABIs come from ``bot.chain.abis`` (copied from the Aave npm artifacts).
 """
 
 from __future__ import annotations
@@ -18,15 +15,13 @@ import structlog
 from web3 import Web3
 
 from bot.chain.abis import load_abi
-from bot.core.repay import ActionKind, ProtectAction
+from bot.core.repay import ProtectAction
 from bot.journal.records import TxStatus
+from bot.protect.venues import LendingWrites, encode
 from bot.wallet.txmanager import TxManager
 from bot.wallet.txtypes import Simulation, TxOutcome, TxRequest
 
 log = structlog.get_logger(__name__)
-
-VARIABLE_RATE_MODE = 2
-NO_REFERRAL = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,7 +41,7 @@ class ProtectExecutor:
         w3: Web3,
         txm: TxManager,
         *,
-        pool: str,
+        writes: LendingWrites,
         standing_allowance: Mapping[str, Decimal] | None = None,
     ) -> None:
         """``standing_allowance`` (token address -> whole tokens): approve this much at once
@@ -54,7 +49,7 @@ class ProtectExecutor:
         apart. Bounded by the operator's daily cap, which is all the guard may spend anyway."""
         self._w3 = w3
         self._txm = txm
-        self._pool = w3.eth.contract(address=Web3.to_checksum_address(pool), abi=load_abi("Pool"))
+        self._writes = writes
         self._standing = {k.lower(): v for k, v in (standing_allowance or {}).items()}
         self._standing_raw: dict[str, int] = {}
 
@@ -70,13 +65,14 @@ class ProtectExecutor:
         for asset in self._standing:
             standing = self._standing_for(asset)
             token = self._token(asset)
-            if int(token.functions.allowance(owner, self._pool.address).call()) * 2 >= standing:
+            spender = self._writes.spender(asset)
+            if int(token.functions.allowance(owner, spender).call()) * 2 >= standing:
                 continue
             request = TxRequest(
                 key=f"allow:{asset}:{standing}:{self._w3.eth.block_number}",
                 kind="approve",
                 to=token.address,
-                data=_encode(token, "approve", [self._pool.address, standing]),
+                data=encode(token, "approve", [spender, standing]),
                 asset=asset,
             )
             out.append(self._txm.send(request))
@@ -104,7 +100,8 @@ class ProtectExecutor:
         """The approve (None when the allowance already covers the amount) and the action."""
         token = self._token(action.asset)
         owner = Web3.to_checksum_address(self._txm.address)
-        allowance = int(token.functions.allowance(owner, self._pool.address).call())
+        spender = self._writes.spender(action.asset)
+        allowance = int(token.functions.allowance(owner, spender).call())
         approve = None
         if allowance < action.amount_raw:
             wanted = max(action.amount_raw, self._standing_for(action.asset.lower()))
@@ -112,24 +109,20 @@ class ProtectExecutor:
                 key=f"approve:{action.key}",
                 kind="approve",
                 to=token.address,
-                data=_encode(token, "approve", [self._pool.address, wanted]),
+                data=encode(token, "approve", [spender, wanted]),
                 amount=action.amount,
                 asset=action.asset,
                 position=action.on_behalf_of,
             )
-        asset, wallet = Web3.to_checksum_address(action.asset), action.on_behalf_of
-        if action.kind is ActionKind.REPAY:
-            args: list[Any] = [asset, action.amount_raw, VARIABLE_RATE_MODE, wallet]
-        else:
-            args = [asset, action.amount_raw, wallet, NO_REFERRAL]
+        to, data = self._writes.call(action)
         main = TxRequest(
             key=action.key,
             kind=str(action.kind),
-            to=self._pool.address,
-            data=_encode(self._pool, str(action.kind), args),
+            to=to,
+            data=data,
             amount=action.amount,
             asset=action.asset,
-            position=wallet,
+            position=action.on_behalf_of,
         )
         return approve, main
 
@@ -160,21 +153,29 @@ class ProtectExecutor:
                     message=f"approve for {what} {approved.status}: {approved.revert_reason}",
                 )
         outcome = self._txm.send(main)
-        if outcome.ok:
+        rejected = self._rejected(outcome, action)
+        if outcome.ok and rejected is None:
             message = f"{what}: mined in block {outcome.block_number} ({outcome.tx_hash})"
             log.info("protect action mined", key=action.key, tx_hash=outcome.tx_hash)
         else:
-            reason = outcome.revert_reason or "no reason"
+            reason = rejected or outcome.revert_reason or "no reason"
             message = f"{what} {outcome.status}: {reason}"
             log.error("protect action failed", key=action.key, status=outcome.status, reason=reason)
         return ExecutionReport(
             action=action,
             dry_run=False,
-            ok=outcome.status is TxStatus.MINED,
+            ok=outcome.status is TxStatus.MINED and rejected is None,
             approve=approved,
             outcome=outcome,
             message=message,
         )
+
+    def _rejected(self, outcome: TxOutcome, action: ProtectAction) -> str | None:
+        """A mined transaction the protocol turned down without reverting (Venus)."""
+        if not outcome.ok or outcome.tx_hash is None:
+            return None
+        receipt = self._w3.eth.get_transaction_receipt(outcome.tx_hash)  # type: ignore[arg-type]
+        return self._writes.failure(receipt, action)
 
     def _dry_run(
         self, action: ProtectAction, what: str, approve: TxRequest | None, main: TxRequest
@@ -184,7 +185,7 @@ class ProtectExecutor:
         if approve is not None:
             sim = self._txm.simulate(approve)
             sims.append(("approve", sim))
-            lines.append(f"approve {action.amount_raw} raw to the Pool: {_describe(sim)}")
+            lines.append(f"approve {action.amount_raw} raw to {approve.to}: {_describe(sim)}")
         sim = self._txm.simulate(main)
         sims.append((str(action.kind), sim))
         note = (
@@ -195,10 +196,6 @@ class ProtectExecutor:
         return ExecutionReport(
             action=action, dry_run=True, ok=ok, simulations=tuple(sims), message="; ".join(lines)
         )
-
-
-def _encode(contract: Any, fn: str, args: list[Any]) -> bytes:
-    return bytes(Web3.to_bytes(hexstr=contract.encode_abi(fn, args=args)))
 
 
 def _describe(sim: Simulation) -> str:

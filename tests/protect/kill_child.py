@@ -17,6 +17,7 @@ from bot.core.repay_params import ProtectParams
 from bot.journal import Journal
 from bot.protect.aave_errors import explain_revert
 from bot.protect.executor import ProtectExecutor
+from bot.protect.venues import AavePoolWrites
 from bot.wallet.fees import FeePolicy
 from bot.wallet.signer import load_signer
 from bot.wallet.txmanager import TxManager
@@ -50,7 +51,7 @@ def main() -> None:
         w3, signer, journal, policy, chain_id=int(chain_id), explain_revert=explain_revert
     )
     print(f"KEY={decision.action.key}", flush=True)
-    ProtectExecutor(w3, txm, pool=pool).execute(decision.action)
+    ProtectExecutor(w3, txm, writes=AavePoolWrites(w3, pool)).execute(decision.action)
 
 
 def _erc20() -> list[dict[str, object]]:

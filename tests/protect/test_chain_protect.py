@@ -14,6 +14,7 @@ from bot.devnet.devnet import Devnet, LiquidationReverted
 from bot.journal import Journal
 from bot.journal.records import TxStatus
 from bot.protect.executor import ProtectExecutor
+from bot.protect.venues import AavePoolWrites
 from tests.protect.chain_helpers import PARAMS, scene
 from tests.protect.conftest import LIQUIDATOR, make_txm
 
@@ -23,7 +24,9 @@ WAD = 10**18
 
 def executor_for(devnet: Devnet, journal: Journal, **kw: object) -> ProtectExecutor:
     w3 = Web3(Web3.HTTPProvider(devnet.rpc_url))
-    return ProtectExecutor(w3, make_txm(devnet, journal, **kw), pool=devnet.deployment.pool)
+    return ProtectExecutor(
+        w3, make_txm(devnet, journal, **kw), writes=AavePoolWrites(w3, devnet.deployment.pool)
+    )
 
 
 def test_reserve_repays_hold_off_liquidation_until_the_reserve_is_exhausted(devnet, journal):

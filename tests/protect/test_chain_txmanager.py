@@ -23,6 +23,7 @@ from bot.core.repay import decide
 from bot.journal import Journal
 from bot.journal.records import TxStatus
 from bot.protect.executor import ProtectExecutor
+from bot.protect.venues import AavePoolWrites
 from bot.wallet.txtypes import TxOutcome, TxRequest
 from tests.protect.chain_helpers import PARAMS, Scene, scene
 from tests.protect.conftest import RESERVE, anvil_key, fee_policy, make_txm
@@ -53,7 +54,9 @@ class FakeTime:
 
 def executor(s: Scene, journal: Journal, **kw: object) -> ProtectExecutor:
     w3 = Web3(Web3.HTTPProvider(s.devnet.rpc_url))
-    return ProtectExecutor(w3, make_txm(s.devnet, journal, **kw), pool=s.devnet.deployment.pool)
+    return ProtectExecutor(
+        w3, make_txm(s.devnet, journal, **kw), writes=AavePoolWrites(w3, s.devnet.deployment.pool)
+    )
 
 
 def nonce(s: Scene) -> int:

@@ -15,6 +15,7 @@ from bot.daemon.guard.read import GuardReads
 from bot.devnet.devnet import Devnet
 from bot.journal import Journal, TxStatus
 from bot.protect.executor import ProtectExecutor
+from bot.protect.venues import AavePoolWrites
 from tests.protect.chain_helpers import scene
 from tests.protect.conftest import make_txm
 
@@ -26,7 +27,9 @@ def test_a_repay_removed_by_a_reorg_leaves_the_daily_cap(devnet: Devnet, journal
     before_repay = devnet.take_state()
     txm = make_txm(devnet, journal)
     w3 = Web3(Web3.HTTPProvider(devnet.rpc_url))
-    report = ProtectExecutor(w3, txm, pool=devnet.deployment.pool).execute(s.action())
+    report = ProtectExecutor(w3, txm, writes=AavePoolWrites(w3, devnet.deployment.pool)).execute(
+        s.action()
+    )
     assert report.ok, report.message
     reads = GuardReads(
         position="main", wallet=s.borrower, reader=s.reader, journal=journal,

@@ -28,6 +28,7 @@ from bot.journal import Journal
 from bot.metrics import HealthTracker, HedgebotMetrics
 from bot.protect.aave_errors import explain_revert
 from bot.protect.executor import ProtectExecutor
+from bot.protect.venues import AavePoolWrites
 from bot.wallet.signer import Signer, SignerError, load_signer
 from bot.wallet.txmanager import TxManager
 from bot.wallet.worker import TxWorker
@@ -146,7 +147,9 @@ def repay_desk(
     standing = {
         listed[s]: Decimal(params.max_per_day_usd) for s in params.reserve_tokens if s in listed
     }
-    executor = ProtectExecutor(w3, txm, pool=reader.info.pool, standing_allowance=standing)
+    executor = ProtectExecutor(
+        w3, txm, writes=AavePoolWrites(w3, reader.info.pool), standing_allowance=standing
+    )
     return RepayDesk(executor, TxWorker(position.name), dry_run=dry_run)
 
 
