@@ -45,9 +45,9 @@ class LiquidationOutcome:
     """What one ``liquidateBorrow`` transaction did. A rejection is usually a *mined,
     successful* transaction: ``return_code`` and ``failures`` say so, not ``status``."""
 
-    status: int  # receipt status (0 only if the call reverted, e.g. vBNB debt)
-    return_code: int  # liquidateBorrow's uint result, simulated at the same state
-    failures: tuple[str, ...]  # decoded Failure events, empty on success
+    status: int  # receipt status: 0 only if it reverted (vBNB debt, seizing too much)
+    return_code: int  # liquidateBorrow's uint result simulated at the same state; -1: reverted
+    failures: tuple[str, ...]  # the revert reason and decoded Failure events; () on success
     repay_amount: int  # underlying units repaid (0 if rejected)
     seize_tokens: int  # collateral vTokens moved to the liquidator (0 if rejected)
     block: int

@@ -23,7 +23,7 @@ from bot.devnet.venus import (
     VenusFailure,
     at,
 )
-from bot.devnet.venus_artifacts import COMPTROLLER_ERRORS, TOKEN_ERRORS
+from bot.devnet.venus_artifacts import COMPTROLLER_ERRORS, ORACLE, TOKEN_ERRORS
 from bot.devnet.venus_cache import SEED_LIQUIDITY, cached_paths, start_venus_devnet
 from bot.devnet.venus_devnet import LIQUIDITY_PROVIDER_INDEX, VenusDevnet
 
@@ -72,7 +72,7 @@ def test_deployment_json_round_trip(venus_devnet: VenusDevnet) -> None:
 
 def test_prices_are_venus_scaled_and_settable_for_bnb(venus_devnet: VenusDevnet) -> None:
     d = venus_devnet.deployment
-    oracle = at(venus_devnet.w3, "ResilientOracle", d.oracle, "oracle").functions
+    oracle = at(venus_devnet.w3, "ResilientOracle", d.oracle, ORACLE).functions
     v_bnb = Web3.to_checksum_address(d.market("BNB").v_token)
     # 18-decimal tokens: price × 1e(36 − 18)
     assert oracle.getUnderlyingPrice(v_bnb).call() == 600 * MANTISSA
