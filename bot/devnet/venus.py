@@ -12,8 +12,10 @@ the spot price through: bounded pricing is off). Multicall3 sits at its canonica
 Risk parameters are ours (the package's market config has no liquidation thresholds): see
 ``DEFAULT_MARKETS``. No liquidator contract is set, so a plain EOA may ``liquidateBorrow``
 (with one set, ``liquidateBorrowAllowed`` answers UNAUTHORIZED to everyone else). Reserve
-factors stay 0: no protocol share reserve is deployed for reserves to be swept into. VAI is not
-deployed.
+factors stay 0: no protocol share reserve is deployed for reserves to be swept into. VAI is
+deployed as Venus's 014-vai-controller scripts do (VAIUnitroller -> VAIController, the VAI token
+relying on it), minting up to 100 % of the collateral-factor value, at a 4 %/year base rate;
+its debt counts in every liquidity check through the lens.
 """
 
 from __future__ import annotations
@@ -71,7 +73,10 @@ ACM_PERMISSIONS = (
     "_setActionsPaused(address[],uint8[],bool)",
     "setTokenConfig(TokenConfig)",
     "setDirectPrice(address,uint256)",
+    "setBaseRate(uint256)",
 )
+VAI_MINT_RATE_BPS = 10_000  # VAI mintable: this share of the collateral-factor value
+VAI_BASE_RATE = Decimal("0.04")  # per year
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -186,6 +191,8 @@ class VenusDeployment:
     deviation_bounded_oracle: str
     multicall3: str
     markets: tuple[VenusMarket, ...]
+    vai: str  # the VAI stablecoin (priced at $1 by the oracle)
+    vai_controller: str  # the VAIUnitroller: every VAIController call goes here
 
     def market(self, symbol: str) -> VenusMarket:
         for m in self.markets:
@@ -408,14 +415,15 @@ class OracleStack:
     deviation_bounded: ChecksumAddress
 
 
-def deploy_oracles(w3: Web3, acm: str, native_market: str, me: str) -> OracleStack:
+def deploy_oracles(w3: Web3, acm: str, native_market: str, vai: str, me: str) -> OracleStack:
     """ResilientOracle over a ChainlinkOracle (direct prices), plus the comptroller's
-    DeviationBoundedOracle over the ResilientOracle. Both oracles key BNB by vBNB's address."""
+    DeviationBoundedOracle over the ResilientOracle. Both know vBNB (priced as the native coin)
+    and VAI (priced as itself) by address, fixed at construction."""
     bound = deploy_proxied(w3, "BoundValidator", package=ORACLE, acm=acm, sender=me)
     chainlink = deploy_proxied(w3, "ChainlinkOracle", package=ORACLE, acm=acm, sender=me)
-    resilient = deploy_proxied(w3, "ResilientOracle", native_market, ZERO_ADDRESS, bound,
+    resilient = deploy_proxied(w3, "ResilientOracle", native_market, vai, bound,
                                package=ORACLE, acm=acm, sender=me)  # fmt: skip
-    dbo = deploy_proxied(w3, "DeviationBoundedOracle", resilient, native_market, ZERO_ADDRESS,
+    dbo = deploy_proxied(w3, "DeviationBoundedOracle", resilient, native_market, vai,
                          package=CORE, acm=acm, sender=me)  # fmt: skip
     return OracleStack(resilient=resilient, chainlink=chainlink, bound_validator=bound,
                        deviation_bounded=dbo)  # fmt: skip
@@ -501,6 +509,41 @@ def configure_comptroller(w3: Web3, comptroller: Contract, acm: str, me: str) ->
     return lens
 
 
+def deploy_vai(
+    w3: Web3, comptroller: Contract, acm: str, me: str
+) -> tuple[ChecksumAddress, ChecksumAddress]:
+    """VAI and its controller behind a VAIUnitroller, wired to the comptroller. Returns
+    (VAI token, VAIUnitroller)."""
+    vai = deploy(w3, "VAI", w3.eth.chain_id, sender=me)
+    impl = deploy(w3, "VAIController", sender=me)
+    unitroller = deploy(w3, "VAIUnitroller", sender=me)
+    send(w3, at(w3, "VAIUnitroller", unitroller).functions._setPendingImplementation(impl), me,
+         what="VAIUnitroller._setPendingImplementation")  # fmt: skip
+    send(w3, at(w3, "VAIController", impl).functions._become(unitroller), me,
+         what="VAIController._become")  # fmt: skip
+    ctl = at(w3, "VAIController", unitroller).functions
+    send(w3, ctl.initialize(), me, what="VAIController.initialize")
+    send(w3, ctl.setVAIToken(vai), me, what="VAIController.setVAIToken")
+    send(w3, ctl._setComptroller(comptroller.address), me, what="VAIController._setComptroller")
+    send(w3, ctl.setAccessControl(acm), me, what="VAIController.setAccessControl")
+    send(w3, ctl.setBaseRate(mantissa(VAI_BASE_RATE)), me, what="VAIController.setBaseRate")
+    send(w3, at(w3, "VAI", vai).functions.rely(unitroller), me, what="VAI.rely(VAIController)")
+    where = comptroller.address
+    send(w3, comptroller.functions._setVAIController(unitroller), me,
+         what="_setVAIController", comptroller=where)  # fmt: skip
+    send(w3, comptroller.functions._setVAIMintRate(VAI_MINT_RATE_BPS), me,
+         what="_setVAIMintRate", comptroller=where)  # fmt: skip
+    return vai, unitroller
+
+
+def price_vai(w3: Web3, oracles: OracleStack, vai: str, me: str) -> None:
+    """$1: the VAI controller's float rate reads it, the oracle prices VAI debt by it."""
+    set_direct_price(w3, oracles.chainlink, vai, Decimal(1), me)
+    resilient = at(w3, "ResilientOracle", oracles.resilient, ORACLE)
+    config = (vai, [oracles.chainlink, ZERO_ADDRESS, ZERO_ADDRESS], [True, False, False], False)
+    send(w3, resilient.functions.setTokenConfig(config), me, what="ResilientOracle(VAI)")
+
+
 def deploy_venus(
     w3: Web3, rpc_url: str, *, markets: tuple[MarketSpec, ...] = DEFAULT_MARKETS
 ) -> VenusDeployment:
@@ -512,13 +555,14 @@ def deploy_venus(
     unitroller, diamond, facets = deploy_comptroller(w3, me)
     comptroller = comptroller_at(w3, unitroller)
     lens = configure_comptroller(w3, comptroller, acm, me)
+    vai, vai_controller = deploy_vai(w3, comptroller, acm, me)
 
     delegate = deploy(w3, "VBep20Delegate", sender=me)
     deployed = [deploy_market(w3, spec, unitroller, delegate, me) for spec in markets]
     natives = [m.v_token for m in deployed if m.native]
     if len(natives) != 1:
         raise DevnetError(f"the oracles need exactly one native (vBNB) market, got {natives}")
-    oracles = deploy_oracles(w3, acm, natives[0], me)
+    oracles = deploy_oracles(w3, acm, natives[0], vai, me)
     send(w3, comptroller.functions._setPriceOracle(oracles.resilient), me,
          what="_setPriceOracle(ResilientOracle)", comptroller=unitroller)  # fmt: skip
     send(w3, comptroller.functions.setDeviationBoundedOracle(oracles.deviation_bounded), me,
@@ -527,11 +571,12 @@ def deploy_venus(
         price_market(w3, oracles, market, spec.price_usd, me)
         list_market(w3, comptroller, market, spec, me)
     set_caps(w3, comptroller, list(zip(deployed, markets, strict=True)), me)
+    price_vai(w3, oracles, vai, me)
     return VenusDeployment(
         chain_id=w3.eth.chain_id, deployer=me, comptroller=unitroller, diamond=diamond,
         facets=facets, comptroller_lens=lens, access_control_manager=acm,
         oracle=oracles.resilient, chainlink_oracle=oracles.chainlink,
         bound_validator=oracles.bound_validator,
         deviation_bounded_oracle=oracles.deviation_bounded, multicall3=multicall,
-        markets=tuple(deployed),
+        markets=tuple(deployed), vai=vai, vai_controller=vai_controller,
     )  # fmt: skip

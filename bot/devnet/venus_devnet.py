@@ -220,6 +220,25 @@ class VenusDevnet:
         fn = self.v_token(symbol).functions.accrueInterest()
         self._send(fn, self.deployment.deployer, f"v{symbol}.accrueInterest()")
 
+    # --- VAI ------------------------------------------------------------------------------
+    @property
+    def vai_controller(self) -> Contract:
+        return at(self.w3, "VAIController", self.deployment.vai_controller)
+
+    def mint_vai(self, wallet: str, amount: Decimal) -> None:
+        """Mint VAI against the wallet's entered collateral (a debt the lens counts)."""
+        fn = self.vai_controller.functions.mintVAI(mantissa(amount))
+        self._send(fn, wallet, f"VAIController.mintVAI({amount}) by {wallet}")
+
+    def vai_debt(self, wallet: str) -> int:
+        """VAI owed with interest up to the controller's last accrual (18 decimals)."""
+        owner = Web3.to_checksum_address(wallet)
+        return int(self.vai_controller.functions.getVAIRepayAmount(owner).call())
+
+    def accrue_vai_interest(self) -> None:
+        fn = self.vai_controller.functions.accrueVAIInterest()
+        self._send(fn, self.deployment.deployer, "VAIController.accrueVAIInterest()")
+
     # --- reads ------------------------------------------------------------------------------
     def account_liquidity(self, wallet: str) -> tuple[int, int, int]:
         """``getAccountLiquidity`` (error, liquidity, shortfall), USD × 1e18, at the

@@ -186,6 +186,23 @@ def test_interest_accrues_per_block(venus_devnet: VenusDevnet) -> None:
     assert abs((owed - principal) - expected) <= expected // 10**6 + 1
 
 
+def test_vai_debt_counts_against_liquidity_and_accrues(venus_devnet: VenusDevnet) -> None:
+    wallet = venus_devnet.account(4)
+    venus_devnet.open_position(wallet, collateral=COLLATERAL, debt={})
+    assert venus_devnet.comptroller.functions.vaiController().call() == (
+        venus_devnet.deployment.vai_controller
+    )
+    venus_devnet.mint_vai(wallet, Decimal(1_000))
+    vai = at(venus_devnet.w3, "VAI", venus_devnet.deployment.vai).functions
+    assert vai.balanceOf(wallet).call() == 1_000 * MANTISSA
+    # 0.8 × $12,000 − $1,000 of VAI (at $1): VAI debt weighs like any borrow
+    assert venus_devnet.account_liquidity(wallet) == (0, 8_600 * USD, 0)
+    venus_devnet.mine(100)
+    venus_devnet.accrue_vai_interest()
+    owed = venus_devnet.vai_debt(wallet)
+    assert 1_000 * MANTISSA < owed < 1_000 * MANTISSA * 1_000_001 // 1_000_000
+
+
 def test_cache_is_reused_on_a_second_start(
     venus_devnet_session: VenusDevnet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
