@@ -23,7 +23,11 @@ $(TOOLS)/.installed: bot/devnet/package.json bot/devnet/package-lock.json
 	cd $(TOOLS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(BIN)/.installed $(TOOLS)/.installed
+# Venus core-pool artifacts: pinned tarballs only (see bot/devnet/venus-packages.txt).
+$(TOOLS)/venus/.installed: bot/devnet/venus-packages.txt bot/devnet/fetch-venus-artifacts.sh
+	sh bot/devnet/fetch-venus-artifacts.sh $(TOOLS)
+
+install: $(BIN)/.installed $(TOOLS)/.installed $(TOOLS)/venus/.installed
 
 test: install
 	HEDGEBOT_TOOLS_DIR=$(CURDIR)/$(TOOLS) $(BIN)/pytest $(PYTEST_ARGS)
