@@ -270,17 +270,27 @@ class VenusCoreReader:
 
     def _reads(
         self, user: str, m: vp.MarketInfo, out: list[Any], layout: dict[str, int], entered: bool
-    ) -> vp.MarketReads:
+    ) -> vp.MarketReads | None:
+        """The market's reads for ``user``; None when the account has nothing to do with it
+        (then a failed threshold or price read of that market does not matter)."""
+
         def get(key: str, what: str) -> tuple[Any, ...]:
             return need(out[layout[f"{user}_{m.v_token}_{key}"]], f"{what} of {m.v_symbol}")
 
         err, v_balance, borrow, rate = (int(x) for x in get("snap", "getAccountSnapshot"))
         if err:
             raise ChainError(f"{m.v_symbol}.getAccountSnapshot({user}) returned error {err}")
+        if not (entered or v_balance or borrow):
+            return None
         price = out[layout[f"{m.v_token}_price"]]
+        if price is None or int(price[0]) <= 0:
+            raise ChainError(
+                f"the Venus oracle on chain {self.chain_id} has no price for {m.symbol} "
+                f"({m.v_token}): its sources fail or disagree; the liquidity cannot be "
+                "computed, nothing is decided on it"
+            )
         return vp.MarketReads(
-            v_balance=v_balance, borrow=borrow, exchange_rate=rate,
-            price=0 if price is None else int(price[0]),
+            v_balance=v_balance, borrow=borrow, exchange_rate=rate, price=int(price[0]),
             liquidation_threshold=int(get("lt", "getEffectiveLtvFactor(LT)")[0]),
             collateral_factor=int(get("cf", "getEffectiveLtvFactor(CF)")[0]),
             liquidation_incentive=int(get("li", "getEffectiveLiquidationIncentive")[0]),
@@ -295,15 +305,8 @@ class VenusCoreReader:
         assets = []
         for m in venus.markets:
             reads = self._reads(user, m, out, layout, m.v_token in entered)
-            if not vp.touches(reads):
-                continue
-            if reads.price <= 0:
-                raise ChainError(
-                    f"the Venus oracle {venus.reader.oracle} on chain {self.chain_id} has no "
-                    f"price for {m.symbol} ({m.v_token}): its sources fail or disagree; the "
-                    "liquidity cannot be computed, nothing is decided on it"
-                )
-            assets.append(vp.asset_position(m, reads))
+            if reads is not None:
+                assets.append(vp.asset_position(m, reads))
         if venus.vai_controller is not None and venus.vai_token is not None:
             repay = int(need(out[layout[f"{user}_vai"]], f"getVAIRepayAmount({user})")[0])
             if repay:

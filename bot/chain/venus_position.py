@@ -61,11 +61,6 @@ class MarketReads:
     entered: bool  # in getAssetsIn(account)
 
 
-def touches(reads: MarketReads) -> bool:
-    """Markets the snapshot lists: entered (the comptroller iterates them) or holding value."""
-    return reads.entered or reads.v_balance > 0 or reads.borrow > 0
-
-
 def mantissa_fraction(mantissa: int) -> Decimal:
     return from_int(mantissa, 18)
 
