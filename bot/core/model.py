@@ -91,7 +91,7 @@ class AssetPosition:
     decimals: int
     collateral: Decimal  # whole tokens supplied (aToken balance)
     debt: Decimal  # whole tokens owed (variable + stable debt)
-    price_usd: Decimal  # oracle price, USD per whole token (Aave base currency / 1e8)
+    price_usd: Decimal  # oracle price, USD per whole token (Aave: /1e8; Venus: /1e(36-decimals))
     liquidation_threshold: Decimal  # fraction (0.78 = 78 %); the eMode value when it applies
     collateral_enabled: bool = True
     ltv: Decimal = ZERO  # fraction
