@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from eth_utils.address import to_checksum_address
-from web3 import Web3
 from web3.types import BlockIdentifier
 
 from bot.chain import aave_position as ap
-from bot.chain.multicall import MULTICALL3_ADDRESS, Call, decode_aggregate3, encode_aggregate3, fn
+from bot.chain.batch import aggregate, need
+from bot.chain.multicall import MULTICALL3_ADDRESS, Call, encode_aggregate3, fn
 from bot.chain.protocol import AccountData, ReaderInfo, ReserveInfo
 from bot.chain.rpc import ChainError, RpcPool
 from bot.core.model import PositionSnapshot
@@ -76,24 +76,11 @@ class AaveV3Reader:
         what: str = "aggregate3",
         data: bytes | None = None,
     ) -> list[tuple[Any, ...] | None]:
-        data = encode_aggregate3(calls) if data is None else data
-
-        def run(w3: Web3) -> bytes:
-            return bytes(w3.eth.call({"to": MULTICALL3_ADDRESS, "data": Web3.to_hex(data)}, block))
-
-        raw = self.rpc.call(what, run)
-        if not raw:
-            raise ChainError(
-                f"Multicall3 at {MULTICALL3_ADDRESS} returned nothing on chain {self.chain_id}: "
-                "is it deployed there?"
-            )
-        return decode_aggregate3(calls, raw)
+        return aggregate(self.rpc, calls, block, what, data)
 
     @staticmethod
     def _need(value: tuple[Any, ...] | None, what: str) -> tuple[Any, ...]:
-        if value is None:
-            raise ChainError(f"on-chain read failed: {what}")
-        return value
+        return need(value, what)
 
     # --- start-up --------------------------------------------------------------------------
     def start(self) -> ReaderInfo:

@@ -1,7 +1,11 @@
 """Regenerate ``bot/chain/abi/*.json`` and ``bot/chain/aave_markets.json`` from the npm packages.
 
 Run ``python -m bot.chain.generate_abis`` after the npm tools change (needs ``node`` and the tools
-dir). Every ABI is copied from a maintained package, never typed by hand, with one exception:
+dir); ``python -m bot.chain.generate_abis --venus-only`` rewrites only the Venus ABIs, from the
+``@venusprotocol/venus-protocol`` artifacts ``make install`` unpacks into ``<tools>/venus`` (or
+the package directory named by ``HEDGEBOT_VENUS_PACKAGE``).
+
+Every ABI is copied from a maintained package, never typed by hand, with one exception:
 Multicall3's ``getBlockNumber`` (viem's Multicall3 ABI omits it) is built from its signature in
 ``mds1/multicall3 src/Multicall3.sol``; the devnet checks its selector is in the deployed code.
 """
@@ -9,8 +13,10 @@ Multicall3's ``getBlockNumber`` (viem's Multicall3 ABI omits it) is built from i
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +64,41 @@ MULTICALL3_GET_BLOCK_NUMBER: dict[str, Any] = {
     "inputs": [],
     "outputs": [{"name": "blockNumber", "type": "uint256"}],
 }
+# Venus core pool: (output name, [(artifact under the package's artifacts/, functions kept)]).
+# The comptroller is a Diamond: its storage getters are in Diamond.json, the rest in the facets'
+# interfaces; one ABI file merges them.
+FROM_VENUS: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = (
+    ("VenusComptroller", (
+        ("contracts/Comptroller/Diamond/Diamond.sol/Diamond.json", (
+            "oracle", "vaiController", "comptrollerLens", "closeFactorMantissa",
+            "liquidatorContract", "userPoolId",
+        )),
+        ("contracts/Comptroller/Diamond/interfaces/IMarketFacet.sol/IMarketFacet.json", (
+            "getAllMarkets", "getAssetsIn", "markets", "getEffectiveLtvFactor",
+            "getEffectiveLiquidationIncentive", "getLiquidationIncentive",
+            "getCollateralFactor", "getLiquidationThreshold", "enterMarkets",
+        )),
+        ("contracts/Comptroller/Diamond/interfaces/IPolicyFacet.sol/IPolicyFacet.json", (
+            "getAccountLiquidity", "getBorrowingPower",
+        )),
+    )),
+    ("VToken", (
+        ("contracts/Tokens/VTokens/VBep20.sol/VBep20.json", (
+            "getAccountSnapshot", "underlying", "symbol", "decimals", "exchangeRateStored",
+            "borrowBalanceStored", "accrualBlockNumber", "borrowRatePerBlock", "balanceOf",
+            "comptroller", "isVToken", "repayBorrowBehalf", "mint", "borrow",
+        )),
+    )),
+    ("VenusOracle", (
+        ("@venusprotocol/oracle/contracts/interfaces/OracleInterface.sol/"
+         "ResilientOracleInterface.json", ("getUnderlyingPrice", "getPrice")),
+    )),
+    ("VAIController", (
+        ("contracts/Tokens/VAI/VAIController.sol/VAIController.json", (
+            "getVAIRepayAmount", "getVAIAddress",
+        )),
+    )),
+)  # fmt: skip
 MARKETS = {"bnb": "AaveV3BNB", "ethereum": "AaveV3Ethereum"}
 MARKET_KEYS = (
     "CHAIN_ID", "POOL_ADDRESSES_PROVIDER", "POOL", "ORACLE", "AAVE_PROTOCOL_DATA_PROVIDER",
@@ -89,8 +130,30 @@ def _write(name: str, source: str, abi: list[dict[str, Any]]) -> None:
     (ABI_DIR / f"{name}.json").write_text(json.dumps(payload, indent=1) + "\n")
 
 
-def main() -> None:
+def venus_package_dir() -> Path:
+    configured = os.environ.get("HEDGEBOT_VENUS_PACKAGE")
+    return Path(configured) if configured else tools_dir() / "venus" / "venus-protocol"
+
+
+def write_venus_abis() -> None:
+    package = venus_package_dir()
+    version = json.loads((package / "package.json").read_text())["version"]
+    for name, parts in FROM_VENUS:
+        abi: list[dict[str, Any]] = []
+        sources = []
+        for rel, fns in parts:
+            raw = json.loads((package / "artifacts" / rel).read_text())
+            src = f"npm @venusprotocol/venus-protocol@{version} artifacts/{rel}"
+            abi.extend(_pick(raw["abi"], fns, src))
+            sources.append(src)
+        _write(name, " + ".join(sources), abi)
+
+
+def main(argv: list[str] | None = None) -> None:
     ABI_DIR.mkdir(exist_ok=True)
+    write_venus_abis()
+    if "--venus-only" in (argv or []):
+        return
     core_version = json.loads(
         (tools_dir() / "node_modules/@aave/core-v3/package.json").read_text()
     )["version"]
@@ -126,4 +189,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
+from bot.chain.rpc import RpcPool
 from bot.core.model import PositionSnapshot
 
 
@@ -24,7 +25,11 @@ class ReserveInfo:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReaderInfo:
-    """What ``start()`` learned and checked about the market."""
+    """What ``start()`` learned and checked about the market.
+
+    Named after Aave; another protocol's reader documents what each field holds for it
+    (``bot.chain.venus.VenusCoreReader``: ``pool`` is the comptroller, a reserve is a market).
+    """
 
     protocol: str
     chain_id: int
@@ -56,6 +61,14 @@ class AccountData:
 
 class LendingProtocol(Protocol):
     """A reader of one lending market on one chain."""
+
+    protocol: str  # PositionSnapshot.protocol of its snapshots: "aave-v3", "venus-core"
+    rpc: RpcPool
+
+    @property
+    def info(self) -> ReaderInfo:
+        """What ``start()`` learned; raises ``ChainError`` before it."""
+        ...
 
     def start(self) -> ReaderInfo:
         """Resolve addresses, check chain id and base currency; call once before reading."""

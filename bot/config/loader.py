@@ -66,7 +66,9 @@ def _find_secrets(data: Any, path: ConfigPath = ()) -> list[tuple[ConfigPath, st
 
 
 # An address field reports a pasted key itself ("not an address"), with the field's rules.
-_ADDRESS_KEYS = frozenset({("wallet",), ("reserve_wallet",), ("addresses_provider",)})
+_ADDRESS_KEYS = frozenset(
+    {("wallet",), ("reserve_wallet",), ("addresses_provider",), ("comptroller",)}
+)
 
 
 def _line_of(lines: dict[ConfigPath, int], path: ConfigPath) -> int | None:

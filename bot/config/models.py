@@ -112,17 +112,56 @@ FuturesSymbol = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{2,20}(_PERP
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
 
 
+LendingProtocolName = Literal["aave-v3", "venus-core"]
+# The one contract address each protocol's reader starts from, by the config key that holds it.
+ENTRY_ADDRESS_KEY: dict[str, str] = {
+    "aave-v3": "addresses_provider",  # PoolAddressesProvider: pool, oracle, data provider
+    "venus-core": "comptroller",  # the core pool's Unitroller: markets, oracle, VAI controller
+}
+# Protocols whose positions protect can act on (repay/supply transactions); the others are
+# watched, hedged and alerted on, but the guard only sizes what it would do.
+PROTECT_PROTOCOLS = frozenset({"aave-v3"})
+
+
 class PositionConfig(Strict):
     """A lending position to watch."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")
-    protocol: Literal["aave-v3"] = "aave-v3"
+    protocol: LendingProtocolName = "aave-v3"
     chain_id: Int = Field(gt=0, le=2**53 - 1)  # larger ids do not survive JSON (EIP-2294)
     rpc_urls: list[AnyHttpUrl] = Field(min_length=1, max_length=16)
-    addresses_provider: Address
+    addresses_provider: Address | None = None  # aave-v3
+    comptroller: Address | None = None  # venus-core
     wallet: Address
     max_block_age_secs: Int = Field(default=60, gt=0, le=86_400)
     rpc_timeout_secs: Float = Field(default=5.0, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _entry_address(self) -> PositionConfig:
+        wanted = ENTRY_ADDRESS_KEY[self.protocol]
+        if getattr(self, wanted) is None:
+            raise RelationError(
+                f"{wanted} is required for protocol {self.protocol} (the contract its reader "
+                "starts from)",
+                wanted,
+                "protocol",
+            )
+        for key, protocol in ((k, p) for p, k in ENTRY_ADDRESS_KEY.items()):
+            if key != wanted and getattr(self, key) is not None:
+                raise RelationError(
+                    f"{key} belongs to {protocol} positions; a {self.protocol} position "
+                    f"names its {wanted} instead",
+                    key,
+                    "protocol",
+                )
+        return self
+
+    @property
+    def entry_address(self) -> str:
+        """The protocol's entry contract (``addresses_provider`` or ``comptroller``)."""
+        address: str | None = getattr(self, ENTRY_ADDRESS_KEY[self.protocol])
+        assert address is not None  # the validator checked it
+        return address
 
 
 class TokenConfig(Strict):
@@ -598,8 +637,23 @@ class HedgebotConfig(Strict):
                 "hedge.symbols",
                 "tokens",
             )
+        self._protect_checks()
         self._capital_checks()
         return self
+
+    def _protect_checks(self) -> None:
+        if self.protect is None or not self.protect.enabled:
+            return
+        for n, position in enumerate(self.positions):
+            if position.protocol not in PROTECT_PROTOCOLS:
+                raise RelationError(
+                    "protect sends repay/supply transactions on "
+                    f"{', '.join(sorted(PROTECT_PROTOCOLS))} only; position "
+                    f"{position.name!r} is {position.protocol} (watch it with protect "
+                    "disabled, or leave the position out)",
+                    "protect.enabled",
+                    f"positions.{n}.protocol",
+                )
 
     def _capital_checks(self) -> None:
         capital = self.capital

@@ -8,17 +8,21 @@ snapshot back to the raw integers the chain holds and redoes the contract's arit
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 
-from bot.core.model import AssetPosition, PositionSnapshot
+from bot.core.crossing import FACTOR_UNIT, LinearBounds, factor_crossing, price_crossing
+from bot.core.exact import exact_int
+from bot.core.model import ZERO, AssetPosition, PositionSnapshot
 
 WAD = 10**18
 MAX_UINT256 = 2**256 - 1
 PRICE_DECIMALS = 8  # AaveOracle.BASE_CURRENCY_UNIT = 1e8 on the USD markets
 PRICE_UNIT = 10**PRICE_DECIMALS
+PRICE_STEP = Decimal(1).scaleb(-PRICE_DECIMALS)  # one oracle unit, USD per whole token
 BPS = 10_000
 HALF_BPS = 5_000
 
@@ -40,6 +44,44 @@ class AaveMath(StrEnum):
         """``Pool.POOL_REVISION()`` 9 is v3.5.0, where the HF rounding changed."""
         return cls.V3_5 if pool_revision is not None and pool_revision >= 9 else cls.V3_0
 
+    # The ``bot.core.account_model.AccountModel`` interface: Aave's account arithmetic as data.
+    def health_factor_wad(self, snapshot: PositionSnapshot) -> int:
+        """What ``Pool.getUserAccountData(user).healthFactor`` returns for ``snapshot``."""
+        return account_health_factor_wad(raw_reserves(snapshot), self)
+
+    def price_step(self, asset: AssetPosition) -> Decimal:
+        """AaveOracle prices are USD with 8 decimals, whatever the token."""
+        return PRICE_STEP
+
+    def with_supply(self, asset: AssetPosition, raw: int) -> AssetPosition:
+        """``asset`` after supplying ``raw`` units. A first supply of an asset with a non-zero
+        LTV turns it on as collateral, as the Pool does (``validateUseAsCollateral``)."""
+        enabled = asset.collateral_enabled or (asset.collateral == 0 and asset.ltv > 0)
+        added = Decimal(raw).scaleb(-asset.decimals)
+        return replace(asset, collateral=asset.collateral + added, collateral_enabled=enabled)
+
+    def price_crossing(self, snapshot: PositionSnapshot, indexes: Sequence[int]) -> Decimal | None:
+        """The oracle price (USD) of the assets at ``indexes`` where HF crosses 1."""
+        reserves = raw_reserves(snapshot)
+        targets = tuple(reserves[i] for i in indexes)
+        others = account_sums((r for i, r in enumerate(reserves) if i not in indexes), self)
+        crossing = exact_price_crossing(
+            (others.total_collateral, others.lt_weighted_collateral, others.total_debt),
+            targets,
+            self,
+        )
+        if crossing is None:
+            return None
+        if crossing == 0:
+            return ZERO
+        return Decimal(crossing).scaleb(-PRICE_DECIMALS)
+
+    def factor_crossing(
+        self, snapshot: PositionSnapshot, moving: Collection[int], readable: Decimal
+    ) -> Decimal | None:
+        """The crash factor of the assets at ``moving`` where HF crosses 1."""
+        return exact_factor_crossing(snapshot, moving, readable, self)
+
 
 @dataclass(frozen=True, slots=True)
 class RawReserve:
@@ -51,29 +93,6 @@ class RawReserve:
     price_raw: int  # base units (USD x 1e8) per whole token
     unit: int  # 10**decimals
     lt_bps: int
-
-
-def exact_int(value: Decimal, scale: int, what: str) -> int:
-    """``value * 10**scale`` as an int, refusing (not rounding) anything that is not whole.
-
-    Works on the digit tuple so the result never depends on the thread's decimal context.
-    """
-    if not value.is_finite():
-        raise ValueError(f"{what} must be finite, got {value}")
-    sign, digits, exponent = value.as_tuple()
-    assert isinstance(exponent, int)
-    number = int("".join(map(str, digits))) if digits else 0
-    shift = exponent + scale
-    if shift >= 0:
-        number *= 10**shift
-    else:
-        number, remainder = divmod(number, 10**-shift)
-        if remainder:
-            raise ValueError(
-                f"{what} = {value} is not a whole number of 1e-{scale} units; "
-                "snapshots must carry the chain's exact integers"
-            )
-    return int(-number if sign else number)
 
 
 def to_raw(asset: AssetPosition) -> RawReserve:
@@ -154,4 +173,80 @@ def account_health_factor_wad(reserves: Iterable[RawReserve], math: AaveMath) ->
     sums = account_sums(reserves, math)
     return health_factor_wad(
         sums.total_collateral, sums.lt_weighted_collateral, sums.total_debt, math
+    )
+
+
+def exact_price_crossing(
+    others: tuple[int, int, int], targets: tuple[RawReserve, ...], math: AaveMath
+) -> int | None:
+    """The crossing as a raw oracle price (USD x 1e8); 0 = unsafe at every positive price."""
+    c0, n0, d0 = others
+
+    def sums(price: int) -> tuple[int, int, int]:
+        value = weighted = debt = 0
+        for t in targets:
+            v = collateral_base(t, price)
+            value += v
+            weighted += v * t.lt_bps
+            if t.debt_raw:
+                debt += debt_base(t, price, math)
+        return c0 + value, n0 + weighted, d0 + debt
+
+    def safe(price: int) -> bool:
+        return health_factor_wad(*sums(price), math) >= WAD
+
+    def segment(price: int) -> int:
+        # Only v3.0 floors the average LT, which makes HF dip where that average steps down.
+        if math is AaveMath.V3_0:
+            total, weighted, _ = sums(price)
+            return average_lt_bps(total, weighted)
+        return 0
+
+    # Linear bounds with every rounding slack on the pessimistic side: prices satisfying
+    # k_unsafe*p <= r_unsafe are surely liquidatable, k_safe*p >= r_safe surely safe.
+    debt_per_price = sum((Fraction(t.debt_raw, t.unit) for t in targets), Fraction(0))
+    debt_slack = sum(1 for t in targets if t.debt_raw)
+    coll_slack = sum(t.lt_bps - 1 for t in targets if t.collateral_raw)
+    k_unsafe = (
+        sum((Fraction(t.collateral_raw * t.lt_bps, t.unit) for t in targets), Fraction(0))
+        - BPS * debt_per_price
+    )
+    r_unsafe = BPS * (d0 - debt_slack) - 5 * HALF_BPS - n0
+    k_safe = (
+        sum((Fraction(t.collateral_raw * (t.lt_bps - 1), t.unit) for t in targets), Fraction(0))
+        - BPS * debt_per_price
+    )
+    r_safe = BPS * (d0 + debt_slack) + HALF_BPS + coll_slack - (n0 - c0)
+    bounds = LinearBounds(k_unsafe, Fraction(r_unsafe), k_safe, Fraction(r_safe))
+    return price_crossing(bounds, safe, segment)
+
+
+def exact_factor_crossing(
+    snapshot: PositionSnapshot, moving: Collection[int], readable: Decimal, math: AaveMath
+) -> Decimal | None:
+    """Exact-model crash factor for several tokens moving together (bisection at 1e-15)."""
+    reserves = raw_reserves(snapshot)
+
+    def safe(factor: int) -> bool:
+        scaled = (
+            r if i not in moving else _with_price(r, r.price_raw * factor // FACTOR_UNIT)
+            for i, r in enumerate(reserves)
+        )
+        s = account_sums(scaled, math)
+        return (
+            health_factor_wad(s.total_collateral, s.lt_weighted_collateral, s.total_debt, math)
+            >= WAD
+        )
+
+    return factor_crossing(snapshot, moving, readable, safe)
+
+
+def _with_price(reserve: RawReserve, price: int) -> RawReserve:
+    return RawReserve(
+        symbol=reserve.symbol,
+        collateral_raw=reserve.collateral_raw,
+        debt_raw=reserve.debt_raw,
+        price_raw=price,
+        unit=reserve.unit,
+        lt_bps=reserve.lt_bps,
     )

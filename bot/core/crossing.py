@@ -1,83 +1,53 @@
-"""Searches for the exact on-chain HF = 1 crossing, on Aave's integer model.
+"""Searches for the exact on-chain HF = 1 crossing, whatever the protocol's integer model.
 
-The readable closed form lands within about 1e-4 of the answer; integer rounding (floored
-values, the v3.0 average liquidation threshold floored to whole bps) moves the real crossing
-and even makes HF dip slightly as a collateral price rises. These searches bound the answer
-rigorously, then walk the stretches of constant rounding so the crossing returned is the first
-one the price meets coming from the safe side.
+A protocol's model (``bot.core.aave_math``, ``bot.core.venus_math``) supplies two things: a
+``safe(price)`` test on its own integer arithmetic and linear bounds on that arithmetic with
+every rounding slack on the pessimistic side. The readable closed form lands close to the
+answer, but integer rounding moves the real crossing (and in Aave v3.0 even makes HF dip as a
+collateral price rises); these searches bound the answer rigorously, then walk the stretches of
+constant rounding so the crossing returned is the first one the price meets coming from the
+safe side.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
 
-from bot.core.aave_math import (
-    BPS,
-    HALF_BPS,
-    WAD,
-    AaveMath,
-    RawReserve,
-    account_sums,
-    average_lt_bps,
-    collateral_base,
-    debt_base,
-    health_factor_wad,
-    raw_reserves,
-)
 from bot.core.model import ZERO, PositionSnapshot
 
-_FACTOR_DECIMALS = 15  # resolution of multi-token crash factors
-_FACTOR_UNIT = 10**_FACTOR_DECIMALS
+FACTOR_DECIMALS = 15  # resolution of multi-token crash factors
+FACTOR_UNIT = 10**FACTOR_DECIMALS
 
 
-def exact_price_crossing(
-    others: tuple[int, int, int], targets: tuple[RawReserve, ...], math: AaveMath
+@dataclass(frozen=True, slots=True)
+class LinearBounds:
+    """Raw prices ``p`` with ``k_unsafe * p <= r_unsafe`` are surely liquidatable, those with
+    ``k_safe * p >= r_safe`` surely safe."""
+
+    k_unsafe: Fraction
+    r_unsafe: Fraction
+    k_safe: Fraction
+    r_safe: Fraction
+
+
+def price_crossing(
+    bounds: LinearBounds, safe: Callable[[int], bool], segment: Callable[[int], int]
 ) -> int | None:
-    """The crossing as a raw oracle price (USD x 1e8); 0 = unsafe at every positive price."""
-    c0, n0, d0 = others
-
-    def sums(price: int) -> tuple[int, int, int]:
-        value = weighted = debt = 0
-        for t in targets:
-            v = collateral_base(t, price)
-            value += v
-            weighted += v * t.lt_bps
-            if t.debt_raw:
-                debt += debt_base(t, price, math)
-        return c0 + value, n0 + weighted, d0 + debt
-
-    def safe(price: int) -> bool:
-        return health_factor_wad(*sums(price), math) >= WAD
-
-    def segment(price: int) -> int:
-        # Only v3.0 floors the average LT, which makes HF dip where that average steps down.
-        if math is AaveMath.V3_0:
-            total, weighted, _ = sums(price)
-            return average_lt_bps(total, weighted)
-        return 0
-
-    # Linear bounds with every rounding slack on the pessimistic side: prices satisfying
-    # k_unsafe*p <= r_unsafe are surely liquidatable, k_safe*p >= r_safe surely safe.
-    debt_per_price = sum((Fraction(t.debt_raw, t.unit) for t in targets), Fraction(0))
-    debt_slack = sum(1 for t in targets if t.debt_raw)
-    coll_slack = sum(t.lt_bps - 1 for t in targets if t.collateral_raw)
-    k_unsafe = (
-        sum((Fraction(t.collateral_raw * t.lt_bps, t.unit) for t in targets), Fraction(0))
-        - BPS * debt_per_price
+    """The crossing as a raw oracle price; 0 = unsafe at every positive price, None = no price
+    causes liquidation. ``segment(p)`` is constant over stretches where HF rises with ``p``."""
+    k_unsafe, r_unsafe, k_safe, r_safe = (
+        bounds.k_unsafe,
+        bounds.r_unsafe,
+        bounds.k_safe,
+        bounds.r_safe,
     )
-    r_unsafe = BPS * (d0 - debt_slack) - 5 * HALF_BPS - n0
-    k_safe = (
-        sum((Fraction(t.collateral_raw * (t.lt_bps - 1), t.unit) for t in targets), Fraction(0))
-        - BPS * debt_per_price
-    )
-    r_safe = BPS * (d0 + debt_slack) + HALF_BPS + coll_slack - (n0 - c0)
-
     if k_unsafe > 0:  # collateral-like: liquidated when the price falls
-        lower = max(_floor(Fraction(r_unsafe) / k_unsafe), 0)
+        lower = max(_floor(r_unsafe / k_unsafe), 0)
         if k_safe > 0:
-            upper = max(_ceil(Fraction(r_safe) / k_safe), 1)
+            upper = max(_ceil(r_safe / k_safe), 1)
         else:  # nearly neutral collateral-and-debt token: no rigorous bound, search one
             grown = _grow_until(safe, max(lower * 2, 1))
             if grown is None:
@@ -85,8 +55,8 @@ def exact_price_crossing(
             upper = grown
         return _lowest_safe(lower, upper, safe, segment, lower_is_unsafe=lower > 0)
     if k_unsafe < 0:  # debt-like: liquidated when the price rises
-        lowest_unsafe = _ceil(Fraction(r_unsafe) / k_unsafe)
-        highest_safe = _floor(Fraction(r_safe) / k_safe)
+        lowest_unsafe = _ceil(r_unsafe / k_unsafe)
+        highest_safe = _floor(r_safe / k_safe)
         if highest_safe < 1:
             if not safe(1):
                 return 0
@@ -159,30 +129,24 @@ def _lowest_safe(
         current = start - 1
 
 
-def exact_factor_crossing(
-    snapshot: PositionSnapshot, moving: Collection[int], readable: Decimal, math: AaveMath
+def factor_crossing(
+    snapshot: PositionSnapshot,
+    moving: Collection[int],
+    readable: Decimal,
+    safe: Callable[[int], bool],
 ) -> Decimal | None:
-    """Exact-model crash factor for several tokens moving together (bisection at 1e-15)."""
-    reserves = raw_reserves(snapshot)
+    """Exact-model crash factor for several tokens moving together (bisection at 1e-15).
 
-    def safe(factor: int) -> bool:
-        scaled = (
-            r if i not in moving else _with_price(r, r.price_raw * factor // _FACTOR_UNIT)
-            for i, r in enumerate(reserves)
-        )
-        s = account_sums(scaled, math)
-        return (
-            health_factor_wad(s.total_collateral, s.lt_weighted_collateral, s.total_debt, math)
-            >= WAD
-        )
-
+    ``safe(f)`` is the protocol's exact test with the prices at ``moving`` multiplied by
+    ``f / FACTOR_UNIT`` (each rounded down to its oracle's step).
+    """
     exposure = sum(
         ((a.collateral * a.liquidation_threshold if a.collateral_enabled else ZERO) - a.debt)
         * a.price_usd
         for i, a in enumerate(snapshot.assets)
         if i in moving
     )
-    guess = max(int((readable * _FACTOR_UNIT).to_integral_value(rounding=ROUND_CEILING)), 2)
+    guess = max(int((readable * FACTOR_UNIT).to_integral_value(rounding=ROUND_CEILING)), 2)
     low, high = max(guess - guess // 1000, 1), guess + guess // 1000 + 1
     if exposure > 0:  # collateral-like: the smallest safe factor
         while not safe(high):
@@ -210,15 +174,4 @@ def exact_factor_crossing(
             low = middle
         else:
             high = middle
-    return Decimal(low if low_safe else high).scaleb(-_FACTOR_DECIMALS)
-
-
-def _with_price(reserve: RawReserve, price: int) -> RawReserve:
-    return RawReserve(
-        symbol=reserve.symbol,
-        collateral_raw=reserve.collateral_raw,
-        debt_raw=reserve.debt_raw,
-        price_raw=price,
-        unit=reserve.unit,
-        lt_bps=reserve.lt_bps,
-    )
+    return Decimal(low if low_safe else high).scaleb(-FACTOR_DECIMALS)

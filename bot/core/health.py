@@ -7,13 +7,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from bot.core.aave_math import (
-    MAX_UINT256,
-    PRICE_DECIMALS,
-    AaveMath,
-    account_health_factor_wad,
-    raw_reserves,
-)
+from bot.core.aave_math import MAX_UINT256, AaveMath
+from bot.core.account_model import AccountModel, account_model
 from bot.core.model import INFINITE_HF, ZERO, PositionSnapshot, TokenMapping
 
 __all__ = [
@@ -30,7 +25,6 @@ __all__ = [
 ]
 
 STABLE_UNDERLYING = "USD"
-_ORACLE_STEP = Decimal(1).scaleb(-PRICE_DECIMALS)
 
 
 def readable_health_factor(snapshot: PositionSnapshot) -> Decimal:
@@ -50,19 +44,21 @@ def readable_health_factor(snapshot: PositionSnapshot) -> Decimal:
     return weighted / debt
 
 
-def exact_health_factor_wad(snapshot: PositionSnapshot, *, math: AaveMath | None = None) -> int:
-    """What ``Pool.getUserAccountData(user).healthFactor`` returns for this snapshot
-    (``2**256 - 1`` with no debt). Raises ``ValueError`` naming the asset when an amount,
-    price or threshold is not the exact decimal form of the chain's integer."""
-    chosen = math or AaveMath.for_revision(snapshot.pool_revision)
-    return account_health_factor_wad(raw_reserves(snapshot), chosen)
+def exact_health_factor_wad(snapshot: PositionSnapshot, *, math: AccountModel | None = None) -> int:
+    """The health factor the protocol computes for this snapshot, x 1e18 (``2**256 - 1`` with
+    no debt): Aave's ``getUserAccountData(user).healthFactor``, Venus's collateral / borrows on
+    the liquidation-threshold path. ``math`` defaults to the snapshot's protocol's model.
+    Raises ``ValueError`` naming the asset when an amount, price or threshold is not the exact
+    decimal form of the chain's integer."""
+    chosen = math if math is not None else account_model(snapshot)
+    return chosen.health_factor_wad(snapshot)
 
 
 def wad_to_health_factor(wad: int) -> Decimal:
     return INFINITE_HF if wad == MAX_UINT256 else Decimal(wad).scaleb(-18)
 
 
-def exact_health_factor(snapshot: PositionSnapshot, *, math: AaveMath | None = None) -> Decimal:
+def exact_health_factor(snapshot: PositionSnapshot, *, math: AccountModel | None = None) -> Decimal:
     """The exact on-chain health factor as a Decimal (``Infinity`` with no debt)."""
     return wad_to_health_factor(exact_health_factor_wad(snapshot, math=math))
 
@@ -96,8 +92,9 @@ def shadow_snapshot(
     A token takes the mark of its underlying (``mark_prices["BTC"]`` for WBTC). A token that
     trades at a ratio to its underlying (wstETH) must be given its own mark under its symbol,
     which wins over the underlying's. Stablecoins (underlying ``"USD"``) keep their oracle
-    price. Prices are rounded to the oracle's 1e-8 USD so the exact model applies.
+    price. Prices are rounded to the oracle's step (Aave 1e-8 USD) so the exact model applies.
     """
+    model = account_model(snapshot)
     assets = []
     for asset in snapshot.assets:
         token = mapping.get(asset.symbol)
@@ -113,7 +110,7 @@ def shadow_snapshot(
             )
         if mark <= 0:
             raise ValueError(f"mark price for {token.underlying!r} must be > 0, got {mark}")
-        price = mark.quantize(_ORACLE_STEP, rounding=ROUND_HALF_EVEN)
+        price = mark.quantize(model.price_step(asset), rounding=ROUND_HALF_EVEN)
         assets.append(replace(asset, price_usd=price))
     return replace(snapshot, assets=tuple(assets), reported_health_factor_wad=None)
 

@@ -1,10 +1,10 @@
 """Liquidation geometry of a lending position: at which oracle price does HF reach 1?
 
 Every answer starts from the closed form on the readable formula and is then moved to the true
-on-chain crossing of the exact integer model (``bot.core.aave_math``). Prices move the
-adverse way: down for collateral, up for debt. A returned token price ``p`` (USD, 8 decimals)
-satisfies: HF(p) >= 1, every price further on the safe side is safe, and one 1e-8 step the
-adverse way makes the position liquidatable.
+on-chain crossing of the protocol's exact integer model (``bot.core.account_model``). Prices
+move the adverse way: down for collateral, up for debt. A returned token price ``p`` (USD, at
+the oracle's resolution: 1e-8 on Aave) satisfies: HF(p) >= 1, every price further on the safe
+side is safe, and one oracle step the adverse way makes the position liquidatable.
 """
 
 from __future__ import annotations
@@ -12,13 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal
 
-from bot.core.aave_math import (
-    PRICE_DECIMALS,
-    AaveMath,
-    account_sums,
-    raw_reserves,
-)
-from bot.core.crossing import exact_factor_crossing, exact_price_crossing
+from bot.core.account_model import AccountModel, account_model
 from bot.core.health import STABLE_UNDERLYING
 from bot.core.model import ZERO, PositionSnapshot, TokenMapping
 
@@ -72,7 +66,7 @@ def readable_liquidation_price(snapshot: PositionSnapshot, token_symbol: str) ->
 
 
 def liquidation_price(
-    snapshot: PositionSnapshot, token_symbol: str, *, math: AaveMath | None = None
+    snapshot: PositionSnapshot, token_symbol: str, *, math: AccountModel | None = None
 ) -> Decimal | None:
     """The oracle price of ``token_symbol`` (others fixed) at which the exact HF crosses 1.
 
@@ -80,28 +74,16 @@ def liquidation_price(
     the highest price from which no further fall is. None when the token cannot cause
     liquidation; 0 for a debt-like token when the position is liquidatable at any price.
     """
-    math = math or AaveMath.for_revision(snapshot.pool_revision)
+    model = math if math is not None else account_model(snapshot)
     indexes = _indexes_of(snapshot, token_symbol)
     readable = readable_crash_factor(snapshot, indexes)
     if readable is None or readable == 0:
         return readable
-    reserves = raw_reserves(snapshot)
-    targets = tuple(reserves[i] for i in indexes)
-    others = account_sums((r for i, r in enumerate(reserves) if i not in indexes), math)
-    crossing = exact_price_crossing(
-        (others.total_collateral, others.lt_weighted_collateral, others.total_debt),
-        targets,
-        math,
-    )
-    if crossing is None:
-        return None
-    if crossing == 0:
-        return ZERO
-    return Decimal(crossing).scaleb(-PRICE_DECIMALS)
+    return model.price_crossing(snapshot, indexes)
 
 
 def _crash_factor(
-    snapshot: PositionSnapshot, moving: list[int], math: AaveMath | None
+    snapshot: PositionSnapshot, moving: list[int], math: AccountModel | None
 ) -> Decimal | None:
     if not moving:
         return None
@@ -114,8 +96,8 @@ def _crash_factor(
     readable = readable_crash_factor(snapshot, moving)
     if readable is None or readable == 0:
         return readable
-    resolved = math or AaveMath.for_revision(snapshot.pool_revision)
-    return exact_factor_crossing(snapshot, set(moving), readable, resolved)
+    resolved = math if math is not None else account_model(snapshot)
+    return resolved.factor_crossing(snapshot, set(moving), readable)
 
 
 def _moving_tokens(
@@ -138,7 +120,7 @@ def underlying_crash_factor(
     underlying: str,
     mapping: Mapping[str, TokenMapping],
     *,
-    math: AaveMath | None = None,
+    math: AccountModel | None = None,
 ) -> Decimal | None:
     """k such that multiplying every token of ``underlying`` by k brings HF to 1."""
     return _crash_factor(snapshot, _moving_tokens(snapshot, mapping, underlying.__eq__), math)
@@ -150,7 +132,7 @@ def liquidation_price_for_underlying(
     mapping: Mapping[str, TokenMapping],
     *,
     underlying_price: Decimal | None = None,
-    math: AaveMath | None = None,
+    math: AccountModel | None = None,
 ) -> Decimal | None:
     """The ``underlying`` price at which HF reaches 1 when all its tokens move by one factor.
 
@@ -171,7 +153,7 @@ def common_crash_factor(
     snapshot: PositionSnapshot,
     mapping: Mapping[str, TokenMapping],
     *,
-    math: AaveMath | None = None,
+    math: AccountModel | None = None,
 ) -> Decimal | None:
     """k such that multiplying every non-stable price by k brings HF to 1 (0.6 = a 40 % crash).
     Above 1 when the position is net short crypto and a rally is what hurts it."""

@@ -73,26 +73,38 @@ class OrderStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SupplyShares:
+    """A supply held as interest-bearing shares (Compound-style vTokens) rather than as a
+    balance that grows by itself (Aave aTokens). The protocol values the shares, not the
+    underlying amount, so its exact arithmetic needs both integers."""
+
+    shares: int  # raw share units (the vToken balance; vTokens have 8 decimals)
+    exchange_rate: int  # underlying raw units per raw share, x 1e18 (exchangeRateStored)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AssetPosition:
-    """One reserve of a lending position, as read at one block."""
+    """One reserve (market) of a lending position, as read at one block."""
 
     symbol: str
     address: str
     decimals: int
     collateral: Decimal  # whole tokens supplied (aToken balance)
     debt: Decimal  # whole tokens owed (variable + stable debt)
-    price_usd: Decimal  # oracle price, USD per whole token (Aave base currency / 1e8)
+    price_usd: Decimal  # oracle price, USD per whole token (Aave: /1e8; Venus: /1e(36-decimals))
     liquidation_threshold: Decimal  # fraction (0.78 = 78 %); the eMode value when it applies
     collateral_enabled: bool = True
     ltv: Decimal = ZERO  # fraction
     liquidation_bonus: Decimal = ZERO  # fraction paid to liquidators on top (0.05 = 5 %)
+    # Venus: the vTokens behind ``collateral`` (then collateral = shares x rate, floored).
+    supply_shares: SupplyShares | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PositionSnapshot:
     """A wallet's lending position, every value from the same block."""
 
-    protocol: str  # "aave-v3"
+    protocol: str  # "aave-v3", "venus-core": selects the exact model (bot.core.account_model)
     chain_id: int
     wallet: str
     block_number: int

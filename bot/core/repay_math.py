@@ -1,7 +1,7 @@
 """How much to repay (or supply) to bring a position to a target health factor (pure).
 
-The answer is found with the exact Aave v3 integer model (``bot.core.health``), so it matches
-what the Pool will compute: a closed-form guess from the readable formula
+The answer is found with the protocol's exact integer model (``bot.core.health``), so it
+matches what the Pool (or comptroller) will compute: a closed-form guess from the readable formula
 ``HF = Σ collateral_usd x LT / Σ debt_usd`` brackets the answer, then bisection over raw token
 units (10^-decimals of a token) finds the smallest amount whose exact HF reaches the target.
 Because the exact HF never decreases as debt falls or collateral rises, the result is minimal
@@ -16,13 +16,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from bot.core.account_model import account_model
 from bot.core.health import exact_health_factor_wad
 from bot.core.model import ZERO, AssetPosition, PositionSnapshot
 
 WAD = 10**18
 ORACLE_STEP = Decimal("1e-8")  # Aave's USD base currency has 8 decimals
 HfModel = Callable[[PositionSnapshot], int]
-"""A snapshot's health factor as the Pool computes it: WAD integer, 2**256-1 without debt."""
+"""A snapshot's health factor as the protocol computes it: WAD integer, 2**256-1 without debt."""
 
 
 def default_hf_model() -> HfModel:
@@ -64,29 +65,24 @@ def with_debt_repaid(snapshot: PositionSnapshot, symbol: str, raw: int) -> Posit
 
 
 def with_collateral_supplied(snapshot: PositionSnapshot, symbol: str, raw: int) -> PositionSnapshot:
-    """The snapshot after supplying ``raw`` units of ``symbol``. A first supply of an asset with
-    a non-zero LTV turns it on as collateral, as the Pool does (``validateUseAsCollateral``)."""
+    """The snapshot after supplying ``raw`` units of ``symbol``, booked as the protocol books a
+    supply (Aave: a first supply with a non-zero LTV turns the asset on as collateral)."""
     asset = _require(snapshot, symbol)
-    enabled = asset.collateral_enabled or (asset.collateral == 0 and asset.ltv > 0)
-    supplied = replace(
-        asset,
-        collateral=asset.collateral + from_raw(raw, asset.decimals),
-        collateral_enabled=enabled,
-    )
-    return _replace_asset(snapshot, supplied)
+    return _replace_asset(snapshot, account_model(snapshot).with_supply(asset, raw))
 
 
 def with_crash(
     snapshot: PositionSnapshot, fraction: Decimal, stable_symbols: Iterable[str]
 ) -> PositionSnapshot:
     """Every non-stable asset's price multiplied by ``1 - fraction`` (0.3 = a 30 % crash),
-    rounded down to the oracle's 1e-8 USD step so the exact model applies."""
+    rounded down to the oracle's step (Aave: 1e-8 USD) so the exact model applies."""
     stables = frozenset(stable_symbols)
     factor = 1 - fraction
+    step = account_model(snapshot).price_step
     assets = tuple(
         a
         if a.symbol in stables
-        else replace(a, price_usd=(a.price_usd * factor).quantize(ORACLE_STEP, ROUND_FLOOR))
+        else replace(a, price_usd=(a.price_usd * factor).quantize(step(a), ROUND_FLOOR))
         for a in snapshot.assets
     )
     return replace(snapshot, assets=assets)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol
 
 from bot.alerts import (
     AlertDispatcher,
@@ -18,7 +19,9 @@ from bot.alerts import (
     WebhookSink,
 )
 from bot.chain.aave_v3 import AaveV3Reader
+from bot.chain.protocol import LendingProtocol
 from bot.chain.rpc import RpcPool
+from bot.chain.venus import VenusCoreReader
 from bot.config.convert import (
     breaker_limits,
     cadence,
@@ -135,15 +138,29 @@ def account_setup(config: HedgebotConfig) -> AccountSetup:
     )
 
 
-def reader_for(position: PositionConfig) -> AaveV3Reader:
+class ReaderFactory(Protocol):
+    def __call__(
+        self, rpc: RpcPool, entry_address: str, chain_id: int, /, *, max_block_age_secs: int
+    ) -> LendingProtocol: ...
+
+
+# positions[].protocol -> its reader (the classes are the factories).
+READERS: dict[str, ReaderFactory] = {
+    "aave-v3": AaveV3Reader,
+    "venus-core": VenusCoreReader,
+}
+
+
+def reader_for(position: PositionConfig) -> LendingProtocol:
+    """The position's protocol reader (not started), on its own RPC pool."""
     rpc = RpcPool(
         [str(u) for u in position.rpc_urls],
         position.chain_id,
         timeout_secs=position.rpc_timeout_secs,
     )
-    return AaveV3Reader(
+    return READERS[position.protocol](
         rpc,
-        position.addresses_provider,
+        position.entry_address,
         position.chain_id,
         max_block_age_secs=position.max_block_age_secs,
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from bot.chain.aave_v3 import AaveV3Reader
+from bot.chain.protocol import LendingProtocol
 from bot.core import (
     common_crash_factor,
     exact_health_factor,
@@ -160,7 +160,7 @@ class Observer:
     def __init__(
         self,
         *,
-        reader: AaveV3Reader,
+        reader: LendingProtocol,
         wallet: str,
         mapping: Mapping[str, TokenMapping],
         control: EmulatorControl,

@@ -14,7 +14,7 @@ import structlog
 from web3 import Web3
 
 from bot.alerts import events as alert_events
-from bot.chain.aave_v3 import AaveV3Reader
+from bot.chain.protocol import LendingProtocol
 from bot.chain.rpc import RpcPool
 from bot.config.models import HedgebotConfig, PositionConfig
 from bot.core.repay_params import ProtectParams
@@ -89,7 +89,7 @@ def build_guard(
 
 
 def _check_reserve_tokens(
-    tokens: Sequence[str], position: PositionConfig, reader: AaveV3Reader
+    tokens: Sequence[str], position: PositionConfig, reader: LendingProtocol
 ) -> None:
     """A reserve token the pool does not list could never repay: found at start, not when the
     HF is already under the trigger."""
@@ -110,7 +110,7 @@ def guard_timing(config: HedgebotConfig) -> GuardTiming:
     return GuardTiming(interval_secs=poll, stall_blocks=polls, block_time_secs=poll)
 
 
-def start_reader(position: PositionConfig) -> AaveV3Reader:
+def start_reader(position: PositionConfig) -> LendingProtocol:
     reader = reader_for(position)
     info = reader.start()
     log.info(
@@ -128,7 +128,7 @@ def start_reader(position: PositionConfig) -> AaveV3Reader:
 def repay_desk(
     params: ProtectParams,
     position: PositionConfig,
-    reader: AaveV3Reader,
+    reader: LendingProtocol,
     journal: Journal,
     owner: str,
     *,

@@ -9,8 +9,8 @@ from decimal import Decimal
 from web3 import Web3
 from web3.exceptions import BlockNotFound
 
-from bot.chain.aave_v3 import AaveV3Reader
 from bot.chain.abis import load_abi
+from bot.chain.protocol import LendingProtocol
 from bot.core.model import PositionSnapshot
 from bot.core.repay import ReserveBalance
 from bot.daemon.board import MarketBoard
@@ -24,7 +24,7 @@ REORG_DEPTH_BLOCKS = 64
 class ReserveWallet:
     """Balances of the reserve tokens in the wallet that repays (decimals read once)."""
 
-    def __init__(self, reader: AaveV3Reader, *, owner: str, tokens: Sequence[str]) -> None:
+    def __init__(self, reader: LendingProtocol, *, owner: str, tokens: Sequence[str]) -> None:
         self._reader = reader
         self._owner = Web3.to_checksum_address(owner)
         self._tokens = tuple(tokens)
@@ -63,7 +63,7 @@ class GuardReads:
         *,
         position: str,
         wallet: str,
-        reader: AaveV3Reader,
+        reader: LendingProtocol,
         journal: Journal,
         board: MarketBoard,
         reserve: ReserveWallet | None,
