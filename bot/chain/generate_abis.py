@@ -86,7 +86,9 @@ FROM_VENUS: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = (
         ("contracts/Tokens/VTokens/VBep20.sol/VBep20.json", (
             "getAccountSnapshot", "underlying", "symbol", "decimals", "exchangeRateStored",
             "borrowBalanceStored", "accrualBlockNumber", "borrowRatePerBlock", "balanceOf",
-            "comptroller", "isVToken", "repayBorrowBehalf", "mint", "borrow",
+            "comptroller", "isVToken", "repayBorrowBehalf", "mint", "mintBehalf", "borrow",
+            # Compound-style rejections are mined: these events say whether a call took effect.
+            "Failure", "RepayBorrow", "Mint",
         )),
     )),
     ("VenusOracle", (
@@ -118,7 +120,7 @@ def _node_json(expr: str) -> Any:
 
 
 def _pick(abi: list[dict[str, Any]], names: tuple[str, ...], source: str) -> list[dict[str, Any]]:
-    picked = [e for e in abi if e.get("type") == "function" and e.get("name") in names]
+    picked = [e for e in abi if e.get("type") in ("function", "event") and e.get("name") in names]
     missing = set(names) - {e["name"] for e in picked}
     if missing:
         raise SystemExit(f"{source} lacks {sorted(missing)}")

@@ -118,9 +118,6 @@ ENTRY_ADDRESS_KEY: dict[str, str] = {
     "aave-v3": "addresses_provider",  # PoolAddressesProvider: pool, oracle, data provider
     "venus-core": "comptroller",  # the core pool's Unitroller: markets, oracle, VAI controller
 }
-# Protocols whose positions protect can act on (repay/supply transactions); the others are
-# watched, hedged and alerted on, but the guard only sizes what it would do.
-PROTECT_PROTOCOLS = frozenset({"aave-v3"})
 
 
 class PositionConfig(Strict):
@@ -637,23 +634,8 @@ class HedgebotConfig(Strict):
                 "hedge.symbols",
                 "tokens",
             )
-        self._protect_checks()
         self._capital_checks()
         return self
-
-    def _protect_checks(self) -> None:
-        if self.protect is None or not self.protect.enabled:
-            return
-        for n, position in enumerate(self.positions):
-            if position.protocol not in PROTECT_PROTOCOLS:
-                raise RelationError(
-                    "protect sends repay/supply transactions on "
-                    f"{', '.join(sorted(PROTECT_PROTOCOLS))} only; position "
-                    f"{position.name!r} is {position.protocol} (watch it with protect "
-                    "disabled, or leave the position out)",
-                    "protect.enabled",
-                    f"positions.{n}.protocol",
-                )
 
     def _capital_checks(self) -> None:
         capital = self.capital

@@ -11,14 +11,18 @@ branch in it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from web3 import Web3
+from web3.logs import DISCARD
 
 from bot.chain.abis import load_abi
+from bot.chain.protocol import ReaderInfo
+from bot.chain.venus_position import NATIVE_ADDRESS
 from bot.core.repay import ActionKind, ProtectAction
 
-__all__ = ["AavePoolWrites", "LendingWrites", "encode"]
+__all__ = ["AavePoolWrites", "LendingWrites", "VenusMarketWrites", "encode", "writes_for"]
 
 VARIABLE_RATE_MODE = 2
 NO_REFERRAL = 0
@@ -59,3 +63,61 @@ class AavePoolWrites:
 
     def failure(self, receipt: Any, action: ProtectAction) -> str | None:
         return None  # Aave reverts on every rejection: a mined repay took effect
+
+
+class VenusMarketWrites:
+    """``vtokens``: underlying token address -> its market's vToken (the reader's markets);
+    vBNB's native BNB is left out: the reserve repays ERC-20 debt only."""
+
+    def __init__(self, w3: Web3, vtokens: Mapping[str, str]) -> None:
+        abi = load_abi("VToken")
+        self._markets = {
+            asset.lower(): w3.eth.contract(address=Web3.to_checksum_address(v), abi=abi)
+            for asset, v in vtokens.items()
+            if asset.lower() != NATIVE_ADDRESS.lower()
+        }
+
+    def _market(self, asset: str) -> Any:
+        market = self._markets.get(asset.lower())
+        if market is None:
+            raise ValueError(f"{asset} has no ERC-20 Venus market in this comptroller")
+        return market
+
+    def spender(self, asset: str) -> str:
+        return str(self._market(asset).address)
+
+    def call(self, action: ProtectAction) -> tuple[str, bytes]:
+        market = self._market(action.asset)
+        fn = "repayBorrowBehalf" if action.kind is ActionKind.REPAY else "mintBehalf"
+        wallet = Web3.to_checksum_address(action.on_behalf_of)
+        return str(market.address), encode(market, fn, [wallet, action.amount_raw])
+
+    def failure(self, receipt: Any, action: ProtectAction) -> str | None:
+        market = self._market(action.asset)
+        here = str(market.address).lower()
+        ours = [log for log in receipt["logs"] if str(log["address"]).lower() == here]
+        # The vToken's other events (AccrueInterest, Transfer...) are not Failures: skip them.
+        failures = market.events.Failure().process_receipt(
+            {**receipt, "logs": ours}, errors=DISCARD
+        )
+        if not failures:
+            return None
+        args = failures[0]["args"]
+        return (
+            f"the vToken turned the {action.kind} down without reverting: Failure(error "
+            f"{args['error']}, info {args['info']}, detail {args['detail']}) (Venus "
+            "ErrorReporter.sol codes)"
+        )
+
+
+# positions[].protocol -> where its repays and supplies go, from what the reader's start found.
+WRITES: dict[str, Callable[[Web3, ReaderInfo], LendingWrites]] = {
+    "aave-v3": lambda w3, info: AavePoolWrites(w3, info.pool),
+    "venus-core": lambda w3, info: VenusMarketWrites(
+        w3, {r.asset: r.a_token for r in info.reserves}
+    ),
+}
+
+
+def writes_for(protocol: str, w3: Web3, info: ReaderInfo) -> LendingWrites:
+    return WRITES[protocol](w3, info)

@@ -28,7 +28,7 @@ from bot.journal import Journal
 from bot.metrics import HealthTracker, HedgebotMetrics
 from bot.protect.aave_errors import explain_revert
 from bot.protect.executor import ProtectExecutor
-from bot.protect.venues import AavePoolWrites
+from bot.protect.venues import writes_for
 from bot.wallet.signer import Signer, SignerError, load_signer
 from bot.wallet.txmanager import TxManager
 from bot.wallet.worker import TxWorker
@@ -148,7 +148,10 @@ def repay_desk(
         listed[s]: Decimal(params.max_per_day_usd) for s in params.reserve_tokens if s in listed
     }
     executor = ProtectExecutor(
-        w3, txm, writes=AavePoolWrites(w3, reader.info.pool), standing_allowance=standing
+        w3,
+        txm,
+        writes=writes_for(reader.protocol, w3, reader.info),
+        standing_allowance=standing,
     )
     return RepayDesk(executor, TxWorker(position.name), dry_run=dry_run)
 
