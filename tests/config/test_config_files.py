@@ -37,6 +37,17 @@ def test_shipped_configs_cover_the_documented_deployments() -> None:
     bsc = load_config(CONFIG_DIR / "testnet-aave-bsc.yaml", env={})
     assert bsc.hedge.margin_asset == "BNB"
     assert bsc.network == "testnet"
+    venus_test = load_config(CONFIG_DIR / "testnet-venus-bsc.yaml", env={})
+    (position,) = venus_test.positions
+    assert (position.protocol, position.chain_id, venus_test.network) == (
+        "venus-core",
+        97,
+        "testnet",
+    )
+    assert venus_test.protect is not None
+    venus_main = load_config(CONFIG_DIR / "mainnet-venus-bsc.yaml", env={})
+    assert (venus_main.positions[0].chain_id, venus_main.network) == (56, "mainnet")
+    assert venus_main.allow_mainnet  # written in the file; `run` still needs --live and keys
 
 
 def test_defaults_are_safe() -> None:
