@@ -27,7 +27,9 @@ from bot.chain.aave_v3 import AaveV3Reader
 from bot.chain.protocol import LendingProtocol
 from bot.chain.rpc import RpcPool
 from bot.chain.venus import VenusCoreReader
+from bot.core.account_model import account_model
 from bot.core.health import exact_health_factor_wad
+from bot.core.liquidation import liquidation_price
 from bot.core.model import PositionSnapshot
 from bot.core.repay import ReserveBalance
 from bot.core.venus_math import account_liquidity
@@ -62,7 +64,7 @@ class LendingScene(Protocol):
     protocol: str  # PositionSnapshot.protocol and the ``writes_for`` key
 
     def symbol(self, neutral: str) -> str:
-        """The protocol's symbol for a neutral asset name."""
+        """The protocol's symbol for a neutral asset name (its own symbols pass through)."""
         ...
 
     def account(self, index: int) -> str: ...
@@ -132,7 +134,7 @@ class AaveScene:
     _funded: set[str] = field(default_factory=set)
 
     def symbol(self, neutral: str) -> str:
-        return self.symbols[neutral]
+        return self.symbols.get(neutral, neutral)  # or already the protocol's own symbol
 
     def account(self, index: int) -> str:
         return self.devnet.account(index)
@@ -168,7 +170,7 @@ class AaveScene:
         self.devnet.advance_time(30 * 86_400)
         self.devnet.mine(blocks)
 
-    def reader(self) -> LendingProtocol:
+    def reader(self) -> AaveV3Reader:
         rpc = RpcPool([self.devnet.rpc_url], self.devnet.chain_id, timeout_secs=10)
         reader = AaveV3Reader(rpc, self.devnet.deployment.addresses_provider, self.devnet.chain_id)
         reader.start()
@@ -222,7 +224,7 @@ class VenusScene:
     symbols: Mapping[str, str] = field(default_factory=lambda: VENUS_SYMBOLS)
 
     def symbol(self, neutral: str) -> str:
-        return self.symbols[neutral]
+        return self.symbols.get(neutral, neutral)  # or already the protocol's own symbol
 
     def account(self, index: int) -> str:
         return self.devnet.account(index)
@@ -261,7 +263,7 @@ class VenusScene:
             self.devnet.accrue_interest(market.symbol)
         self.devnet.accrue_vai_interest()
 
-    def reader(self) -> LendingProtocol:
+    def reader(self) -> VenusCoreReader:
         rpc = RpcPool([self.devnet.rpc_url], self.devnet.chain_id, timeout_secs=10)
         reader = VenusCoreReader(rpc, self.devnet.deployment.comptroller, self.devnet.chain_id)
         reader.start()
@@ -322,3 +324,51 @@ def _executor(
         w3, signer_for(devnet, RESERVE), journal, fee_policy(), chain_id=devnet.chain_id, **kw
     )
     return ProtectExecutor(w3, txm, writes=writes_for(protocol, w3, reader.info))
+
+
+# --- helpers the suites share ---------------------------------------------------------------
+
+
+def read(scene: LendingScene, reader: LendingProtocol, wallet: str) -> PositionSnapshot:
+    """A snapshot in exactly one RPC request, whose values give the chain's own verdict at
+    the snapshot's block, to the unit."""
+    head, now = scene.head()  # the staleness guard compares the block's time with ``now``
+    before = reader.rpc.request_count
+    snap = reader.snapshot(wallet, now=now)
+    assert reader.rpc.request_count - before == 1
+    assert snap.block_number == head  # nothing is mined between: the head block, only it
+    assert snap.stale_reason is None
+    assert snap.protocol == scene.protocol
+    assert scene.model_verdict(snap) == scene.chain_verdict(wallet, snap.block_number)
+    return snap
+
+
+def holdings(snap: PositionSnapshot) -> dict[str, tuple[Decimal, Decimal]]:
+    return {a.symbol: (a.collateral, a.debt) for a in snap.assets if a.collateral or a.debt}
+
+
+def assert_crossing(
+    lending: LendingScene, reader: LendingProtocol, wallet: str, neutral: str, *, debt: bool
+) -> Decimal:
+    """Safe on the chain at the predicted price, liquidatable one oracle step the adverse way
+    (down for collateral, up for debt); the price is restored afterwards."""
+    snap = read(lending, reader, wallet)
+    symbol = lending.symbol(neutral)
+    asset = next(a for a in snap.assets if a.symbol == symbol)
+    step = lending.price_step(neutral)
+    assert account_model(snap).price_step(asset) == step
+    predicted = liquidation_price(snap, symbol)
+    assert predicted is not None
+    assert predicted > 0
+    lending.set_price(neutral, predicted)
+    assert not _verdict(lending, reader, wallet).liquidatable, f"{symbol} at {predicted}"
+    beyond = predicted + step if debt else predicted - step
+    lending.set_price(neutral, beyond)
+    assert _verdict(lending, reader, wallet).liquidatable, f"{symbol} at {beyond}"
+    lending.set_price(neutral, asset.price_usd)
+    return predicted
+
+
+def _verdict(lending: LendingScene, reader: LendingProtocol, wallet: str) -> Verdict:
+    snap = read(lending, reader, wallet)  # hedgebot agrees with the chain at this block too
+    return lending.chain_verdict(wallet, snap.block_number)

@@ -19,37 +19,16 @@ from decimal import Decimal
 import pytest
 
 from bot.chain.protocol import LendingProtocol
-from bot.core.account_model import account_model
 from bot.core.health import exact_health_factor_wad
-from bot.core.liquidation import liquidation_price
-from bot.core.model import PositionSnapshot
 from bot.core.repay import decide
 from bot.core.repay_math import hf_to_wad
 from bot.journal import Journal
 from bot.protect.executor import ProtectExecutor
-from tests.lending.scenes import WAD, LendingScene, Verdict
+from tests.lending.scenes import WAD, LendingScene, assert_crossing, holdings, read
 from tests.protect.chain_helpers import PARAMS
 from tests.protect.conftest import BORROWER, LIQUIDATOR, RESERVE
 
 D = Decimal
-
-
-def read(scene: LendingScene, reader: LendingProtocol, wallet: str) -> PositionSnapshot:
-    """A snapshot in exactly one RPC request, whose values give the chain's own verdict at
-    the snapshot's block, to the unit."""
-    head, now = scene.head()  # the staleness guard compares the block's time with ``now``
-    before = reader.rpc.request_count
-    snap = reader.snapshot(wallet, now=now)
-    assert reader.rpc.request_count - before == 1
-    assert snap.block_number == head  # nothing is mined between: the head block, only it
-    assert snap.stale_reason is None
-    assert snap.protocol == scene.protocol
-    assert scene.model_verdict(snap) == scene.chain_verdict(wallet, snap.block_number)
-    return snap
-
-
-def holdings(snap: PositionSnapshot) -> dict[str, tuple[Decimal, Decimal]]:
-    return {a.symbol: (a.collateral, a.debt) for a in snap.assets if a.collateral or a.debt}
 
 
 # --- snapshot ------------------------------------------------------------------------------
@@ -132,33 +111,6 @@ def test_the_exact_health_factor_is_the_chains_own_answer(lending: LendingScene,
 
 
 # --- liquidation prices -----------------------------------------------------------------------
-
-
-def assert_crossing(
-    lending: LendingScene, reader: LendingProtocol, wallet: str, neutral: str, *, debt: bool
-) -> Decimal:
-    """Safe on the chain at the predicted price, liquidatable one oracle step the adverse way
-    (down for collateral, up for debt); the price is restored afterwards."""
-    snap = read(lending, reader, wallet)
-    symbol = lending.symbol(neutral)
-    asset = next(a for a in snap.assets if a.symbol == symbol)
-    step = lending.price_step(neutral)
-    assert account_model(snap).price_step(asset) == step
-    predicted = liquidation_price(snap, symbol)
-    assert predicted is not None
-    assert predicted > 0
-    lending.set_price(neutral, predicted)
-    assert not _verdict(lending, reader, wallet).liquidatable, f"{symbol} at {predicted}"
-    beyond = predicted + step if debt else predicted - step
-    lending.set_price(neutral, beyond)
-    assert _verdict(lending, reader, wallet).liquidatable, f"{symbol} at {beyond}"
-    lending.set_price(neutral, asset.price_usd)
-    return predicted
-
-
-def _verdict(lending: LendingScene, reader: LendingProtocol, wallet: str) -> Verdict:
-    snap = read(lending, reader, wallet)  # hedgebot agrees with the chain at this block too
-    return lending.chain_verdict(wallet, snap.block_number)
 
 
 def test_at_each_liquidation_price_safe_one_oracle_step_beyond_liquidatable(

@@ -10,8 +10,7 @@ import pytest
 
 from bot.core.account_model import account_model
 from bot.devnet.venus_devnet import VenusDevnet
-from tests.lending.scenes import VenusScene
-from tests.lending.test_contract import holdings, read
+from tests.lending.scenes import VenusScene, holdings, read
 from tests.protect.conftest import BORROWER
 
 pytestmark = pytest.mark.venus
