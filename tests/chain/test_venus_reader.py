@@ -11,6 +11,7 @@ import pytest
 
 from bot.chain.venus import VenusCoreReader
 from bot.core.health import exact_health_factor
+from bot.core.liquidation import liquidation_price
 from bot.core.venus_math import account_liquidity
 from bot.devnet.venus_devnet import VenusDevnet
 from tests.lending.scenes import VenusScene, assert_crossing, read
@@ -122,3 +123,21 @@ def test_account_data_batch_agrees_with_snapshots(
     assert data[a].total_collateral_usd == D(6_000)
     assert data[a].total_debt_usd == D(4_000)
     assert data[venus_devnet.account(9)].health_factor == D("Infinity")
+
+
+def test_a_liquidation_books_interest_first_so_it_crosses_at_the_views_price(
+    scene: VenusScene, reader: VenusCoreReader, venus_devnet: VenusDevnet
+) -> None:
+    """The prediction is exact for ``getAccountLiquidity`` (stored balances), but a liquidation
+    accrues the debt's market before its check: at the predicted price, where the view says a
+    shortfall of exactly 0, the interest of the blocks since the last accrual (here the
+    oracle's, the liquidator's funding and approval blocks) already makes it liquidatable."""
+    wallet = venus_devnet.account(3)
+    venus_devnet.open_position(wallet, collateral={"BNB": D(10)}, debt={"USDT": D(4_000)})
+    price = liquidation_price(read(scene, reader, wallet), "BNB")
+    assert price == D(500)
+    venus_devnet.set_price("BNB", price)
+    assert venus_devnet.account_liquidity(wallet) == (0, 0, 0)  # the view: exactly at the edge
+    current = venus_devnet.borrow_balance(wallet, "USDT", current=True)
+    assert current > venus_devnet.borrow_balance(wallet, "USDT")  # interest not booked yet
+    assert scene.try_liquidate(venus_devnet.account(5), wallet, collateral="BNB", debt="USD")
