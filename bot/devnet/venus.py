@@ -154,6 +154,24 @@ DEFAULT_MARKETS: tuple[MarketSpec, ...] = (
                collateral_factor=Decimal("0.80"), liquidation_threshold=Decimal("0.85"),
                liquidation_incentive=Decimal("1.10"), supply_cap=Decimal(1_000_000_000),
                borrow_cap=Decimal(500_000_000), rate=_STABLE_RATE),
+    # Three more, so a wallet can be in 8 markets as on mainnet. DOGE has 8 decimals (as on
+    # BNB Chain): its oracle price is USD x 1e28, a scale the 18-decimal markets never show.
+    MarketSpec(symbol="XRP", decimals=18, price_usd=Decimal("0.5"),
+               collateral_factor=Decimal("0.60"), liquidation_threshold=Decimal("0.65"),
+               liquidation_incentive=Decimal("1.10"), supply_cap=Decimal(100_000_000),
+               borrow_cap=Decimal(50_000_000),
+               rate=JumpRate(base=Decimal(0), multiplier=Decimal("0.05"), jump=Decimal(3),
+                             kink=Decimal("0.8"))),
+    MarketSpec(symbol="DOGE", decimals=8, price_usd=Decimal("0.15"),
+               collateral_factor=Decimal("0.40"), liquidation_threshold=Decimal("0.45"),
+               liquidation_incentive=Decimal("1.10"), supply_cap=Decimal(500_000_000),
+               borrow_cap=Decimal(200_000_000),
+               rate=JumpRate(base=Decimal(0), multiplier=Decimal("0.05"), jump=Decimal(3),
+                             kink=Decimal("0.8"))),
+    MarketSpec(symbol="FDUSD", decimals=18, price_usd=Decimal(1),
+               collateral_factor=Decimal("0.75"), liquidation_threshold=Decimal("0.80"),
+               liquidation_incentive=Decimal("1.10"), supply_cap=Decimal(1_000_000_000),
+               borrow_cap=Decimal(500_000_000), rate=_STABLE_RATE),
 )  # fmt: skip
 
 

@@ -29,6 +29,9 @@ SEED_LIQUIDITY: dict[str, Decimal] = {
     "ETH": Decimal(20_000),
     "USDT": Decimal(100_000_000),
     "USDC": Decimal(100_000_000),
+    "XRP": Decimal(10_000_000),
+    "DOGE": Decimal(50_000_000),
+    "FDUSD": Decimal(100_000_000),
 }
 _SOURCES = (
     "venus.py", "venus_artifacts.py", "venus_cache.py", "venus_devnet.py", "aave.py",

@@ -8,15 +8,13 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from web3 import Web3
 
-from bot.chain.rpc import RpcPool
 from bot.chain.venus import VenusCoreReader
 from bot.core.health import exact_health_factor
 from bot.core.liquidation import liquidation_price
-from bot.core.model import PositionSnapshot
-from bot.core.venus_math import VENUS_CORE, account_liquidity
+from bot.core.venus_math import account_liquidity
 from bot.devnet.venus_devnet import VenusDevnet
+from tests.lending.scenes import VenusScene, assert_crossing, read
 
 pytestmark = pytest.mark.venus
 D = Decimal
@@ -24,74 +22,37 @@ USD = 10**18
 
 
 @pytest.fixture
-def reader(venus_devnet: VenusDevnet) -> VenusCoreReader:
-    rpc = RpcPool([venus_devnet.rpc_url], venus_devnet.chain_id)
-    reader = VenusCoreReader(rpc, venus_devnet.deployment.comptroller, venus_devnet.chain_id)
-    reader.start()
-    return reader
+def scene(venus_devnet: VenusDevnet) -> VenusScene:
+    return VenusScene(venus_devnet)
 
 
-def read(reader: VenusCoreReader, devnet: VenusDevnet, wallet: str) -> PositionSnapshot:
-    """A snapshot, checked against the comptroller's own answer at the same block."""
-    now = int(devnet.w3.eth.get_block("latest")["timestamp"])
-    before = reader.rpc.request_count
-    snap = reader.snapshot(wallet, now=now)
-    assert reader.rpc.request_count - before == 1  # one eth_call, everything at one block
-    assert snap.stale_reason is None
-    fn = devnet.comptroller.functions.getAccountLiquidity(Web3.to_checksum_address(wallet))
-    err, liquidity, shortfall = fn.call(block_identifier=snap.block_number)
-    assert err == 0
-    assert account_liquidity(snap) == (liquidity, shortfall)
-    return snap
-
-
-def shortfall_at(devnet: VenusDevnet, wallet: str, symbol: str, price: Decimal) -> int:
-    devnet.set_price(symbol, price)
-    err, _, shortfall = devnet.account_liquidity(wallet)
-    assert err == 0
-    return shortfall
-
-
-def assert_crossing(
-    reader: VenusCoreReader, devnet: VenusDevnet, wallet: str, symbol: str, *, debt: bool
-) -> Decimal:
-    """The predicted price is safe on the chain, one oracle step the adverse way is not."""
-    snap = read(reader, devnet, wallet)
-    price = liquidation_price(snap, symbol)
-    assert price is not None
-    assert price > 0
-    step = VENUS_CORE.price_step(next(a for a in snap.assets if a.symbol == symbol))
-    assert step == D("1e-18")
-    beyond = price + step if debt else price - step
-    assert shortfall_at(devnet, wallet, symbol, price) == 0
-    assert shortfall_at(devnet, wallet, symbol, beyond) > 0
-    # the same holds in hedgebot's own model at the moved price, read back from the chain
-    moved = read(reader, devnet, wallet)
-    assert account_liquidity(moved)[1] > 0
-    return price
+@pytest.fixture
+def reader(scene: VenusScene) -> VenusCoreReader:
+    return scene.reader()
 
 
 def test_single_collateral_bnb_with_usdt_debt(
-    reader: VenusCoreReader, venus_devnet: VenusDevnet
+    scene: VenusScene, reader: VenusCoreReader, venus_devnet: VenusDevnet
 ) -> None:
     wallet = venus_devnet.account(2)
     venus_devnet.open_position(wallet, collateral={"BNB": D(10)}, debt={"USDT": D(4_000)})
-    snap = read(reader, venus_devnet, wallet)
+    snap = read(scene, reader, wallet)
     bnb = next(a for a in snap.assets if a.symbol == "BNB")
     assert (bnb.collateral, bnb.price_usd, bnb.liquidation_threshold) == (D(10), D(600), D("0.8"))
     assert bnb.collateral_enabled
     assert bnb.liquidation_bonus == D("0.1")
     assert exact_health_factor(snap) == D("1.2")  # 0.8 x $6,000 / $4,000
-    price = assert_crossing(reader, venus_devnet, wallet, "BNB", debt=False)
+    price = assert_crossing(scene, reader, wallet, "BNB", debt=False)
     assert price == D(500)  # $4,000 / (0.8 x 10 BNB), exact at 1e-18
     # and a liquidator can act one step below: the chain agrees it is liquidatable
+    venus_devnet.set_price("BNB", price - scene.price_step("BNB"))
     outcome = venus_devnet.liquidate(venus_devnet.account(3), wallet, debt="USDT",
                                      collateral="BNB")  # fmt: skip
     assert outcome.ok
 
 
 def test_mixed_collateral_with_an_uneven_exchange_rate(
-    reader: VenusCoreReader, venus_devnet: VenusDevnet
+    scene: VenusScene, reader: VenusCoreReader, venus_devnet: VenusDevnet
 ) -> None:
     wallet = venus_devnet.account(4)
     # someone borrows BTCB, so BTCB's exchange rate grows with interest too
@@ -106,25 +67,27 @@ def test_mixed_collateral_with_an_uneven_exchange_rate(
     venus_devnet.mine(150)
     for symbol in ("USDT", "BNB", "BTCB"):
         venus_devnet.accrue_interest(symbol)
-    snap = read(reader, venus_devnet, wallet)
+    snap = read(scene, reader, wallet)
     rates = {a.symbol: a.supply_shares.exchange_rate for a in snap.assets if a.supply_shares}
     assert rates["BTCB"] != 10**28
-    assert_crossing(reader, venus_devnet, wallet, "BTCB", debt=False)
+    assert_crossing(scene, reader, wallet, "BTCB", debt=False)
 
 
-def test_bnb_debt_against_btcb(reader: VenusCoreReader, venus_devnet: VenusDevnet) -> None:
+def test_bnb_debt_against_btcb(
+    scene: VenusScene, reader: VenusCoreReader, venus_devnet: VenusDevnet
+) -> None:
     wallet = venus_devnet.account(5)
     venus_devnet.open_position(wallet, collateral={"BTCB": D("0.25")}, debt={"BNB": D(15)})
-    snap = read(reader, venus_devnet, wallet)
+    snap = read(scene, reader, wallet)
     bnb = next(a for a in snap.assets if a.symbol == "BNB")
     assert bnb.debt == D(15)
     assert bnb.address == "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE"
     # 0.8 x $15,000 / 15 BNB = $800: BNB rising past it liquidates
-    assert assert_crossing(reader, venus_devnet, wallet, "BNB", debt=True) == D(800)
+    assert assert_crossing(scene, reader, wallet, "BNB", debt=True) == D(800)
 
 
 def test_after_interest_accrues_and_with_vai(
-    reader: VenusCoreReader, venus_devnet: VenusDevnet
+    scene: VenusScene, reader: VenusCoreReader, venus_devnet: VenusDevnet
 ) -> None:
     wallet = venus_devnet.account(6)
     venus_devnet.open_position(
@@ -132,31 +95,49 @@ def test_after_interest_accrues_and_with_vai(
     )
     venus_devnet.mint_vai(wallet, D(1_000))
     venus_devnet.supply(wallet, "ETH", D(2))  # supplied, never entered: not collateral
-    first = read(reader, venus_devnet, wallet)
+    first = read(scene, reader, wallet)
     venus_devnet.mine(300)  # views do not accrue: the stored values still match the chain
-    same = read(reader, venus_devnet, wallet)
+    same = read(scene, reader, wallet)
     assert account_liquidity(same) == account_liquidity(first)
     venus_devnet.accrue_interest("USDT")
     venus_devnet.accrue_vai_interest()
-    later = read(reader, venus_devnet, wallet)
+    later = read(scene, reader, wallet)
     assert account_liquidity(later)[0] < account_liquidity(first)[0]
     by_symbol = {a.symbol: a for a in later.assets}
     assert by_symbol["VAI"].debt > D(1_000)
     assert not by_symbol["ETH"].collateral_enabled
     assert by_symbol["ETH"].collateral == D(2)
-    assert_crossing(reader, venus_devnet, wallet, "BNB", debt=False)
+    assert_crossing(scene, reader, wallet, "BNB", debt=False)
 
 
 def test_account_data_batch_agrees_with_snapshots(
-    reader: VenusCoreReader, venus_devnet: VenusDevnet
+    scene: VenusScene, reader: VenusCoreReader, venus_devnet: VenusDevnet
 ) -> None:
     a, b = venus_devnet.account(7), venus_devnet.account(8)
     venus_devnet.open_position(a, collateral={"BNB": D(10)}, debt={"USDT": D(4_000)})
     venus_devnet.open_position(b, collateral={"BTCB": D("0.1")}, debt={"BNB": D(2)})
     data = reader.account_data_batch([a, b, venus_devnet.account(9)])
     for wallet in (a, b):
-        snap = read(reader, venus_devnet, wallet)
+        snap = read(scene, reader, wallet)
         assert data[wallet].health_factor == exact_health_factor(replace(snap))
     assert data[a].total_collateral_usd == D(6_000)
     assert data[a].total_debt_usd == D(4_000)
     assert data[venus_devnet.account(9)].health_factor == D("Infinity")
+
+
+def test_a_liquidation_books_interest_first_so_it_crosses_at_the_views_price(
+    scene: VenusScene, reader: VenusCoreReader, venus_devnet: VenusDevnet
+) -> None:
+    """The prediction is exact for ``getAccountLiquidity`` (stored balances), but a liquidation
+    accrues the debt's market before its check: at the predicted price, where the view says a
+    shortfall of exactly 0, the interest of the blocks since the last accrual (here the
+    oracle's, the liquidator's funding and approval blocks) already makes it liquidatable."""
+    wallet = venus_devnet.account(3)
+    venus_devnet.open_position(wallet, collateral={"BNB": D(10)}, debt={"USDT": D(4_000)})
+    price = liquidation_price(read(scene, reader, wallet), "BNB")
+    assert price == D(500)
+    venus_devnet.set_price("BNB", price)
+    assert venus_devnet.account_liquidity(wallet) == (0, 0, 0)  # the view: exactly at the edge
+    current = venus_devnet.borrow_balance(wallet, "USDT", current=True)
+    assert current > venus_devnet.borrow_balance(wallet, "USDT")  # interest not booked yet
+    assert scene.try_liquidate(venus_devnet.account(5), wallet, collateral="BNB", debt="USD")

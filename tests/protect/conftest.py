@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from eth_account import Account
@@ -31,7 +32,12 @@ def anvil_key(index: int) -> str:
     return str(Web3.to_hex(account.key))
 
 
-def signer_for(devnet: Devnet, index: int) -> Signer:
+class HasAccounts(Protocol):
+    def account(self, index: int) -> str: ...
+
+
+def signer_for(devnet: HasAccounts, index: int) -> Signer:
+    """The signer of anvil's account ``index`` (Aave's or Venus's devnet alike)."""
     return load_signer(
         expected_address=devnet.account(index), env={"HEDGEBOT_WALLET_KEY": anvil_key(index)}
     )

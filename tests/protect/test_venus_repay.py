@@ -1,6 +1,6 @@
-"""On the REAL Venus core pool on anvil: the guard's repay goes to the debt's vToken
-(``repayBorrowBehalf``) from the reserve wallet, sized on the comptroller's exact model, and a
-call Venus turns down without reverting is reported as failed, not as mined."""
+"""On the REAL Venus core pool on anvil: a call Venus turns down without reverting is reported
+as failed, not as mined. (That the guard's repay on the vToken restores its target is in the
+contract suite, ``tests/lending``, for both protocols.)"""
 
 from __future__ import annotations
 
@@ -8,21 +8,16 @@ import time
 from decimal import Decimal
 
 import pytest
-from web3 import Web3
 
-from bot.chain.rpc import RpcPool
 from bot.chain.venus import VenusCoreReader
-from bot.core.health import exact_health_factor
 from bot.core.model import PositionSnapshot
 from bot.core.repay import ReserveBalance, decide
 from bot.devnet.venus_devnet import VenusDevnet
 from bot.devnet.venus_fixtures import venus_devnet, venus_devnet_session  # noqa: F401
-from bot.journal import Journal
-from bot.protect.executor import ProtectExecutor
 from bot.protect.venues import VenusMarketWrites, writes_for
-from bot.wallet.txmanager import TxManager
+from tests.lending.scenes import VenusScene
 from tests.protect.chain_helpers import PARAMS
-from tests.protect.conftest import BORROWER, LIQUIDATOR, RESERVE, fee_policy, signer_for
+from tests.protect.conftest import BORROWER, LIQUIDATOR
 
 pytestmark = pytest.mark.venus
 D = Decimal
@@ -30,66 +25,11 @@ D = Decimal
 
 @pytest.fixture
 def reader(venus_devnet: VenusDevnet) -> VenusCoreReader:  # noqa: F811
-    rpc = RpcPool([venus_devnet.rpc_url], venus_devnet.chain_id)
-    reader = VenusCoreReader(rpc, venus_devnet.deployment.comptroller, venus_devnet.chain_id)
-    reader.start()
-    return reader
-
-
-def _executor(devnet: VenusDevnet, reader: VenusCoreReader, journal: Journal) -> ProtectExecutor:
-    w3 = Web3(Web3.HTTPProvider(devnet.rpc_url))
-    txm = TxManager(
-        w3,
-        signer_for(devnet, RESERVE),  # type: ignore[arg-type]
-        journal,
-        fee_policy(),
-        chain_id=devnet.chain_id,
-    )
-    return ProtectExecutor(w3, txm, writes=writes_for("venus-core", w3, reader.info))
-
-
-def _reserves(devnet: VenusDevnet, wallet: str) -> list[ReserveBalance]:
-    market = devnet.deployment.market("USDT")
-    raw = devnet.underlying("USDT").functions.balanceOf(Web3.to_checksum_address(wallet)).call()
-    return [
-        ReserveBalance(
-            symbol="USDT",
-            address=market.underlying,
-            decimals=market.decimals,
-            balance=D(raw).scaleb(-market.decimals),
-        )
-    ]
+    return VenusScene(venus_devnet).reader()
 
 
 def _snapshot(reader: VenusCoreReader, wallet: str) -> PositionSnapshot:
     return reader.snapshot(wallet, now=int(time.time()))
-
-
-def test_the_guard_repays_on_the_vtoken_back_to_its_target(
-    venus_devnet: VenusDevnet,  # noqa: F811
-    reader: VenusCoreReader,
-    journal: Journal,
-) -> None:
-    borrower, reserve = venus_devnet.account(BORROWER), venus_devnet.account(RESERVE)
-    venus_devnet.set_price("BNB", D(600))
-    venus_devnet.open_position(borrower, collateral={"BNB": D(10)}, debt={"USDT": D(3000)})
-    venus_devnet.fund(reserve, "USDT", D(5000))
-    venus_devnet.set_price("BNB", D(450))  # HF 10 x 450 x 0.8 / 3000 = 1.2
-    before = _snapshot(reader, borrower)
-    assert exact_health_factor(before) < PARAMS.trigger_hf
-    decision = decide(
-        before, params=PARAMS, reserves=_reserves(venus_devnet, reserve), spent_today_usd=D(0)
-    )
-    assert decision.action is not None, decision.reason
-    report = _executor(venus_devnet, reader, journal).execute(decision.action)
-    assert report.ok, report.message
-    after = _snapshot(reader, borrower)
-    assert exact_health_factor(after) >= PARAMS.target_hf
-    err, liquidity, shortfall = venus_devnet.account_liquidity(borrower)
-    assert (err, shortfall) == (0, 0)
-    assert liquidity > 0
-    repaid = D(3000) - next(a.debt for a in after.assets if a.symbol == "USDT")
-    assert abs(repaid - decision.action.amount) < D("0.01")  # what was sent, less interest
 
 
 def test_a_call_venus_turns_down_without_reverting_is_a_failure(
