@@ -31,6 +31,10 @@ class FeePolicy:
     receipt_timeout_secs: float = 180.0
     replace_after_secs: float = 30.0
     poll_interval_secs: float = 0.5
+    # A node behind a load balancer (or the next RPC after a failover) can report the nonce as
+    # used a moment before it serves the receipt: only this long after the nonce moved with no
+    # receipt is the transaction called dropped.
+    drop_grace_secs: float = 5.0
 
     def __post_init__(self) -> None:
         if self.max_fee_per_gas_wei <= 0:

@@ -236,15 +236,18 @@ class TxManager:
 
     def _wait(self, key: str, tx: dict[str, Any], fees: Fees, hashes: list[str]) -> TxOutcome:
         start = last_send = self._monotonic()
+        nonce_used_at: float | None = None
         while True:
             mined = self._mined(hashes)
             if mined is not None:
                 return self._finish(key, tx, mined, hashes)
             if self._w3.eth.get_transaction_count(self._signer.checksum, "latest") > tx["nonce"]:
-                mined = self._mined(hashes)  # it may have been mined between the calls
-                if mined is not None:
-                    return self._finish(key, tx, mined, hashes)
-                return self._drop(key, hashes, f"nonce {tx['nonce']} was used by another tx")
+                now = self._monotonic()
+                nonce_used_at = now if nonce_used_at is None else nonce_used_at
+                if now - nonce_used_at >= self._policy.drop_grace_secs:
+                    return self._drop(key, hashes, f"nonce {tx['nonce']} was used by another tx")
+                self._sleep(self._policy.poll_interval_secs)  # no replacement: the nonce is spent
+                continue
             now = self._monotonic()
             if now - start > self._policy.receipt_timeout_secs:
                 raise TxTimeoutError(

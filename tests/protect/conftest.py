@@ -85,9 +85,11 @@ def fee_policy(**overrides: float) -> FeePolicy:
     )
 
 
-def make_txm(devnet: Devnet, journal: Journal, index: int = RESERVE, **kw: object) -> TxManager:
+def make_txm(
+    devnet: Devnet, journal: Journal, index: int = RESERVE, *, w3: Web3 | None = None, **kw: object
+) -> TxManager:
     return TxManager(
-        Web3(Web3.HTTPProvider(devnet.rpc_url)),
+        w3 or Web3(Web3.HTTPProvider(devnet.rpc_url)),
         signer_for(devnet, index),
         journal,
         kw.pop("policy", fee_policy()),  # type: ignore[arg-type]

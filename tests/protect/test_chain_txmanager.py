@@ -300,3 +300,41 @@ def test_two_managers_of_one_sender_never_share_a_nonce(devnet, journal):
     nonces = sorted(devnet.w3.eth.get_transaction(o.tx_hash)["nonce"] for o in outcomes)
     assert nonces == [start, start + 1]
     assert nonce(s) == start + 2
+
+
+class LaggingReceipts(Web3.HTTPProvider):
+    """A node (or the next RPC after a failover) whose receipt index trails its state: the
+    sender's nonce has moved, its receipt is not served for the next ``lag`` asks."""
+
+    def __init__(self, url: str, lag: int) -> None:
+        super().__init__(url)
+        self.lag = lag
+        self.hidden = 0
+
+    def make_request(self, method, params):  # type: ignore[no-untyped-def, override]
+        if method == "eth_getTransactionReceipt" and self.hidden < self.lag:
+            self.hidden += 1
+            return {"jsonrpc": "2.0", "id": 0, "result": None}
+        return super().make_request(method, params)
+
+
+def test_a_receipt_served_late_is_still_a_mined_repay(devnet, journal):
+    """The nonce moving before the receipt shows up is not a drop: within the grace the
+    receipt arrives and the repay is reported mined (not dropped, not sent again)."""
+    s = repaid_scene(devnet)
+    action = s.action()
+    start_reserve = s.reserve_raw()
+    lagging = LaggingReceipts(s.devnet.rpc_url, lag=6)
+    clock = FakeTime()
+    w3 = Web3(lagging)
+    txm = make_txm(
+        s.devnet, journal, w3=w3, policy=fee_policy(poll_interval_secs=0.5, drop_grace_secs=5.0),
+        monotonic=clock.monotonic, sleep=clock.sleep,
+    )  # fmt: skip
+    report = ProtectExecutor(w3, txm, writes=AavePoolWrites(w3, s.devnet.deployment.pool)).execute(
+        action
+    )
+    assert report.ok, report.message
+    assert lagging.hidden == 6  # six asks answered "no receipt" while the nonce had moved
+    assert journal.tx(action.key).status is TxStatus.MINED
+    assert start_reserve - s.reserve_raw() == action.amount_raw  # paid once
