@@ -33,16 +33,20 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError
 from web3.types import TxReceipt
 
+from bot.chain.venus_errors import (
+    COMPTROLLER_ERRORS,
+    TOKEN_ERRORS,
+    describe_failure,
+    error_name,
+    failures,
+)
 from bot.devnet.aave import install_multicall3
 from bot.devnet.anvil import DevnetError
 from bot.devnet.artifacts import Artifact
 from bot.devnet.venus_artifacts import (
-    COMPTROLLER_ERRORS,
     CORE,
     GOVERNANCE,
     ORACLE,
-    TOKEN_ERRORS,
-    error_name,
     load_venus_artifact,
     merged_abi,
     selector,
@@ -58,7 +62,6 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 CORE_POOL_ID = 0
 CLOSE_FACTOR = Decimal("0.5")
 FACETS = ("MarketFacet", "PolicyFacet", "RewardFacet", "SetterFacet", "FlashLoanFacet")
-FAILURE_TOPIC = bytes(Web3.keccak(text="Failure(uint256,uint256,uint256)"))
 
 # What the deployer must be allowed to call through the AccessControlManager: the comptroller's
 # and the oracles' permissioned setters used below and by the Devnet helpers.
@@ -250,26 +253,6 @@ def mantissa(value: Decimal, decimals: int = 18) -> int:
     if raw != raw.to_integral_value():
         raise ValueError(f"{value} has more than {decimals} decimals")
     return int(raw)
-
-
-def failures(receipt: TxReceipt) -> list[tuple[str, int, int, int]]:
-    """Every ``Failure(error, info, detail)`` in the receipt, with the emitter's address."""
-    out = []
-    for log in receipt["logs"]:
-        if log["topics"] and bytes(log["topics"][0]) == FAILURE_TOPIC and len(log["data"]) == 96:
-            data = bytes(log["data"])
-            words = [int.from_bytes(data[i : i + 32], "big") for i in (0, 32, 64)]
-            out.append((str(log["address"]), words[0], words[1], words[2]))
-    return out
-
-
-def describe_failure(emitter: str, error: int, info: int, detail: int, comptroller: str) -> str:
-    if emitter.lower() == comptroller.lower():
-        return f"comptroller Failure {error_name(error, COMPTROLLER_ERRORS)} (info {info})"
-    text = f"vToken {emitter} Failure {error_name(error, TOKEN_ERRORS)} (info {info}"
-    if error == TOKEN_ERRORS.index("COMPTROLLER_REJECTION"):
-        text += f", comptroller says {error_name(detail, COMPTROLLER_ERRORS)}"
-    return text + ")"
 
 
 def send(

@@ -17,6 +17,7 @@ from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
+from bot.chain.venus_errors import COMPTROLLER_ERRORS, describe_failure, error_name, failures
 from bot.devnet.anvil import AnvilProcess, DevnetError
 from bot.devnet.venus import (
     MANTISSA,
@@ -25,14 +26,12 @@ from bot.devnet.venus import (
     VenusMarket,
     at,
     comptroller_at,
-    describe_failure,
-    failures,
     mantissa,
     send,
     set_direct_price,
     v_token_at,
 )
-from bot.devnet.venus_artifacts import COMPTROLLER_ERRORS, ORACLE, error_name
+from bot.devnet.venus_artifacts import ORACLE
 
 MAX_UINT256 = 2**256 - 1
 # anvil's default accounts: 0 deploys and administers, 1 provides the markets' liquidity,

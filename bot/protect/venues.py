@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from web3 import Web3
-from web3.logs import DISCARD
 
 from bot.chain.abis import load_abi
 from bot.chain.protocol import ReaderInfo
+from bot.chain.venus_errors import describe_failure, failures
 from bot.chain.venus_position import NATIVE_ADDRESS
 from bot.core.repay import ActionKind, ProtectAction
 
@@ -93,20 +93,12 @@ class VenusMarketWrites:
         return str(market.address), encode(market, fn, [wallet, action.amount_raw])
 
     def failure(self, receipt: Any, action: ProtectAction) -> str | None:
-        market = self._market(action.asset)
-        here = str(market.address).lower()
-        ours = [log for log in receipt["logs"] if str(log["address"]).lower() == here]
-        # The vToken's other events (AccrueInterest, Transfer...) are not Failures: skip them.
-        failures = market.events.Failure().process_receipt(
-            {**receipt, "logs": ours}, errors=DISCARD
-        )
-        if not failures:
+        here = str(self._market(action.asset).address).lower()
+        found = [f for f in failures(receipt) if f[0].lower() == here]
+        if not found:
             return None
-        args = failures[0]["args"]
-        return (
-            f"the vToken turned the {action.kind} down without reverting: Failure(error "
-            f"{args['error']}, info {args['info']}, detail {args['detail']}) (Venus "
-            "ErrorReporter.sol codes)"
+        return f"the vToken turned the {action.kind} down without reverting: " + describe_failure(
+            *found[0], comptroller=""
         )
 
 

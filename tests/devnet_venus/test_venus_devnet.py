@@ -13,6 +13,7 @@ import pytest
 from web3 import Web3
 from web3.exceptions import ContractLogicError
 
+from bot.chain.venus_errors import COMPTROLLER_ERRORS, TOKEN_ERRORS
 from bot.devnet.venus import (
     CORE_POOL_ID,
     FACETS,
@@ -23,7 +24,7 @@ from bot.devnet.venus import (
     VenusFailure,
     at,
 )
-from bot.devnet.venus_artifacts import COMPTROLLER_ERRORS, ORACLE, TOKEN_ERRORS
+from bot.devnet.venus_artifacts import ORACLE
 from bot.devnet.venus_cache import SEED_LIQUIDITY, cached_paths, start_venus_devnet
 from bot.devnet.venus_devnet import LIQUIDITY_PROVIDER_INDEX, VenusDevnet
 

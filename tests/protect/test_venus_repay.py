@@ -67,4 +67,5 @@ def test_a_call_venus_turns_down_without_reverting_is_a_failure(
     assert action is not None
     why = writes.failure(receipt, action)
     assert why is not None
-    assert "turned the repay down without reverting: Failure(error" in why
+    assert "turned the repay down without reverting: vToken" in why
+    assert "Failure COMPTROLLER_REJECTION" in why
