@@ -536,6 +536,13 @@ def backtest_capital(
 
 @app.command("demo")
 def demo(
+    protocol: Annotated[
+        str,
+        typer.Option(
+            "--protocol",
+            help="Lending protocol on the local chain: aave (v3) or venus (core pool).",
+        ),
+    ] = "aave",
     no_protect: Annotated[
         bool, typer.Option("--no-protect", help="Same crash without repay protection.")
     ] = False,
@@ -547,17 +554,27 @@ def demo(
         "reports/demo"
     ),
 ) -> None:
-    """Local stack (anvil + Aave v3, exchange emulator, daemon, liquidator) through a crash."""
+    """Local stack (anvil + Aave v3 or Venus, exchange emulator, daemon, liquidator) through a
+    crash."""
     from bot.demo import run_demo
+    from bot.demo.chains import DEMO_CHAINS
     from bot.demo.daemon_process import DemoError
     from bot.devnet import DevnetError
 
     if not speed > 0:
         err.print(f"--speed must be positive, got {speed}")
         raise typer.Exit(EXIT_CONFIG)
+    if protocol not in DEMO_CHAINS:
+        err.print(f"--protocol must be one of {', '.join(sorted(DEMO_CHAINS))}, got {protocol}")
+        raise typer.Exit(EXIT_CONFIG)
     try:
         run_demo(
-            protect=not no_protect, headless=headless, speed=speed, out_dir=out_dir, console=out
+            protocol=protocol,
+            protect=not no_protect,
+            headless=headless,
+            speed=speed,
+            out_dir=out_dir,
+            console=out,
         )
     except KeyboardInterrupt:
         err.print("interrupted: everything the demo started has been stopped")

@@ -33,6 +33,7 @@ def write_chart(
     target_hf: Decimal | None,
     phases: tuple[tuple[Decimal, str], ...] = (),
     withdrawals: Sequence[tuple[Decimal, Decimal]] = (),  # (t decided, received) of each one
+    oracle_label: str = "Aave oracle",  # the lending protocol's price oracle
 ) -> Path:
     samples = recorder.samples
     if not samples:
@@ -64,7 +65,7 @@ def write_chart(
                 lw=1.0,
                 ls="--",
                 alpha=0.8,
-                label=f"{u} Aave oracle",
+                label=f"{u} {oracle_label}",
             )
     ax_price.set_ylabel("price, % of start")
     ax_price.legend(loc="lower left", ncol=3, fontsize=8)
@@ -84,7 +85,11 @@ def write_chart(
         )
 
     ax_hf.plot(
-        t, [_f(s.oracle_hf) for s in samples], color="black", lw=1.8, label="HF at the Aave oracle"
+        t,
+        [_f(s.oracle_hf) for s in samples],
+        color="black",
+        lw=1.8,
+        label=f"HF at the {oracle_label}",
     )
     ax_hf.plot(
         t,

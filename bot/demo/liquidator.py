@@ -1,9 +1,11 @@
-"""A liquidation bot on the demo chain: it tries ``Pool.liquidationCall`` on every new block.
+"""Liquidation bots on the demo chain: each tries to liquidate the borrower on every new block.
 
-It runs in a thread with its own web3 connection, is funded once with the debt token (and has
-approved the Pool) before it starts, and seizes the borrower's largest collateral, taking as
-much debt as the close factor allows. A revert (Aave error 45: health factor not below 1) is a
-failed attempt; a mined call is a liquidation, with what it took read from the event.
+``LiquidatorBot`` is the loop and the tally, in a thread with its own web3 connection; a
+protocol's bot says how one attempt goes (``Liquidator``: Aave's ``Pool.liquidationCall``;
+``bot.demo.venus_liquidator``: a Venus ``liquidateBorrow``). It is funded once with the debt
+token (and has approved the protocol) before it starts. An attempt the protocol refuses (the
+position is not liquidatable) is ``Refused``; a mined liquidation is a ``Liquidation``, with
+what it took read from the protocol's event; anything else is ``Failed``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
 from web3 import Web3
 from web3.exceptions import ContractLogicError
@@ -40,7 +42,7 @@ class Liquidation:
 class LiquidatorStats:
     blocks_seen: int = 0
     attempts: int = 0
-    reverted: int = 0  # the pool refused (HF not below 1): the protection held
+    reverted: int = 0  # the protocol refused (HF not below 1): the protection held
     errors: int = 0  # anything else (RPC hiccup, a revert after a passing estimate)
     last_revert_reason: str = ""
     liquidations: list[Liquidation] = field(default_factory=list)
@@ -50,34 +52,37 @@ class LiquidatorStats:
         return len(self.liquidations)
 
 
-class Liquidator:
-    """``with Liquidator(...) as bot:`` polls blocks in a thread until the block ends."""
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """The protocol turned the liquidation down: the position was not liquidatable."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """Anything else: an RPC hiccup, a refusal after a passing simulation, a revert."""
+
+    reason: str
+
+
+Attempt = Liquidation | Refused | Failed
+
+
+class LiquidatorBot:
+    """``with bot:`` polls blocks in a thread and makes one attempt per new block until the
+    block ends. Subclasses implement ``_try_once``."""
 
     def __init__(
         self,
         *,
         rpc_url: str,
-        deployment: AaveDeployment,
-        liquidator: str,
-        borrower: str,
-        collaterals: tuple[str, ...],
-        debt: str,
         poll_secs: float = 0.02,
         on_liquidation: Callable[[Liquidation], None] | None = None,
     ) -> None:
         self._w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 10}))
-        self._deployment = deployment
-        self._liquidator = Web3.to_checksum_address(liquidator)
-        self._borrower = Web3.to_checksum_address(borrower)
-        self._collaterals = collaterals
-        self._debt = debt
         self._poll_secs = poll_secs
         self._on_liquidation = on_liquidation
-        self._pool = contract(self._w3, "Pool", deployment.pool)
-        self._oracle = contract(self._w3, "AaveOracle", deployment.oracle)
-        self._a_tokens = {
-            s: contract(self._w3, "AToken", deployment.token(s).a_token) for s in collaterals
-        }
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -94,7 +99,7 @@ class Liquidator:
                 liquidations=list(self._stats.liquidations),
             )
 
-    def start(self) -> Liquidator:
+    def start(self) -> Self:
         self._thread = threading.Thread(target=self._loop, name="demo-liquidator", daemon=True)
         self._thread.start()
         return self
@@ -105,7 +110,7 @@ class Liquidator:
             self._thread.join(timeout=15)
             self._thread = None
 
-    def __enter__(self) -> Liquidator:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *_exc: object) -> None:
@@ -126,6 +131,62 @@ class Liquidator:
                 self._attempt()
             self._stop.wait(self._poll_secs)
 
+    def _attempted(self) -> None:
+        """A subclass calls this when it sends (or simulates) the liquidation itself."""
+        with self._lock:
+            self._stats.attempts += 1
+
+    def _try_once(self) -> Attempt:
+        raise NotImplementedError
+
+    def _attempt(self) -> None:
+        try:
+            outcome = self._try_once()
+        except Exception as exc:
+            outcome = Failed(f"{type(exc).__name__}: {exc}")
+        if isinstance(outcome, Failed) and self._stop.is_set():
+            return  # the stack is going away under the call
+        with self._lock:
+            if isinstance(outcome, Refused):
+                self._stats.reverted += 1
+                self._stats.last_revert_reason = outcome.reason
+            elif isinstance(outcome, Failed):
+                self._stats.errors += 1
+                self._stats.last_revert_reason = outcome.reason
+            else:
+                self._stats.liquidations.append(outcome)
+        if isinstance(outcome, Liquidation) and self._on_liquidation is not None:
+            self._on_liquidation(outcome)
+
+
+class Liquidator(LiquidatorBot):
+    """Aave v3: ``liquidationCall`` on the borrower's largest collateral, as much debt as the
+    close factor allows. A revert (error 45: health factor not below 1) is a refusal."""
+
+    def __init__(
+        self,
+        *,
+        rpc_url: str,
+        deployment: AaveDeployment,
+        liquidator: str,
+        borrower: str,
+        collaterals: tuple[str, ...],
+        debt: str,
+        poll_secs: float = 0.02,
+        on_liquidation: Callable[[Liquidation], None] | None = None,
+    ) -> None:
+        super().__init__(rpc_url=rpc_url, poll_secs=poll_secs, on_liquidation=on_liquidation)
+        self._deployment = deployment
+        self._liquidator = Web3.to_checksum_address(liquidator)
+        self._borrower = Web3.to_checksum_address(borrower)
+        self._collaterals = collaterals
+        self._debt = debt
+        self._pool = contract(self._w3, "Pool", deployment.pool)
+        self._oracle = contract(self._w3, "AaveOracle", deployment.oracle)
+        self._a_tokens = {
+            s: contract(self._w3, "AToken", deployment.token(s).a_token) for s in collaterals
+        }
+
     def _largest_collateral(self) -> str:
         def value(symbol: str) -> int:
             tok = self._deployment.token(symbol)
@@ -135,44 +196,24 @@ class Liquidator:
 
         return max(self._collaterals, key=value)
 
-    def _attempt(self) -> None:
+    def _try_once(self) -> Attempt:
+        collateral = self._largest_collateral()
+        fn = self._pool.functions.liquidationCall(
+            self._deployment.token(collateral).underlying,
+            self._deployment.token(self._debt).underlying,
+            self._borrower,
+            MAX_UINT256,  # Aave caps it at the close factor
+            False,
+        )
+        self._attempted()
         try:
-            collateral = self._largest_collateral()
-            fn = self._pool.functions.liquidationCall(
-                self._deployment.token(collateral).underlying,
-                self._deployment.token(self._debt).underlying,
-                self._borrower,
-                MAX_UINT256,  # Aave caps it at the close factor
-                False,
-            )
-            with self._lock:
-                self._stats.attempts += 1
             tx_hash = fn.transact({"from": self._liquidator})
-            receipt = self._w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
-        except ContractLogicError as exc:
-            with self._lock:
-                self._stats.reverted += 1
-                self._stats.last_revert_reason = str(exc.message or exc)
-            return
-        except Exception as exc:
-            if self._stop.is_set():
-                return
-            with self._lock:
-                self._stats.errors += 1
-                self._stats.last_revert_reason = f"{type(exc).__name__}: {exc}"
-            return
+        except ContractLogicError as exc:  # the gas estimate ran into the Pool's refusal
+            return Refused(str(exc.message or exc))
+        receipt = self._w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
         if receipt["status"] != 1:
-            with self._lock:
-                self._stats.errors += 1
-                self._stats.last_revert_reason = (
-                    f"reverted on-chain in block {receipt['blockNumber']}"
-                )
-            return
-        event = self._liquidation_from(receipt, collateral)
-        with self._lock:
-            self._stats.liquidations.append(event)
-        if self._on_liquidation is not None:
-            self._on_liquidation(event)
+            return Failed(f"reverted on-chain in block {receipt['blockNumber']}")
+        return self._liquidation_from(receipt, collateral)
 
     def _liquidation_from(self, receipt: Any, collateral: str) -> Liquidation:
         coll_tok = self._deployment.token(collateral)
@@ -200,4 +241,12 @@ class Liquidator:
         )
 
 
-__all__ = ["Liquidation", "Liquidator", "LiquidatorStats"]
+__all__ = [
+    "Attempt",
+    "Failed",
+    "Liquidation",
+    "Liquidator",
+    "LiquidatorBot",
+    "LiquidatorStats",
+    "Refused",
+]

@@ -19,6 +19,7 @@ from rich.text import Text
 from bot.demo.liquidator import LiquidatorStats
 from bot.demo.loops import NOT_YET, LoopsReading
 from bot.demo.observe import Observation
+from bot.demo.protocols import AAVE_WORDS, ChainWords
 from bot.demo.recorder import Event, EventKind
 
 EVENT_STYLE = {
@@ -55,6 +56,7 @@ class ViewModel:
     withdrawn_usd: Decimal = Decimal(0)  # received by the reserve
     deposits: int = 0  # done
     deposited_usd: Decimal = Decimal(0)
+    words: ChainWords = AAVE_WORDS
 
 
 def hf_text(hf: Decimal, trigger: Decimal | None) -> Text:
@@ -103,7 +105,7 @@ def render(vm: ViewModel) -> RenderableType:
     for col in (
         "",
         "exchange mark",
-        "Aave oracle",
+        vm.words.oracle,
         "move",
         "liquidation price",
         "target short",
@@ -173,8 +175,8 @@ def render(vm: ViewModel) -> RenderableType:
     liq_style = "bold red" if s.succeeded else "green"
     position.add_row(
         Text.assemble(
-            f"liquidator: {s.blocks_seen} blocks, {s.attempts} liquidationCall attempts, "
-            f"{s.reverted} reverted, ",
+            f"liquidator: {s.blocks_seen} blocks, {s.attempts} {vm.words.liquidation_call} "
+            f"attempts, {s.reverted} {vm.words.refused}, ",
             (f"{s.succeeded} succeeded", liq_style),
         )
     )

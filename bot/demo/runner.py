@@ -1,12 +1,14 @@
 """``hedgebot demo``: the whole system through a scripted crash, on a local stack.
 
-anvil with the cached real Aave v3 deployment, a borrower (anvil account 2: 1 WBTC + 10 WETH,
-USDT debt at HF ~1.5, a USDT reserve in the wallet), the Binance Futures emulator with BNB
-margin on USD-M and its wallet settling on anvil (account 7 pays withdrawals), the daemon as a
-child process on ``config/demo.yaml`` (addresses and ports through ``HEDGEBOT__`` overrides),
-and a liquidator (account 3) trying ``liquidationCall`` on every block. The market script
-moves the exchange marks; the oracle feeds follow in steps. Everything started here is stopped
-on the way out, Ctrl-C and SIGTERM included.
+anvil with the cached real deployment of the lending protocol (``--protocol``: Aave v3, or the
+Venus core pool; ``bot.demo.chains``), a borrower (anvil account 2: 1 WBTC + 10 WETH on Aave,
+BTCB + ETH + BNB on Venus, USDT debt at HF ~1.5, a USDT reserve in the wallet), the Binance
+Futures emulator with BNB margin on USD-M and its wallet settling on anvil (account 7 pays
+withdrawals), the daemon as a child process on ``config/demo.yaml`` (addresses and ports
+through ``HEDGEBOT__`` overrides), and a liquidator (account 3) trying ``liquidationCall``
+(Venus: ``liquidateBorrow``) on every block. The market script moves the exchange marks; the
+oracle feeds follow in steps. Everything started here is stopped on the way out, Ctrl-C and
+SIGTERM included.
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ from bot.config import load_config
 from bot.config.convert import token_mapping
 from bot.core.reserve import reserve_for_crash
 from bot.daemon.wiring import reader_for
+from bot.demo.chains import start_demo_chain
 from bot.demo.chart import write_chart
 from bot.demo.daemon_process import DaemonProcess, DemoError, daemon_env
 from bot.demo.journal_tail import JournalTail, OrderEvent, TxEvent
-from bot.demo.liquidator import Liquidator
+from bot.demo.liquidator import LiquidatorBot
 from bot.demo.live_view import ViewModel, event_line, render
 from bot.demo.loops import LoopsWatch
 from bot.demo.observe import Observation, Observer
@@ -61,7 +64,6 @@ from bot.demo.stack import (
     token_balance,
 )
 from bot.demo.summary import DemoSummary, MoneyMoveLine, summarize, summary_table
-from bot.devnet import start_devnet
 from bot.emulator.testing import running_emulator
 from bot.journal import MoveKind, MoveRecord, MoveStage
 
@@ -257,7 +259,7 @@ def _why(reason: str) -> str:
     return seen + (f", limited by {by.split(' ')[0]}" if limited else "")
 
 
-def _drain(run: _Run, tail: JournalTail, liquidator: Liquidator) -> None:
+def _drain(run: _Run, tail: JournalTail, liquidator: LiquidatorBot) -> None:
     for order in tail.new_orders():
         run.order_event(order)
     for tx in tail.new_txs():
@@ -297,55 +299,60 @@ def _sample(run: _Run, t: Decimal, obs: Observation, targets: dict[str, Decimal]
 
 def run_demo(
     *,
+    protocol: str = "aave",
     protect: bool = True,
     headless: bool = False,
     speed: float = 1.0,
     out_dir: Path = Path("reports/demo"),
     console: Console | None = None,
 ) -> DemoResult:
-    """Run the crash once, with (``protect``) or without repay protection. Returns the
-    figures; writes ``demo-<mode>.png``, ``demo-<mode>.json``, the daemon log and journal to
-    ``out_dir``. Raises ``DemoError`` when a part of the stack misbehaves and lets
+    """Run the crash once on ``protocol``'s chain (``bot.demo.chains``: "aave", "venus"),
+    with (``protect``) or without repay protection. Returns the figures; writes
+    ``demo-<mode>.png`` (Venus: ``demo-venus-<mode>.png``), its JSON, the daemon log and
+    journal to ``out_dir``. Raises ``DemoError`` when a part of the stack misbehaves and lets
     KeyboardInterrupt through after stopping everything."""
     if not (speed > 0 and math.isfinite(speed)):
         raise ValueError(f"speed must be a positive number, got {speed}")
     console = console or Console()
     label = "protected" if protect else "unprotected"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    journal_path = out_dir / f"journal-{label}.db"
-    log_path = out_dir / f"daemon-{label}.log"
-    chart_path = out_dir / f"demo-{label}.png"
-    summary_path = out_dir / f"demo-{label}.json"
-    remove_journal(journal_path)
+    chain_context = start_demo_chain(protocol)  # an unknown name fails before anything starts
     settings = DemoSettings()
     scenario = crash_scenario()
     started = time.monotonic()
 
     with _sigterm_as_interrupt(), ExitStack() as stack:
-        console.print(
-            f"[bold]hedgebot demo ({label})[/]: starting anvil with Aave v3 and the emulator"
-        )
-        dn = stack.enter_context(start_devnet())
+        console.print(f"[bold]hedgebot demo ({label})[/]: starting anvil and the emulator")
+        chain = stack.enter_context(chain_context)
+        words = chain.words
+        console.print(f"  anvil with the real {words.protocol} deployment at {chain.rpc_url}")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        journal_path = out_dir / f"journal-{chain.file_tag}{label}.db"
+        log_path = out_dir / f"daemon-{chain.file_tag}{label}.log"
+        chart_path = out_dir / f"demo-{chain.file_tag}{label}.png"
+        summary_path = out_dir / f"demo-{chain.file_tag}{label}.json"
+        remove_journal(journal_path)
         em = stack.enter_context(running_emulator())
-        borrower = dn.account(BORROWER_INDEX)
+        borrower = chain.account(BORROWER_INDEX)
         for index, key in ((BORROWER_INDEX, BORROWER_KEY), (HOT_WALLET_INDEX, HOT_WALLET_KEY)):
-            if Account.from_key(key).address != dn.account(index):
-                raise DemoError(f"anvil account {index} is {dn.account(index)}, not the demo key's")
-        stack.enter_context(interval_mining(dn, settings.block_interval_secs))
-        deposit_address = link_exchange_wallet(dn, em, settings, borrower, speed=speed)
+            if Account.from_key(key).address != chain.account(index):
+                raise DemoError(
+                    f"anvil account {index} is {chain.account(index)}, not the demo key's"
+                )
+        stack.enter_context(interval_mining(chain.w3, settings.block_interval_secs))
+        deposit_address = link_exchange_wallet(chain, em, settings, borrower, speed=speed)
         stack.callback(em.control.unlink_chain)  # before the emulator and anvil stop
         for a in scenario.assets:
-            if dn.price(a.aave_symbol) != a.start_usd:
-                dn.set_price(a.aave_symbol, a.start_usd)
+            token = chain.oracle_tokens[a.underlying]
+            if chain.price(token) != a.start_usd:
+                chain.set_price(token, a.start_usd)
             em.control.set_mark(a.symbol, a.start_usd)
-        debt = open_borrower(dn, settings, borrower)
-        dn.fund(borrower, settings.debt_symbol, settings.reserve)
-        liquidator_addr = dn.account(LIQUIDATOR_INDEX)
-        dn.fund(liquidator_addr, settings.debt_symbol, settings.liquidator_funds)
-        dn.approve_pool(liquidator_addr, settings.debt_symbol)
+        debt = open_borrower(chain, settings, borrower)
+        chain.fund(borrower, settings.debt_symbol, settings.reserve)
+        liquidator_addr = chain.account(LIQUIDATOR_INDEX)
+        chain.arm_liquidator(liquidator_addr, settings.debt_symbol, settings.liquidator_funds)
         em.control.fund("BNB", settings.margin_bnb, venue="usdm")
 
-        overrides = stack_overrides(dn, em, borrower, journal_path)
+        overrides = stack_overrides(chain, em, borrower, journal_path)
         secrets = {"BINANCE_API_KEY": em.api_key, "BINANCE_API_SECRET": em.api_secret}
         if protect:
             secrets["HEDGEBOT_WALLET_KEY"] = BORROWER_KEY
@@ -366,7 +373,7 @@ def run_demo(
             trigger, target = config.protect.trigger_hf, config.protect.target_hf
 
         run = _Run(speed=speed, scenario=scenario, console=console, headless=headless)
-        run.token_by_address = {t.underlying.lower(): t.symbol for t in dn.deployment.tokens}
+        run.token_by_address = chain.token_symbols()
         reader = reader_for(position)
         reader.start()
         observer = Observer(
@@ -376,8 +383,8 @@ def run_demo(
             control=em.control,
             api_key=em.api_key,
             symbol_for_underlying=config.hedge.symbols,
-            reserve_balance=lambda: token_balance(dn, settings.debt_symbol, borrower),
-            oracle_price=lambda u: dn.price(scenario.asset(u).aave_symbol),
+            reserve_balance=lambda: token_balance(chain, settings.debt_symbol, borrower),
+            oracle_price=lambda u: chain.price(chain.oracle_tokens[u]),
             clock=lambda: int(time.time()),
         )
         start_obs = observer.observe()
@@ -397,7 +404,7 @@ def run_demo(
             repay_symbol=settings.debt_symbol,
             stable_symbols=stables,
         )
-        collateral = ", ".join(f"{v} {k}" for k, v in settings.collateral.items())
+        collateral = ", ".join(f"{v} {k}" for k, v in chain.collateral.items())
         console.print(
             f"  borrower {borrower}: {collateral} supplied, {debt:,} {settings.debt_symbol} "
             f"borrowed, oracle HF {start_obs.chain.oracle_hf:.3f}"
@@ -442,13 +449,8 @@ def run_demo(
             )
 
         liquidator = stack.enter_context(
-            Liquidator(
-                rpc_url=dn.rpc_url,
-                deployment=dn.deployment,
-                liquidator=liquidator_addr,
-                borrower=borrower,
-                collaterals=tuple(settings.collateral),
-                debt=settings.debt_symbol,
+            chain.liquidator(
+                liquidator=liquidator_addr, borrower=borrower, debt=settings.debt_symbol
             )
         )
         daemon = stack.enter_context(DaemonProcess(DEMO_CONFIG, env=env, log_path=log_path))
@@ -484,7 +486,7 @@ def run_demo(
                 em.control.set_mark(run.symbols[underlying], mark)
             feeds, changed = scenario.step_feeds(feeds, t)
             for underlying, price in changed.items():
-                dn.set_price(scenario.asset(underlying).aave_symbol, price)
+                chain.set_price(chain.oracle_tokens[underlying], price)
             if not daemon.alive():
                 raise DemoError(
                     f"the daemon stopped during the run; log {log_path}:\n{daemon.log_tail()}"
@@ -508,7 +510,7 @@ def run_demo(
                 live.update(
                     render(
                         ViewModel(
-                            title=f"hedgebot demo: {label}",
+                            title=f"hedgebot demo on {words.protocol}: {label}",
                             t=t,
                             duration=scenario.duration_secs,
                             phase=phase,
@@ -529,6 +531,7 @@ def run_demo(
                             withdrawn_usd=sum(run.moved[MoveKind.WITHDRAW], Decimal(0)),
                             deposits=len(run.moved[MoveKind.DEPOSIT]),
                             deposited_usd=sum(run.moved[MoveKind.DEPOSIT], Decimal(0)),
+                            words=words,
                         )
                     )
                 )
@@ -566,7 +569,7 @@ def run_demo(
     # Everything is stopped here (the stack unwound); what remains is writing files.
     checkpoint(journal_path)
     title = (
-        f"hedgebot demo, {label}: {summary.liquidations} liquidation(s), "
+        f"hedgebot demo on {words.protocol}, {label}\n{summary.liquidations} liquidation(s), "
         f"{summary.repays_mined} repay(s), {len(summary.withdrawals)} withdrawal(s), "
         f"HF {summary.hf_start:.2f} -> min {summary.hf_min:.2f} -> {summary.hf_end:.2f}"
     )
@@ -578,6 +581,7 @@ def run_demo(
         target_hf=target,
         phases=scenario.phases,
         withdrawals=[(m.t, m.received) for m in summary.withdrawals if m.done],
+        oracle_label=words.oracle,
     )
     summary_path.write_text(
         json.dumps(
@@ -591,7 +595,7 @@ def run_demo(
             indent=1,
         )
     )
-    console.print(summary_table(summary))
+    console.print(summary_table(summary, words))
     console.print(f"chart: {chart_path}   figures: {summary_path}   daemon log: {log_path}")
     return DemoResult(
         protect=protect,

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 
-ORACLE_STEP = Decimal("0.00000001")  # Aave oracle prices have 8 decimals
+ORACLE_STEP = Decimal("0.00000001")  # Aave oracle prices have 8 decimals (Venus has more)
 MARK_STEP = Decimal("0.01")
 
 
@@ -46,11 +46,11 @@ class PricePath:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Asset:
-    """One underlying as the demo moves it: its exchange symbol and its Aave token."""
+    """One underlying as the demo moves it, and its exchange symbol (the lending token the
+    oracle prices it by is the chain's: ``DemoChain.oracle_tokens``)."""
 
     underlying: str  # "BTC"
     symbol: str  # "BTCUSDT" on USD-M
-    aave_symbol: str  # "WBTC" in the Aave market
     start_usd: Decimal
     path: PricePath
 
@@ -185,21 +185,18 @@ def crash_scenario() -> Scenario:
             Asset(
                 underlying="BTC",
                 symbol="BTCUSDT",
-                aave_symbol="WBTC",
                 start_usd=Decimal(60000),
                 path=btc,
             ),
             Asset(
                 underlying="ETH",
                 symbol="ETHUSDT",
-                aave_symbol="WETH",
                 start_usd=Decimal(3000),
                 path=eth,
             ),
             Asset(
                 underlying="BNB",
                 symbol="BNBUSDT",
-                aave_symbol="WBNB",
                 start_usd=Decimal(600),
                 path=bnb,
             ),

@@ -7,15 +7,17 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
 from web3 import Web3
+from web3.contract import Contract
 
+from bot.chain.abis import load_abi
 from bot.config import HedgebotConfig
-from bot.devnet import Devnet
-from bot.devnet.aave import contract, transact
+from bot.demo.protocols import DemoChain
+from bot.devnet.aave import transact
 from bot.emulator.testing import EmulatorHandle, python_binance_client
 
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
@@ -31,10 +33,9 @@ NETWORK = "BSC"  # the emulator's name for the chain its wallet settles on (anvi
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DemoSettings:
-    collateral: dict[str, Decimal] = field(
-        default_factory=lambda: {"WBTC": Decimal(1), "WETH": Decimal(10)}
-    )
-    # USDT: the hedge's profit accrues in USDT on USD-M, and Aave repays the borrowed asset,
+    """What is the same on every protocol; the collateral is the chain's (``DemoChain``)."""
+
+    # USDT: the hedge's profit accrues in USDT on USD-M, and a repay pays the borrowed asset,
     # so what the capital loop withdraws is what the guard repays with.
     debt_symbol: str = "USDT"
     start_hf: Decimal = Decimal("1.5")
@@ -63,52 +64,54 @@ def checkpoint(journal: Path) -> None:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def token_balance(dn: Devnet, symbol: str, wallet: str) -> Decimal:
-    token = dn.deployment.token(symbol)
-    raw = (
-        contract(dn.w3, "MintableERC20", token.underlying)
-        .functions.balanceOf(Web3.to_checksum_address(wallet))
-        .call()
-    )
-    return Decimal(int(raw)).scaleb(-token.decimals)
+def _erc20(chain: DemoChain, symbol: str) -> Contract:
+    address, _ = chain.token(symbol)
+    return chain.w3.eth.contract(address=Web3.to_checksum_address(address), abi=load_abi("ERC20"))
 
 
-def open_borrower(dn: Devnet, settings: DemoSettings, borrower: str) -> Decimal:
-    """Supply the collateral, borrow the debt token down to ``start_hf``, and spend what was
-    borrowed. Returns the debt taken."""
-    for symbol, amount in settings.collateral.items():
-        dn.supply(borrower, symbol, amount)
-    data = dn.account_data(borrower)
-    total_collateral_base, lt_bps = data[0], data[3]
-    weighted_usd = Decimal(total_collateral_base) / 10**8 * Decimal(lt_bps) / 10_000
+def token_balance(chain: DemoChain, symbol: str, wallet: str) -> Decimal:
+    raw = _erc20(chain, symbol).functions.balanceOf(Web3.to_checksum_address(wallet)).call()
+    return Decimal(int(raw)).scaleb(-chain.token(symbol)[1])
+
+
+def open_borrower(chain: DemoChain, settings: DemoSettings, borrower: str) -> Decimal:
+    """Supply the chain's collateral, borrow the debt token down to ``start_hf``, and spend
+    what was borrowed. Returns the debt taken."""
+    chain.supply_collateral(borrower)
+    weighted_usd = chain.weighted_collateral_usd(borrower)
     debt = (weighted_usd / settings.start_hf / 100).to_integral_value(ROUND_DOWN) * 100
-    dn.borrow(borrower, settings.debt_symbol, debt)
-    token = contract(dn.w3, "MintableERC20", dn.deployment.token(settings.debt_symbol).underlying)
+    chain.borrow(borrower, settings.debt_symbol, debt)
+    token = _erc20(chain, settings.debt_symbol)
     raw = int(token.functions.balanceOf(Web3.to_checksum_address(borrower)).call())
-    spender = Web3.to_checksum_address(dn.account(SPENDER_INDEX))
-    transact(dn.w3, token.functions.transfer(spender, raw), borrower, what="spend the loan")
+    spender = Web3.to_checksum_address(chain.account(SPENDER_INDEX))
+    transact(chain.w3, token.functions.transfer(spender, raw), borrower, what="spend the loan")
     return debt
 
 
 def link_exchange_wallet(
-    dn: Devnet, em: EmulatorHandle, settings: DemoSettings, reserve_wallet: str, *, speed: float
+    chain: DemoChain,
+    em: EmulatorHandle,
+    settings: DemoSettings,
+    reserve_wallet: str,
+    *,
+    speed: float,
 ) -> str:
     """Settle the emulator's wallet on anvil: withdrawals are transfers of the debt token from
     a funded hot wallet (only to the whitelisted reserve wallet, after a delay compressed with
     the demo's time), deposits to the account's address are credited after confirmations.
     Returns that deposit address (the daemon deposits only to the one its config names)."""
     symbol = settings.debt_symbol
-    token = dn.deployment.token(symbol)
-    dn.fund(dn.account(HOT_WALLET_INDEX), symbol, settings.hot_wallet_funds)
+    address, decimals = chain.token(symbol)
+    chain.fund(chain.account(HOT_WALLET_INDEX), symbol, settings.hot_wallet_funds)
     em.control.link_chain(
-        rpc_url=dn.rpc_url,
+        rpc_url=chain.rpc_url,
         hot_wallet_key=HOT_WALLET_KEY,
         coins=[
             {
                 "coin": symbol,
                 "network": NETWORK,
-                "contract_address": token.underlying,
-                "decimals": token.decimals,
+                "contract_address": address,
+                "decimals": decimals,
                 "withdraw_fee": str(settings.withdraw_fee),
                 "withdraw_min": "10",
                 "withdraw_max": "100000",
@@ -125,15 +128,15 @@ def link_exchange_wallet(
 
 
 @contextlib.contextmanager
-def interval_mining(dn: Devnet, secs: int) -> Iterator[None]:
+def interval_mining(w3: Web3, secs: int) -> Iterator[None]:
     """A block every ``secs`` beside automine: the exchange credits a deposit only after its
     confirmations, and a quiet chain would never give them."""
-    dn.w3.provider.make_request("evm_setIntervalMining", [secs])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_setIntervalMining", [secs])  # type: ignore[arg-type]
     try:
         yield
     finally:
         with contextlib.suppress(Exception):  # anvil may already be gone (Ctrl-C)
-            dn.w3.provider.make_request("evm_setIntervalMining", [0])  # type: ignore[arg-type]
+            w3.provider.make_request("evm_setIntervalMining", [0])  # type: ignore[arg-type]
 
 
 def cadence_overrides(config: HedgebotConfig, speed: float) -> dict[str, str]:
@@ -165,12 +168,14 @@ def capital_overrides(settings: DemoSettings, deposit_address: str) -> dict[str,
     }
 
 
-def stack_overrides(dn: Devnet, em: EmulatorHandle, borrower: str, journal: Path) -> dict[str, str]:
+def stack_overrides(
+    chain: DemoChain, em: EmulatorHandle, borrower: str, journal: Path
+) -> dict[str, str]:
     return {
+        **chain.position_overrides(),
         "HEDGEBOT__EXCHANGE_BASE_URL": em.base_url,
-        "HEDGEBOT__POSITIONS__0__RPC_URLS": f"[{dn.rpc_url}]",
-        "HEDGEBOT__POSITIONS__0__CHAIN_ID": str(dn.chain_id),
-        "HEDGEBOT__POSITIONS__0__ADDRESSES_PROVIDER": dn.deployment.addresses_provider,
+        "HEDGEBOT__POSITIONS__0__RPC_URLS": f"[{chain.rpc_url}]",
+        "HEDGEBOT__POSITIONS__0__CHAIN_ID": str(chain.chain_id),
         "HEDGEBOT__POSITIONS__0__WALLET": borrower,
         "HEDGEBOT__JOURNAL__URL": f"sqlite:///{journal.resolve()}",
         "HEDGEBOT__METRICS__PORT": "0",

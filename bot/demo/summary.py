@@ -1,10 +1,10 @@
 """The end-of-run account: what the crash did to the loan, the hedge and the reserve, and
 every money move the capital loop made between the exchange and the reserve.
 
-All money is USD at the Aave oracle (lending side) or the exchange marks (hedge side) at the
-end of the run. The net line adds everything the borrower owns across the three places, so
-a repay (reserve -> less debt) or a withdrawal (exchange -> reserve) moves money between lines
-without changing the net; only the withdrawal fee leaves.
+All money is USD at the lending protocol's oracle (lending side) or the exchange marks (hedge
+side) at the end of the run. The net line adds everything the borrower owns across the three
+places, so a repay (reserve -> less debt) or a withdrawal (exchange -> reserve) moves money
+between lines without changing the net; only the withdrawal fee leaves.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from bot.demo.journal_tail import CycleCounts
 from bot.demo.liquidator import LiquidatorStats
 from bot.demo.loops import NOT_YET, LoopsReading
 from bot.demo.observe import Observation
+from bot.demo.protocols import AAVE_WORDS, ChainWords
 from bot.demo.recorder import EventKind, Recorder
 from bot.journal import MoveKind, MoveRecord, MoveStage
 
@@ -314,7 +315,7 @@ def _units(values: dict[str, Decimal]) -> str:
     return ", ".join(parts) or "none"
 
 
-def summary_table(s: DemoSummary) -> Table:
+def summary_table(s: DemoSummary, words: ChainWords = AAVE_WORDS) -> Table:
     mode = (
         "PROTECTED: hedge + repay from reserve"
         if s.protect
@@ -385,8 +386,9 @@ def summary_table(s: DemoSummary) -> Table:
     liq_style = "green" if s.liquidations == 0 else "bold red"
     table.add_row(
         "liquidator",
-        f"{s.liquidation_attempts} liquidationCall attempts, {s.liquidation_reverts} reverted "
-        f"(HF not below 1), [{liq_style}]{s.liquidations} succeeded[/]"
+        f"{s.liquidation_attempts} {words.liquidation_call} attempts, "
+        f"{s.liquidation_reverts} {words.refused} ({words.refused_why}), "
+        f"[{liq_style}]{s.liquidations} succeeded[/]"
         + (f", {s.liquidator_errors} other errors" if s.liquidator_errors else ""),
     )
     for row in s.loops.rows:
