@@ -24,17 +24,16 @@ from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
 from web3.types import BlockIdentifier
 
+from bot.chain.venus_errors import TOKEN_ERRORS, describe_failure, error_name, failures
 from bot.demo.liquidator import Attempt, Failed, Liquidation, LiquidatorBot, Refused
 from bot.devnet.venus import (
     MANTISSA,
     VenusDeployment,
     at,
     comptroller_at,
-    describe_failure,
-    failures,
     v_token_at,
 )
-from bot.devnet.venus_artifacts import ORACLE, TOKEN_ERRORS, error_name
+from bot.devnet.venus_artifacts import ORACLE
 
 ORACLE_DECIMALS = 36  # getUnderlyingPrice: USD x 10**(36 - underlying decimals)
 # Repay a hair under what would seize the whole collateral: interest accrues in the block.
