@@ -129,8 +129,9 @@ def link_exchange_wallet(
 
 @contextlib.contextmanager
 def interval_mining(w3: Web3, secs: int) -> Iterator[None]:
-    """A block every ``secs`` beside automine: the exchange credits a deposit only after its
-    confirmations, and a quiet chain would never give them."""
+    """A block every ``secs``: the exchange credits a deposit only after its confirmations,
+    and a quiet chain would never give them. anvil then no longer mines on each transaction:
+    a transaction waits for the next block (the price setters mine theirs at once)."""
     w3.provider.make_request("evm_setIntervalMining", [secs])  # type: ignore[arg-type]
     try:
         yield
