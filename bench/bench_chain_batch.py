@@ -39,7 +39,8 @@ def batch_rpc(url: str, calls: list[tuple[str, list[Any]]]) -> list[Any]:
 
 
 def send_all(devnet: Devnet, txs: list[tuple[str, str, str]]) -> None:
-    """(from, to, data) transactions, one JSON-RPC batch of eth_sendTransaction (automine)."""
+    """(from, to, data) transactions, one JSON-RPC batch of eth_sendTransaction (automine),
+    mined to the last one."""
     calls = [
         ("eth_sendTransaction", [{"from": f, "to": t, "data": d, "gas": hex(1_500_000)}])
         for f, t, d in txs
@@ -56,6 +57,11 @@ def send_all(devnet: Devnet, txs: list[tuple[str, str, str]]) -> None:
         )
         for i, receipt in zip(missing, got, strict=True):
             receipts[i] = receipt
+        if any(r is None for r in receipts):
+            # automine makes one block per arriving transaction, and a block holds only 20 of
+            # these 1.5M-gas sends: the tail of a 1,000-send batch waits in the pool for a
+            # block nobody asks for (the "not mined within 60 s" of a fresh machine).
+            batch_rpc(devnet.rpc_url, [("evm_mine", [])])
         time.sleep(0.05)
     failed = [r["transactionHash"] for r in receipts if int(r["status"], 16) != 1]
     if failed:
