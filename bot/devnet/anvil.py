@@ -14,9 +14,12 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from web3 import Web3
 
 ANVIL_RELATIVE_PATH = Path("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
 DEFAULT_CHAIN_ID = 31337
@@ -161,3 +164,37 @@ def _temp_log() -> tuple[int, str]:
     import tempfile
 
     return tempfile.mkstemp(prefix="anvil-", suffix=".log")
+
+
+@dataclass(slots=True)
+class AnvilChain:
+    """A running anvil with a lending protocol loaded: what every devnet does with the chain
+    itself (accounts, blocks, state snapshots). Not thread-safe."""
+
+    anvil: AnvilProcess
+    w3: Web3
+
+    @property
+    def rpc_url(self) -> str:
+        return self.anvil.rpc_url
+
+    @property
+    def chain_id(self) -> int:
+        return self.anvil.chain_id
+
+    def account(self, index: int) -> str:
+        return str(self.w3.eth.accounts[index])
+
+    def mine(self, blocks: int = 1) -> None:
+        self.anvil.rpc("anvil_mine", hex(blocks))
+
+    def set_automine(self, enabled: bool) -> None:
+        self.anvil.rpc("evm_setAutomine", enabled)
+
+    def take_state(self) -> str:
+        """An anvil snapshot id; ``revert_state`` returns the chain to exactly this point."""
+        return str(self.anvil.rpc("evm_snapshot"))
+
+    def revert_state(self, state_id: str) -> None:
+        if not self.anvil.rpc("evm_revert", state_id):
+            raise DevnetError(f"evm_revert({state_id}) failed: snapshot unknown")

@@ -17,7 +17,7 @@ from bot.devnet.aave import (
     list_reserve,
     transact,
 )
-from bot.devnet.anvil import AnvilProcess, DevnetError
+from bot.devnet.anvil import AnvilChain, DevnetError
 
 MAX_UINT256 = 2**256 - 1
 # anvil's default accounts: 0 deploys and administers, 1 provides the pool's liquidity,
@@ -42,28 +42,12 @@ def to_raw(amount: Decimal, decimals: int) -> int:
 
 
 @dataclass(slots=True)
-class Devnet:
+class Devnet(AnvilChain):
     """A running anvil with the Aave deployment loaded. Not thread-safe."""
 
-    anvil: AnvilProcess
-    w3: Web3
     deployment: AaveDeployment
 
-    @property
-    def rpc_url(self) -> str:
-        return self.anvil.rpc_url
-
-    @property
-    def chain_id(self) -> int:
-        return self.anvil.chain_id
-
-    def account(self, index: int) -> str:
-        return str(self.w3.eth.accounts[index])
-
     # --- time and blocks -------------------------------------------------------------------
-    def mine(self, blocks: int = 1) -> None:
-        self.anvil.rpc("anvil_mine", hex(blocks))
-
     def advance_time(self, secs: int) -> None:
         """Move chain time forward and mine one block at the new time (interest accrues)."""
         self.anvil.rpc("evm_increaseTime", hex(secs))
@@ -80,20 +64,9 @@ class Devnet:
     def unfreeze_time(self) -> None:
         self.anvil.rpc("anvil_removeBlockTimestampInterval")
 
-    def set_automine(self, enabled: bool) -> None:
-        self.anvil.rpc("evm_setAutomine", enabled)
-
     def latest_block(self) -> tuple[int, int]:
         block = self.w3.eth.get_block("latest")
         return int(block["number"]), int(block["timestamp"])
-
-    def take_state(self) -> str:
-        """An anvil snapshot id; ``revert_state`` returns the chain to exactly this point."""
-        return str(self.anvil.rpc("evm_snapshot"))
-
-    def revert_state(self, state_id: str) -> None:
-        if not self.anvil.rpc("evm_revert", state_id):
-            raise DevnetError(f"evm_revert({state_id}) failed: snapshot unknown")
 
     # --- prices ----------------------------------------------------------------------------
     def set_price(self, symbol: str, usd: Decimal) -> None:

@@ -18,7 +18,7 @@ from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from bot.chain.venus_errors import COMPTROLLER_ERRORS, describe_failure, error_name, failures
-from bot.devnet.anvil import AnvilProcess, DevnetError
+from bot.devnet.anvil import AnvilChain, DevnetError
 from bot.devnet.venus import (
     MANTISSA,
     VenusDeployment,
@@ -57,41 +57,14 @@ class LiquidationOutcome:
 
 
 @dataclass(slots=True)
-class VenusDevnet:
-    """A running anvil with the Venus deployment loaded. Not thread-safe."""
+class VenusDevnet(AnvilChain):
+    """A running anvil with the Venus deployment loaded (Venus accrues per block: mining is
+    how interest grows; keep tests to hundreds of blocks). Not thread-safe."""
 
-    anvil: AnvilProcess
-    w3: Web3
     deployment: VenusDeployment
-
-    @property
-    def rpc_url(self) -> str:
-        return self.anvil.rpc_url
-
-    @property
-    def chain_id(self) -> int:
-        return self.anvil.chain_id
-
-    def account(self, index: int) -> str:
-        return str(self.w3.eth.accounts[index])
-
-    # --- blocks and snapshots ---------------------------------------------------------------
-    def mine(self, blocks: int = 1) -> None:
-        """Venus accrues per block: mining is how interest grows (keep it to hundreds)."""
-        self.anvil.rpc("anvil_mine", hex(blocks))
 
     def block_number(self) -> int:
         return int(self.w3.eth.block_number)
-
-    def take_state(self) -> str:
-        return str(self.anvil.rpc("evm_snapshot"))
-
-    def revert_state(self, state_id: str) -> None:
-        if not self.anvil.rpc("evm_revert", state_id):
-            raise DevnetError(f"evm_revert({state_id}) failed: snapshot unknown")
-
-    def set_automine(self, enabled: bool) -> None:
-        self.anvil.rpc("evm_setAutomine", enabled)
 
     # --- contracts --------------------------------------------------------------------------
     @property
