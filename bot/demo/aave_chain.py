@@ -11,15 +11,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from web3 import Web3
-
 from bot.demo.liquidator import Liquidator, LiquidatorBot
-from bot.demo.protocols import AAVE_WORDS, ChainWords
+from bot.demo.protocols import AAVE_WORDS, ChainWords, OnDevnet
 from bot.devnet import Devnet, start_devnet
 
 
 @dataclass(slots=True)
-class AaveDemoChain:
+class AaveDemoChain(OnDevnet):
     dn: Devnet
     words: ChainWords = AAVE_WORDS
     file_tag: str = ""  # the files keep the names they had before Venus
@@ -29,30 +27,6 @@ class AaveDemoChain:
     oracle_tokens: dict[str, str] = field(
         default_factory=lambda: {"BTC": "WBTC", "ETH": "WETH", "BNB": "WBNB"}
     )
-
-    @property
-    def rpc_url(self) -> str:
-        return self.dn.rpc_url
-
-    @property
-    def chain_id(self) -> int:
-        return self.dn.chain_id
-
-    @property
-    def w3(self) -> Web3:
-        return self.dn.w3
-
-    def account(self, index: int) -> str:
-        return self.dn.account(index)
-
-    def price(self, symbol: str) -> Decimal:
-        return self.dn.price(symbol)
-
-    def set_price(self, symbol: str, usd: Decimal) -> None:
-        self.dn.set_price(symbol, usd)
-
-    def fund(self, wallet: str, symbol: str, amount: Decimal) -> None:
-        self.dn.fund(wallet, symbol, amount)
 
     def token(self, symbol: str) -> tuple[str, int]:
         token = self.dn.deployment.token(symbol)
@@ -69,9 +43,6 @@ class AaveDemoChain:
         data = self.dn.account_data(wallet)
         total_collateral_base, lt_bps = data[0], data[3]
         return Decimal(total_collateral_base) / 10**8 * Decimal(lt_bps) / 10_000
-
-    def borrow(self, wallet: str, symbol: str, amount: Decimal) -> None:
-        self.dn.borrow(wallet, symbol, amount)
 
     def arm_liquidator(self, liquidator: str, symbol: str, amount: Decimal) -> None:
         self.dn.fund(liquidator, symbol, amount)

@@ -16,6 +16,7 @@ from typing import Protocol
 from web3 import Web3
 
 from bot.demo.liquidator import LiquidatorBot
+from bot.devnet.lending import LendingDevnet
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,4 +113,38 @@ class DemoChain(Protocol):
         ...
 
 
-__all__ = ["AAVE_WORDS", "ChainWords", "DemoChain"]
+class OnDevnet:
+    """The ``DemoChain`` operations every devnet answers the same way, passed to ``dn``."""
+
+    __slots__ = ()
+    dn: LendingDevnet
+
+    @property
+    def rpc_url(self) -> str:
+        return self.dn.rpc_url
+
+    @property
+    def chain_id(self) -> int:
+        return self.dn.chain_id
+
+    @property
+    def w3(self) -> Web3:
+        return self.dn.w3
+
+    def account(self, index: int) -> str:
+        return self.dn.account(index)
+
+    def price(self, symbol: str) -> Decimal:
+        return self.dn.price(symbol)
+
+    def set_price(self, symbol: str, usd: Decimal) -> None:
+        self.dn.set_price(symbol, usd)
+
+    def fund(self, wallet: str, symbol: str, amount: Decimal) -> None:
+        self.dn.fund(wallet, symbol, amount)
+
+    def borrow(self, wallet: str, symbol: str, amount: Decimal) -> None:
+        self.dn.borrow(wallet, symbol, amount)
+
+
+__all__ = ["AAVE_WORDS", "ChainWords", "DemoChain", "OnDevnet"]

@@ -15,17 +15,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from web3 import Web3
-
 from bot.chain.venus_position import NATIVE_ADDRESS
 from bot.demo.liquidator import LiquidatorBot
-from bot.demo.protocols import ChainWords
+from bot.demo.protocols import ChainWords, OnDevnet
 from bot.demo.venus_liquidator import VenusLiquidator
-from bot.devnet import DevnetError, VenusDevnet, start_venus_devnet
-from bot.devnet.venus import at, mantissa, send
-from bot.devnet.venus_artifacts import ORACLE
+from bot.devnet import VenusDevnet, start_venus_devnet
 
-MAX_UINT256 = 2**256 - 1
 VENUS_WORDS = ChainWords(
     protocol="Venus core pool",
     oracle="Venus oracle",
@@ -37,7 +32,7 @@ STABLES = ("USDT", "USDC")
 
 
 @dataclass(slots=True)
-class VenusDemoChain:
+class VenusDemoChain(OnDevnet):
     dn: VenusDevnet
     words: ChainWords = VENUS_WORDS
     file_tag: str = "venus-"
@@ -47,44 +42,6 @@ class VenusDemoChain:
     oracle_tokens: dict[str, str] = field(
         default_factory=lambda: {"BTC": "BTCB", "ETH": "ETH", "BNB": "BNB"}
     )
-
-    @property
-    def rpc_url(self) -> str:
-        return self.dn.rpc_url
-
-    @property
-    def chain_id(self) -> int:
-        return self.dn.chain_id
-
-    @property
-    def w3(self) -> Web3:
-        return self.dn.w3
-
-    def account(self, index: int) -> str:
-        return self.dn.account(index)
-
-    def price(self, symbol: str) -> Decimal:
-        return self.dn.price(symbol)
-
-    def set_price(self, symbol: str, usd: Decimal) -> None:
-        """``setDirectPrice`` on the ChainlinkOracle, mined at once. The demo mines a block a
-        second (which turns anvil's automine off): waiting for that block, as
-        ``VenusDevnet.set_price`` would, held the market script up to a second per feed. Aave's
-        ``set_prices`` mines its block the same way."""
-        if usd <= 0:
-            raise ValueError(f"price must be positive, got {usd}")
-        deployment = self.dn.deployment
-        oracle = at(self.dn.w3, "ChainlinkOracle", deployment.chainlink_oracle, ORACLE)
-        asset = Web3.to_checksum_address(deployment.market(symbol).oracle_asset)
-        fn = oracle.functions.setDirectPrice(asset, mantissa(usd))
-        tx_hash = fn.transact({"from": Web3.to_checksum_address(deployment.deployer)})
-        self.dn.mine()
-        receipt = self.dn.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
-        if receipt["status"] != 1:
-            raise DevnetError(f"setDirectPrice({symbol}, {usd}) reverted: {tx_hash.hex()}")
-
-    def fund(self, wallet: str, symbol: str, amount: Decimal) -> None:
-        self.dn.fund(wallet, symbol, amount)
 
     def token(self, symbol: str) -> tuple[str, int]:
         market = self.dn.deployment.market(symbol)
@@ -109,15 +66,9 @@ class VenusDemoChain:
         _err, liquidity, _shortfall = self.dn.account_liquidity(wallet)
         return Decimal(liquidity).scaleb(-18)
 
-    def borrow(self, wallet: str, symbol: str, amount: Decimal) -> None:
-        self.dn.borrow(wallet, symbol, amount)
-
     def arm_liquidator(self, liquidator: str, symbol: str, amount: Decimal) -> None:
         self.dn.fund(liquidator, symbol, amount)
-        v_token = Web3.to_checksum_address(self.dn.deployment.market(symbol).v_token)
-        fn = self.dn.underlying(symbol).functions.approve(v_token, MAX_UINT256)
-        send(self.dn.w3, fn, liquidator, what=f"approve v{symbol} for the liquidator",
-             returns_codes=False)  # fmt: skip
+        self.dn.approve_market(liquidator, symbol)
 
     def liquidator(self, *, liquidator: str, borrower: str, debt: str) -> LiquidatorBot:
         return VenusLiquidator(

@@ -264,11 +264,14 @@ def send(
     comptroller: str = ZERO_ADDRESS,
     value: int = 0,
     returns_codes: bool = True,
+    mine_now: bool = False,
 ) -> TxReceipt:
     """Send ``fn`` and insist it worked: simulated first (a revert reason, or a nonzero uint
     result when ``returns_codes``, raises ``VenusFailure``), then mined, then its receipt
     searched for ``Failure`` events, since a rejected Compound-style call is a successful
-    transaction. ``comptroller`` names the codes of calls to it (they differ from vTokens')."""
+    transaction. ``comptroller`` names the codes of calls to it (they differ from vTokens').
+    ``mine_now``: under interval mining (automine off) mine its block at once rather than
+    wait up to an interval for it."""
     tx: dict[str, Any] = {"from": Web3.to_checksum_address(sender), "value": value}
     try:
         result = fn.call(tx)  # type: ignore[arg-type]
@@ -279,7 +282,10 @@ def send(
         if isinstance(code, int) and not isinstance(code, bool) and code != 0:
             names = COMPTROLLER_ERRORS if fn.address == comptroller else TOKEN_ERRORS
             raise VenusFailure(what, f"returned {error_name(code, names)} ({code})", code=code)
-    receipt = w3.eth.wait_for_transaction_receipt(fn.transact(tx), timeout=30)  # type: ignore[arg-type]
+    tx_hash = fn.transact(tx)  # type: ignore[arg-type]
+    if mine_now and not w3.provider.make_request("anvil_getAutomine", [])["result"]:  # type: ignore[arg-type]
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
     if receipt["status"] != 1:
         block = receipt["blockNumber"]  # the simulation passed: its own block changed things
         raise VenusFailure(what, f"reverted when mined in block {block} (e.g. interest accrued)")
@@ -438,7 +444,9 @@ def set_direct_price(w3: Web3, chainlink: str, asset: str, usd: Decimal, me: str
     fn = at(w3, "ChainlinkOracle", chainlink, ORACLE).functions.setDirectPrice(
         Web3.to_checksum_address(asset), mantissa(usd)
     )
-    send(w3, fn, me, what=f"ChainlinkOracle.setDirectPrice({asset}, {usd})")
+    # Mined at once even when the chain mines on an interval (the demo): a price move is one
+    # block, as the Aave devnet's is.
+    send(w3, fn, me, what=f"ChainlinkOracle.setDirectPrice({asset}, {usd})", mine_now=True)
 
 
 def price_market(

@@ -119,6 +119,10 @@ class VenusDevnet(AnvilChain):
         fn = self.underlying(symbol).functions.faucet(raw)
         self._send(fn, wallet, f"MockToken({symbol}).faucet({amount}) for {wallet}")
 
+    def approve_market(self, wallet: str, symbol: str) -> None:
+        """Let the market's vToken pull ``wallet``'s underlying (repays, liquidations)."""
+        self._approve(wallet, self.deployment.market(symbol))
+
     def _approve(self, wallet: str, market: VenusMarket) -> None:
         if market.native:
             return
