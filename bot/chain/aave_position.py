@@ -135,20 +135,3 @@ def account_data(
         health_factor=INFINITE_HF if hf == MAX_UINT256 else tokens(hf, 18),
         health_factor_wad=hf,
     )
-
-
-def stale_reason(
-    *,
-    block_number: int,
-    block_timestamp: int,
-    now: int,
-    max_block_age_secs: int,
-    last_block_number: int | None,
-) -> str | None:
-    """Why a snapshot must not be traded on, or None. Pure: ``now`` is given."""
-    age = now - block_timestamp
-    if age > max_block_age_secs:
-        return f"block {block_number} is {age}s old (max_block_age_secs={max_block_age_secs})"
-    if last_block_number is not None and block_number < last_block_number:
-        return f"block number went backwards: {block_number} < {last_block_number} seen before"
-    return None

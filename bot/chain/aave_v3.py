@@ -11,7 +11,8 @@ from web3.types import BlockIdentifier
 
 from bot.chain import aave_position as ap
 from bot.chain.batch import aggregate, need
-from bot.chain.multicall import MULTICALL3_ADDRESS, Call, encode_aggregate3, fn
+from bot.chain.freshness import BlockGuard, EncodedRequests
+from bot.chain.multicall import MULTICALL3_ADDRESS, Call, fn
 from bot.chain.protocol import AccountData, ReaderInfo, ReserveInfo
 from bot.chain.rpc import ChainError, RpcPool
 from bot.core.model import PositionSnapshot
@@ -55,12 +56,11 @@ class AaveV3Reader:
         self.rpc = rpc
         self.chain_id = chain_id
         self.addresses_provider = to_checksum_address(addresses_provider)
-        self.max_block_age_secs = max_block_age_secs
         self._batch_gas_budget = batch_gas_budget
         self._gas_per_account = gas_per_account
         self._info: ReaderInfo | None = None
-        self._last_block: int | None = None
-        self._requests: dict[str, tuple[ReaderInfo, list[Call], dict[str, int], bytes]] = {}
+        self._fresh = BlockGuard(max_block_age_secs)
+        self._requests = EncodedRequests()
 
     @property
     def info(self) -> ReaderInfo:
@@ -149,7 +149,9 @@ class AaveV3Reader:
         """Every value from one block in one ``eth_call`` (at ``block``, default the head)."""
         info = self.info
         user = to_checksum_address(wallet)
-        calls, layout, data = self._snapshot_request(info, user)
+        calls, layout, data = self._requests.get(
+            info, user, lambda: self._snapshot_calls(info, user)
+        )
         at: BlockIdentifier = "latest" if block is None else block
         out = self._aggregate(calls, at, "position snapshot", data)
         if out[layout["prices"]] is None:
@@ -183,18 +185,6 @@ class AaveV3Reader:
             f"{', '.join(bad) or 'one of the reserves'}: its source answers 0 or fails and no "
             "fallback oracle answers; the HF cannot be computed, nothing is decided on it"
         )
-
-    def _snapshot_request(
-        self, info: ReaderInfo, user: str
-    ) -> tuple[list[Call], dict[str, int], bytes]:
-        """The snapshot's calls and their encoding: the same for every block, so encoded once
-        per wallet and market (the guard reads every block; encoding was a third of its CPU)."""
-        cached = self._requests.get(user)
-        if cached is None or cached[0] is not info:
-            calls, layout = self._snapshot_calls(info, user)
-            cached = (info, calls, layout, encode_aggregate3(calls))
-            self._requests[user] = cached
-        return cached[1], cached[2], cached[3]
 
     def _snapshot_calls(self, info: ReaderInfo, user: str) -> tuple[list[Call], dict[str, int]]:
         mc = MULTICALL3_ADDRESS
@@ -266,13 +256,9 @@ class AaveV3Reader:
                 stable_debt=s_debt, oracle_price=int(prices[r.asset]),
                 base_currency_unit=info.base_currency_unit, emode=emode, emode_price=emode_price,
             ))  # fmt: skip
-        reason = ap.stale_reason(
-            block_number=block, block_timestamp=ts, now=now,
-            max_block_age_secs=self.max_block_age_secs, last_block_number=self._last_block,
-        )  # fmt: skip
-        if reason is not None:
-            log.warning("stale snapshot for %s on chain %d: %s", user, self.chain_id, reason)
-        self._last_block = max(block, self._last_block or 0)
+        reason = self._fresh.check(
+            block=block, timestamp=ts, now=now, wallet=user, chain_id=self.chain_id
+        )
         return PositionSnapshot(
             protocol=self.protocol, chain_id=self.chain_id, wallet=user, block_number=block,
             block_timestamp=ts, assets=tuple(assets), emode_category=cat,

@@ -32,9 +32,9 @@ from eth_utils.address import to_checksum_address
 from web3.types import BlockIdentifier
 
 from bot.chain import venus_position as vp
-from bot.chain.aave_position import stale_reason
 from bot.chain.batch import aggregate, need
-from bot.chain.multicall import MULTICALL3_ADDRESS, Call, encode_aggregate3, fn
+from bot.chain.freshness import BlockGuard, EncodedRequests
+from bot.chain.multicall import MULTICALL3_ADDRESS, Call, fn
 from bot.chain.protocol import AccountData, ReaderInfo, ReserveInfo
 from bot.chain.rpc import ChainError, RpcPool
 from bot.core.model import AssetPosition, PositionSnapshot
@@ -103,12 +103,11 @@ class VenusCoreReader:
         self.rpc = rpc
         self.chain_id = chain_id
         self.comptroller = to_checksum_address(comptroller)
-        self.max_block_age_secs = max_block_age_secs
         self._batch_gas_budget = batch_gas_budget
         self._gas_per_market = gas_per_market
         self._venus: VenusInfo | None = None
-        self._last_block: int | None = None
-        self._requests: dict[str, tuple[VenusInfo, list[Call], dict[str, int], bytes]] = {}
+        self._fresh = BlockGuard(max_block_age_secs)
+        self._requests = EncodedRequests()
 
     @property
     def venus(self) -> VenusInfo:
@@ -211,7 +210,9 @@ class VenusCoreReader:
         """Every value from one block in one ``eth_call`` (at ``block``, default the head)."""
         venus = self.venus
         user = to_checksum_address(wallet)
-        calls, layout, data = self._snapshot_request(venus, user)
+        calls, layout, data = self._requests.get(
+            venus, user, lambda: self._snapshot_calls(venus, user)
+        )
         at: BlockIdentifier = "latest" if block is None else block
         out = aggregate(self.rpc, calls, at, "position snapshot", data)
         listed = [to_checksum_address(v) for v in need(out[layout["markets"]], "getAllMarkets")[0]]
@@ -224,22 +225,14 @@ class VenusCoreReader:
             return self.snapshot(wallet, now=now)
         return self._build_snapshot(venus, user, out, layout, now)
 
-    def _snapshot_request(
-        self, venus: VenusInfo, user: str
-    ) -> tuple[list[Call], dict[str, int], bytes]:
-        """The snapshot's calls and their encoding: the same for every block, so encoded once
-        per wallet and market list."""
-        cached = self._requests.get(user)
-        if cached is None or cached[0] is not venus:
-            calls = [Call(MULTICALL3_ADDRESS, MC_BLOCK), Call(MULTICALL3_ADDRESS, MC_TIME),
-                     Call(self.comptroller, ALL_MARKETS), Call(self.comptroller, ORACLE),
-                     Call(self.comptroller, LIQUIDITY, (user,))]  # fmt: skip
-            layout = {"block": 0, "time": 1, "markets": 2, "oracle": 3, "liquidity": 4}
-            layout.update(self._price_calls(venus, calls))
-            layout.update(self._account_calls(venus, user, calls))
-            cached = (venus, calls, layout, encode_aggregate3(calls))
-            self._requests[user] = cached
-        return cached[1], cached[2], cached[3]
+    def _snapshot_calls(self, venus: VenusInfo, user: str) -> tuple[list[Call], dict[str, int]]:
+        calls = [Call(MULTICALL3_ADDRESS, MC_BLOCK), Call(MULTICALL3_ADDRESS, MC_TIME),
+                 Call(self.comptroller, ALL_MARKETS), Call(self.comptroller, ORACLE),
+                 Call(self.comptroller, LIQUIDITY, (user,))]  # fmt: skip
+        layout = {"block": 0, "time": 1, "markets": 2, "oracle": 3, "liquidity": 4}
+        layout.update(self._price_calls(venus, calls))
+        layout.update(self._account_calls(venus, user, calls))
+        return calls, layout
 
     def _price_calls(self, venus: VenusInfo, calls: list[Call]) -> dict[str, int]:
         layout = {}
@@ -318,13 +311,9 @@ class VenusCoreReader:
     ) -> PositionSnapshot:
         block = int(need(out[layout["block"]], "Multicall3.getBlockNumber")[0])
         ts = int(need(out[layout["time"]], "Multicall3.getCurrentBlockTimestamp")[0])
-        reason = stale_reason(
-            block_number=block, block_timestamp=ts, now=now,
-            max_block_age_secs=self.max_block_age_secs, last_block_number=self._last_block,
-        )  # fmt: skip
-        if reason is not None:
-            log.warning("stale snapshot for %s on chain %d: %s", user, self.chain_id, reason)
-        self._last_block = max(block, self._last_block or 0)
+        reason = self._fresh.check(
+            block=block, timestamp=ts, now=now, wallet=user, chain_id=self.chain_id
+        )
         snapshot = PositionSnapshot(
             protocol=self.protocol, chain_id=self.chain_id, wallet=user, block_number=block,
             block_timestamp=ts, assets=tuple(self._account_assets(venus, user, out, layout)),

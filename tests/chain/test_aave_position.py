@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot.chain import aave_position as ap
 from bot.chain.abis import ABI_DIR, load_abi
+from bot.chain.freshness import stale_reason
 from bot.chain.markets import aave_market, market_for_chain
 
 u16 = st.integers(0, 2**16 - 1)
@@ -56,15 +57,15 @@ def test_no_debt_health_factor_is_infinite() -> None:
 
 @given(age=st.integers(-100, 1000), max_age=st.integers(1, 600))
 def test_stale_by_age(age: int, max_age: int) -> None:
-    reason = ap.stale_reason(block_number=10, block_timestamp=1000, now=1000 + age,
+    reason = stale_reason(block_number=10, block_timestamp=1000, now=1000 + age,
                              max_block_age_secs=max_age, last_block_number=None)  # fmt: skip
     assert (reason is not None) == (age > max_age)
 
 
 def test_stale_when_block_goes_backwards() -> None:
     kwargs = {"block_timestamp": 1000, "now": 1000, "max_block_age_secs": 60}
-    assert ap.stale_reason(block_number=9, last_block_number=10, **kwargs) is not None
-    assert ap.stale_reason(block_number=10, last_block_number=10, **kwargs) is None
+    assert stale_reason(block_number=9, last_block_number=10, **kwargs) is not None
+    assert stale_reason(block_number=10, last_block_number=10, **kwargs) is None
 
 
 def test_emode_coverage_by_version() -> None:
