@@ -71,16 +71,25 @@ Attempt = Liquidation | Refused | Failed
 
 class LiquidatorBot:
     """``with bot:`` polls blocks in a thread and makes one attempt per new block until the
-    block ends. Subclasses implement ``_try_once``."""
+    block ends: ``liquidator`` tries to repay ``borrower``'s ``debt`` and seize one of its
+    ``collaterals``. Subclasses implement ``_try_once``."""
 
     def __init__(
         self,
         *,
         rpc_url: str,
+        liquidator: str,
+        borrower: str,
+        collaterals: tuple[str, ...],
+        debt: str,
         poll_secs: float = 0.02,
         on_liquidation: Callable[[Liquidation], None] | None = None,
     ) -> None:
         self._w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 10}))
+        self._liquidator = Web3.to_checksum_address(liquidator)
+        self._borrower = Web3.to_checksum_address(borrower)
+        self._collaterals = collaterals
+        self._debt = debt
         self._poll_secs = poll_secs
         self._on_liquidation = on_liquidation
         self._stop = threading.Event()
@@ -175,12 +184,11 @@ class Liquidator(LiquidatorBot):
         poll_secs: float = 0.02,
         on_liquidation: Callable[[Liquidation], None] | None = None,
     ) -> None:
-        super().__init__(rpc_url=rpc_url, poll_secs=poll_secs, on_liquidation=on_liquidation)
+        super().__init__(
+            rpc_url=rpc_url, liquidator=liquidator, borrower=borrower, collaterals=collaterals,
+            debt=debt, poll_secs=poll_secs, on_liquidation=on_liquidation,
+        )  # fmt: skip
         self._deployment = deployment
-        self._liquidator = Web3.to_checksum_address(liquidator)
-        self._borrower = Web3.to_checksum_address(borrower)
-        self._collaterals = collaterals
-        self._debt = debt
         self._pool = contract(self._w3, "Pool", deployment.pool)
         self._oracle = contract(self._w3, "AaveOracle", deployment.oracle)
         self._a_tokens = {

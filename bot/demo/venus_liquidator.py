@@ -53,12 +53,11 @@ class VenusLiquidator(LiquidatorBot):
         poll_secs: float = 0.02,
         on_liquidation: Callable[[Liquidation], None] | None = None,
     ) -> None:
-        super().__init__(rpc_url=rpc_url, poll_secs=poll_secs, on_liquidation=on_liquidation)
+        super().__init__(
+            rpc_url=rpc_url, liquidator=liquidator, borrower=borrower, collaterals=collaterals,
+            debt=debt, poll_secs=poll_secs, on_liquidation=on_liquidation,
+        )  # fmt: skip
         self._deployment = deployment
-        self._liquidator = Web3.to_checksum_address(liquidator)
-        self._borrower = Web3.to_checksum_address(borrower)
-        self._collaterals = collaterals
-        self._debt = debt
         self._comptroller = comptroller_at(self._w3, deployment.comptroller)
         self._oracle = at(self._w3, "ResilientOracle", deployment.oracle, ORACLE)
         self._v_tokens = {
