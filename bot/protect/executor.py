@@ -172,7 +172,7 @@ class ProtectExecutor:
 
     def _rejected(self, outcome: TxOutcome, action: ProtectAction) -> str | None:
         """A mined transaction the protocol turned down without reverting (Venus)."""
-        if not outcome.ok or outcome.tx_hash is None:
+        if not (outcome.ok and self._writes.rejects_without_revert and outcome.tx_hash):
             return None
         receipt = self._w3.eth.get_transaction_receipt(outcome.tx_hash)  # type: ignore[arg-type]
         return self._writes.failure(receipt, action)

@@ -29,6 +29,10 @@ NO_REFERRAL = 0
 
 
 class LendingWrites(Protocol):
+    # Whether a mined call can still have been turned down (Venus), so that its receipt must
+    # be read; Aave reverts every refusal and costs no extra request.
+    rejects_without_revert: bool
+
     def spender(self, asset: str) -> str:
         """The contract that pulls ``asset`` from the reserve wallet (gets the allowance)."""
         ...
@@ -47,6 +51,8 @@ def encode(contract: Any, fn: str, args: list[Any]) -> bytes:
 
 
 class AavePoolWrites:
+    rejects_without_revert = False
+
     def __init__(self, w3: Web3, pool: str) -> None:
         self._pool = w3.eth.contract(address=Web3.to_checksum_address(pool), abi=load_abi("Pool"))
 
@@ -62,12 +68,14 @@ class AavePoolWrites:
         return str(self._pool.address), encode(self._pool, str(action.kind), args)
 
     def failure(self, receipt: Any, action: ProtectAction) -> str | None:
-        return None  # Aave reverts on every rejection: a mined repay took effect
+        return None
 
 
 class VenusMarketWrites:
     """``vtokens``: underlying token address -> its market's vToken (the reader's markets);
     vBNB's native BNB is left out: the reserve repays ERC-20 debt only."""
+
+    rejects_without_revert = True
 
     def __init__(self, w3: Web3, vtokens: Mapping[str, str]) -> None:
         abi = load_abi("VToken")
