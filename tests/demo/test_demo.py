@@ -8,7 +8,6 @@ exchange during the crash; unprotected, nothing moves.
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import os
@@ -17,7 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,44 +24,15 @@ import psutil
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rich.console import Console
 
-from bot.demo import DemoResult, run_demo
 from bot.demo.scenario import FeedState, OracleRule, crash_scenario, next_feed
 from bot.journal import MoveKind, MoveStage
-
-SPEED = 6.0  # the 100 scenario seconds in ~17 wall seconds per run
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@dataclass
-class Runs:
-    protected: DemoResult
-    unprotected: DemoResult
-    output: str
-    children_before: set[int]
-    children_after: set[int]
-
-
-def _children() -> set[int]:
-    return {p.pid for p in psutil.Process().children(recursive=True)}
+from tests.demo.demo_runs import PNG_SIGNATURE, Runs, run_both
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    out = tmp_path_factory.mktemp("demo")
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=140, force_terminal=False)
-    before = _children()
-    protected = run_demo(protect=True, headless=True, speed=SPEED, out_dir=out, console=console)
-    unprotected = run_demo(protect=False, headless=True, speed=SPEED, out_dir=out, console=console)
-    return Runs(
-        protected=protected,
-        unprotected=unprotected,
-        output=buffer.getvalue(),
-        children_before=before,
-        children_after=_children(),
-    )
+    return run_both(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.mark.chain
@@ -191,8 +160,7 @@ def test_summary_printed_and_files_written(runs: Runs) -> None:
 @pytest.mark.exchange
 @pytest.mark.slow
 def test_everything_it_started_is_stopped(runs: Runs) -> None:
-    left = runs.children_after - runs.children_before
-    alive = [psutil.Process(p).cmdline() for p in left if psutil.pid_exists(p)]
+    alive = runs.left_running()
     assert not alive, f"processes left running: {alive}"
 
 

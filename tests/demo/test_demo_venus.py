@@ -9,56 +9,23 @@ the liquidator seizes collateral.
 
 from __future__ import annotations
 
-import io
 import json
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import matplotlib.image
-import psutil
 import pytest
-from rich.console import Console
 
-from bot.demo import DemoResult, run_demo
+from bot.demo import run_demo
 from bot.demo.journal_tail import JournalTail
-from tests.demo.test_demo import PNG_SIGNATURE, SPEED
+from tests.demo.demo_runs import PNG_SIGNATURE, Runs, children, run_both
 
 VENUS_COLLATERAL = {"BTCB": Decimal(1), "ETH": Decimal(5), "BNB": Decimal(25)}
 
 
-@dataclass
-class Runs:
-    protected: DemoResult
-    unprotected: DemoResult
-    output: str
-    children_before: set[int]
-    children_after: set[int]
-
-
-def _children() -> set[int]:
-    return {p.pid for p in psutil.Process().children(recursive=True)}
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    out = tmp_path_factory.mktemp("demo-venus")
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=140, force_terminal=False)
-    before = _children()
-    protected = run_demo(
-        protocol="venus", protect=True, headless=True, speed=SPEED, out_dir=out, console=console
-    )
-    unprotected = run_demo(
-        protocol="venus", protect=False, headless=True, speed=SPEED, out_dir=out, console=console
-    )
-    return Runs(
-        protected=protected,
-        unprotected=unprotected,
-        output=buffer.getvalue(),
-        children_before=before,
-        children_after=_children(),
-    )
+    return run_both(tmp_path_factory.mktemp("demo-venus"), protocol="venus")
 
 
 @pytest.mark.venus
@@ -156,14 +123,13 @@ def test_venus_summary_printed_and_chart_written(runs: Runs) -> None:
 @pytest.mark.exchange
 @pytest.mark.slow
 def test_everything_the_venus_demo_started_is_stopped(runs: Runs) -> None:
-    left = runs.children_after - runs.children_before
-    alive = [psutil.Process(p).cmdline() for p in left if psutil.pid_exists(p)]
+    alive = runs.left_running()
     assert not alive, f"processes left running: {alive}"
 
 
 def test_an_unknown_protocol_is_refused_before_anything_starts(tmp_path: Path) -> None:
-    before = _children()
+    before = children()
     with pytest.raises(ValueError, match="aave"):
         run_demo(protocol="compound", headless=True, out_dir=tmp_path / "out")
-    assert _children() == before
+    assert children() == before
     assert not (tmp_path / "out").exists()

@@ -35,6 +35,7 @@ from bot.core.repay import ReserveBalance
 from bot.core.venus_math import account_liquidity
 from bot.devnet.aave import contract
 from bot.devnet.devnet import MAX_UINT256, Devnet
+from bot.devnet.lending import LendingDevnet
 from bot.devnet.venus_devnet import VenusDevnet
 from bot.journal import Journal
 from bot.protect.aave_errors import explain_revert
@@ -124,14 +125,11 @@ class LendingScene(Protocol):
         ...
 
 
-@dataclass
-class AaveScene:
-    """Aave v3 (the package's v3.0 deployment) on anvil."""
+class _OnDevnet:
+    """What both scenes do the same way on their devnet, in neutral symbols."""
 
-    devnet: Devnet
-    protocol: str = "aave-v3"
-    symbols: Mapping[str, str] = field(default_factory=lambda: AAVE_SYMBOLS)
-    _funded: set[str] = field(default_factory=set)
+    devnet: LendingDevnet
+    symbols: Mapping[str, str]
 
     def symbol(self, neutral: str) -> str:
         return self.symbols.get(neutral, neutral)  # or already the protocol's own symbol
@@ -152,12 +150,22 @@ class AaveScene:
             debt={self.symbol(s): a for s, a in debt.items()},
         )
 
+    def set_price(self, neutral: str, usd: Decimal) -> None:
+        self.devnet.set_price(self.symbol(neutral), usd)
+
+
+@dataclass
+class AaveScene(_OnDevnet):
+    """Aave v3 (the package's v3.0 deployment) on anvil."""
+
+    devnet: Devnet
+    protocol: str = "aave-v3"
+    symbols: Mapping[str, str] = field(default_factory=lambda: AAVE_SYMBOLS)
+    _funded: set[str] = field(default_factory=set)
+
     def borrow_own_kind(self, wallet: str, amount: Decimal) -> str:
         self.devnet.borrow_stable(wallet, "USDT", amount)
         return "USDT"
-
-    def set_price(self, neutral: str, usd: Decimal) -> None:
-        self.devnet.set_price(self.symbol(neutral), usd)
 
     def price_step(self, neutral: str) -> Decimal:
         return D("1e-8")  # AaveOracle: USD x 1e8 for every asset
@@ -216,38 +224,16 @@ class AaveScene:
 
 
 @dataclass
-class VenusScene:
+class VenusScene(_OnDevnet):
     """The Venus core pool (comptroller v10) on anvil."""
 
     devnet: VenusDevnet
     protocol: str = "venus-core"
     symbols: Mapping[str, str] = field(default_factory=lambda: VENUS_SYMBOLS)
 
-    def symbol(self, neutral: str) -> str:
-        return self.symbols.get(neutral, neutral)  # or already the protocol's own symbol
-
-    def account(self, index: int) -> str:
-        return self.devnet.account(index)
-
-    def head(self) -> tuple[int, int]:
-        block = self.devnet.w3.eth.get_block("latest")
-        return int(block["number"]), int(block["timestamp"])
-
-    def open_position(
-        self, wallet: str, *, collateral: Mapping[str, Decimal], debt: Mapping[str, Decimal]
-    ) -> None:
-        self.devnet.open_position(
-            wallet,
-            collateral={self.symbol(s): a for s, a in collateral.items()},
-            debt={self.symbol(s): a for s, a in debt.items()},
-        )
-
     def borrow_own_kind(self, wallet: str, amount: Decimal) -> str:
         self.devnet.mint_vai(wallet, amount)
         return "VAI"
-
-    def set_price(self, neutral: str, usd: Decimal) -> None:
-        self.devnet.set_price(self.symbol(neutral), usd)
 
     def price_step(self, neutral: str) -> Decimal:
         decimals = self.devnet.deployment.market(self.symbol(neutral)).decimals
