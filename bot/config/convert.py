@@ -70,6 +70,7 @@ def plan_rules(config: HedgebotConfig) -> PlanRules:
         allow_long=hedge.allow_long,
         margin_safety_factor=hedge.margin_safety_factor,
         min_short_liq_distance=hedge.min_short_liq_distance,
+        deposit_asset=hedge.margin_asset,
     )
 
 

@@ -10,17 +10,22 @@ side is safe, and one oracle step the adverse way makes the position liquidatabl
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 from bot.core.account_model import AccountModel, account_model
 from bot.core.health import STABLE_UNDERLYING
 from bot.core.model import ZERO, PositionSnapshot, TokenMapping
+
+# Decimal division keeps 28 digits: a product off a grid price by less than this many steps
+# is that price.
+GRID_NOISE = Decimal("1e-9")
 
 __all__ = [
     "common_crash_factor",
     "distance_to_liquidation",
     "liquidation_price",
     "liquidation_price_for_underlying",
+    "on_safe_side",
     "readable_crash_factor",
     "readable_liquidation_price",
     "underlying_crash_factor",
@@ -146,7 +151,30 @@ def liquidation_price_for_underlying(
     reference = underlying_price
     if reference is None:
         reference = snapshot.assets[moving[0]].price_usd
-    return factor * reference
+    if factor == 0:
+        return ZERO
+    step = (math if math is not None else account_model(snapshot)).price_step(
+        snapshot.assets[moving[0]]
+    )
+    return on_safe_side(factor * reference, step, adverse_up=factor > 1)
+
+
+def on_safe_side(price: Decimal, step: Decimal, *, adverse_up: bool) -> Decimal:
+    """``price`` on the oracle's grid, rounded toward safety: a price the oracle can publish,
+    never beyond the crossing (up for collateral, which liquidates below it; down for debt).
+
+    A factor times a price carries division noise either way (3110.465141169999... for the
+    crossing 3110.46514117): within ``GRID_NOISE`` of a step it is that grid price, or the
+    user would read a crossing one step on the wrong side (or one step too cautious).
+    """
+    if step <= 0:
+        return price
+    grid = price / step
+    nearest = grid.to_integral_value(ROUND_HALF_EVEN)
+    if abs(grid - nearest) < GRID_NOISE:
+        return nearest * step
+    rounding = ROUND_FLOOR if adverse_up else ROUND_CEILING
+    return grid.to_integral_value(rounding) * step
 
 
 def common_crash_factor(

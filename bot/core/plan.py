@@ -171,6 +171,10 @@ def _committed_margin(leg: Leg, rules: PlanRules) -> Decimal:
     return abs(leg.current) / rules.leverage
 
 
+def _deposit_asset(leg: Leg, rules: PlanRules) -> str:
+    return rules.deposit_asset or leg.spec.margin_asset
+
+
 def _apply_margin(
     legs: list[Leg],
     available: Decimal | Mapping[str, Decimal],
@@ -203,8 +207,8 @@ def _apply_margin(
                     message=f"{leg.symbol}: target {usd(leg.wanted)} needs {usd(need)} margin "
                     f"(x{rules.margin_safety_factor} at {rules.leverage}x, liquidation >= "
                     f"{rules.min_short_liq_distance:.0%} away), {usd(budget)} available: "
-                    f"reduced to {usd(shrunk)}; a top-up of {usd(shortfall)} "
-                    f"{leg.spec.margin_asset} would restore the full hedge",
+                    f"reduced to {usd(shrunk)}; a top-up of {usd(shortfall)} of "
+                    f"{_deposit_asset(leg, rules)} would restore the full hedge",
                 )
             )
             leg.wanted = shrunk if leg.wanted > 0 else -shrunk
@@ -219,8 +223,8 @@ def _apply_margin(
                     amount_usd=keep - budget,
                     message=f"{leg.symbol}: a hedge of {usd(leg.wanted)} needs {usd(keep)} "
                     f"margin to keep liquidation >= {rules.min_short_liq_distance:.0%} away, "
-                    f"{usd(budget)} backs it: top up {usd(keep - budget)} "
-                    f"{leg.spec.margin_asset} (the open hedge is kept, not cut)",
+                    f"{usd(budget)} backs it: top up {usd(keep - budget)} of "
+                    f"{_deposit_asset(leg, rules)} (the open hedge is kept, not cut)",
                 )
             )
         pools[asset if isinstance(available, Mapping) else ""] = max(

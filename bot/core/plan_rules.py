@@ -24,6 +24,10 @@ class PlanRules:
     allow_long: bool = False
     margin_safety_factor: Decimal = Decimal("1.25")
     min_short_liq_distance: Decimal = Decimal("0.30")
+    # What the operator deposits to add margin (hedge.margin_asset): BNB in Multi-Assets mode
+    # margins a USDT contract, so a note saying "top up USDT" sends the wrong coin.
+    # None: each contract's own margin asset.
+    deposit_asset: str | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.leverage <= self.max_leverage:

@@ -17,6 +17,7 @@ from bot.core.liquidation import (
     distance_to_liquidation,
     liquidation_price,
     liquidation_price_for_underlying,
+    on_safe_side,
     readable_liquidation_price,
     underlying_crash_factor,
 )
@@ -133,7 +134,11 @@ def test_underlying_with_two_tokens_and_common_crash() -> None:
     )
     assert exact_health_factor_wad(scaled) >= WAD - 10**9
     price = liquidation_price_for_underlying(s, "BTC", MAPPING, underlying_price=D(61000))
-    assert price == k * 61000
+    assert price is not None
+    # On the oracle's grid, never below the crossing a falling BTC meets.
+    assert price == on_safe_side(k * 61000, STEP, adverse_up=False)
+    assert k * 61000 <= price < k * 61000 + STEP
+    assert price % STEP == 0
     crash = common_crash_factor(s, MAPPING)
     assert crash is not None
     readable_crash = D(60000) / (D("67803.5") + D(24750))
@@ -236,6 +241,8 @@ def test_liquidation_price_is_where_hf_is_one(
         return
     assert hf_wad_at(s, "WBTC", exact, math) >= WAD
     assert hf_wad_at(s, "WBTC", exact - STEP, math) < WAD
+    # What status shows for BTC is that crossing to the last digit, not factor x price noise.
+    assert liquidation_price_for_underlying(s, "BTC", MAPPING, math=math) == exact
     if readable is not None:
         # Flooring the average LT loses up to 1 bp of the whole collateral; WBTC's price
         # must make that up through its own LT-weighted value. Value floors add base units.

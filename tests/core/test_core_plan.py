@@ -132,7 +132,21 @@ def test_margin_shrinks_the_order_and_names_the_top_up() -> None:
     # liquidation distance needs): $3,000 carries $7,200, rounded down.
     assert intent.quantity == D("0.143")
     assert shrink.amount_usd > 0
-    assert "top-up" in shrink.message
+    assert "a top-up of $" in shrink.message
+    assert "of USDT would restore" in shrink.message
+
+
+def test_notes_name_the_asset_the_operator_deposits() -> None:
+    """Multi-Assets mode: BNB margins the USDT contract, so that is what to top up."""
+    bnb = replace(RULES, deposit_asset="BNB")
+    shrink = next(n for n in plan([target("BTC", "30000")], margin=D(3000), rules=bnb).notes)
+    assert "of BNB would restore the full hedge" in shrink.message
+    assert "USDT would" not in shrink.message
+    held = hedge("BTCUSDT", "-0.2", "50000", "50000", leverage=10, margin_type=MarginType.ISOLATED)
+    p = plan([target("BTC", "10000")], [replace(held, isolated_margin=D(1000))], margin=D(0),
+             rules=bnb)  # fmt: skip
+    top_up = next(n for n in p.notes if n.kind == "top_up")
+    assert "of BNB (the open hedge is kept" in top_up.message
 
 
 def test_underfunded_open_hedge_asks_for_top_up_and_keeps_it() -> None:
