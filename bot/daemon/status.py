@@ -20,6 +20,7 @@ from bot.core.hedger import HedgerSettings
 from bot.core.margin_need import MarginNeed, margin_need
 from bot.core.model import AssetPosition, PositionSnapshot
 from bot.core.reserve import CrashReserve, reserve_for_crash, worst_fall_for
+from bot.core.totals import PositionTotals, position_totals
 from bot.daemon.app import build_exchange
 from bot.daemon.wiring import hedger_settings, journal_for, reader_for
 from bot.journal import Journal, MoveRecord
@@ -78,6 +79,7 @@ class StatusReport:
     reserve_basis: str = ""  # the crash the reserve is sized for, in words
     reserve_warning: str | None = None  # the configured reserve target is under the need
     margin: MarginNeed | None = None  # the account's: what its wanted shorts need
+    totals: PositionTotals | None = None
 
     def as_json(self) -> dict[str, Any]:
         s, a = self.snapshot, self.assessment
@@ -91,6 +93,7 @@ class StatusReport:
             "stale_reason": s.stale_reason,
             "oracle_hf": _num(a.oracle_hf),
             "shadow_hf": _num(a.shadow_hf),
+            "totals": None if self.totals is None else _totals_json(self.totals),
             "loops": self.loops.as_json(),
             "unmapped_tokens": list(a.unmapped_tokens),
             "assets": [_asset_json(x) for x in s.assets],
@@ -116,6 +119,17 @@ class StatusReport:
             "margin_for_hedge": None if self.margin is None else _margin_json(self.margin),
             "money_moves": [_move_json(m) for m in self.moves],
         }
+
+
+def _totals_json(t: PositionTotals) -> dict[str, Any]:
+    return {
+        "collateral_usd": str(t.collateral_usd),
+        "debt_usd": str(t.debt_usd),
+        "equity_usd": str(t.equity_usd),
+        "chain_hf": _num(t.chain_hf),
+        "common_crash_factor": _num(t.common_crash_factor),
+        "crash_to_liquidation": _num(t.crash_to_liquidation),
+    }
 
 
 def _margin_json(m: MarginNeed) -> dict[str, Any]:
@@ -301,6 +315,7 @@ def account_status(config: HedgebotConfig, *, crash_pct: float | None) -> list[S
                 reserve_basis=basis,
                 reserve_warning=reserve_warning(config, need, basis),
                 margin=margin,
+                totals=position_totals(snapshot, settings.mapping),
             )
         )
     return reports
@@ -362,6 +377,8 @@ def render_status(report: StatusReport, console: Console) -> None:
     )
     if s.stale_reason:
         console.print(f"[red]stale: {s.stale_reason}[/]")
+    if report.totals is not None:
+        _render_totals(report.totals, console)
     loops = report.loops
     style = "green" if loops.guard == "on" else "bold red"
     console.print(f"guard  [{style}]{loops.guard}[/]  {loops.guard_reason}", highlight=False)
@@ -370,6 +387,18 @@ def render_status(report: StatusReport, console: Console) -> None:
         console.print(f"[yellow]{token} is not in `tokens:`: not hedged[/]", highlight=False)
     assets = Table("asset", "collateral", "debt", "price (USD)", "LT", title="lending position")
     _render_tables(report, console, assets)
+
+
+def _render_totals(t: PositionTotals, console: Console) -> None:
+    chain = "-" if t.chain_hf is None else _hf(t.chain_hf)
+    crash = t.crash_to_liquidation
+    console.print(
+        f"collateral ${t.collateral_usd:,.2f}   debt ${t.debt_usd:,.2f}   "
+        f"equity ${t.equity_usd:,.2f}   HF as the chain reports it {chain}",
+        highlight=False,
+    )
+    if crash is not None:
+        console.print(f"HF 1 after a further {crash:.1%} fall of every coin together")
 
 
 def _render_tables(report: StatusReport, console: Console, assets: Table) -> None:

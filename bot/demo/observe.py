@@ -15,12 +15,12 @@ from typing import Any
 
 from bot.chain.protocol import LendingProtocol
 from bot.core import (
-    common_crash_factor,
     exact_health_factor,
     liquidation_price_for_underlying,
     shadow_snapshot,
 )
 from bot.core.model import PositionSnapshot, TokenMapping
+from bot.core.totals import position_totals
 from bot.emulator.testing import EmulatorControl
 
 ZERO = Decimal(0)
@@ -70,36 +70,32 @@ def chain_view(
     oracle: dict[str, Decimal] = {}
     collateral: dict[str, Decimal] = {}
     debt: dict[str, Decimal] = {}
-    collateral_usd = debt_usd = ZERO
     for a in snapshot.assets:
         token = mapping.get(a.symbol)
         if token is not None and token.underlying != "USD":
             oracle[token.underlying] = a.price_usd
         if a.collateral > 0:
             collateral[a.symbol] = a.collateral
-            if a.collateral_enabled:
-                collateral_usd += a.collateral * a.price_usd
         if a.debt > 0:
             debt[a.symbol] = a.debt
-            debt_usd += a.debt * a.price_usd
     known_marks = {u: m for u, m in marks.items() if u in oracle}
     shadow = shadow_snapshot(snapshot, known_marks, mapping) if known_marks else snapshot
     held = {mapping[s].underlying for s in collateral if s in mapping}
     liquidation = {
         u: liquidation_price_for_underlying(snapshot, u, mapping) for u in sorted(held - {"USD"})
     }
-    factor = common_crash_factor(snapshot, mapping)
+    totals = position_totals(snapshot, mapping)
     return ChainView(
         block=snapshot.block_number,
         oracle_usd=oracle,
         collateral=collateral,
         debt=debt,
-        collateral_usd=collateral_usd,
-        debt_usd=debt_usd,
+        collateral_usd=totals.collateral_usd,
+        debt_usd=totals.debt_usd,
         oracle_hf=exact_health_factor(snapshot),
         shadow_hf=exact_health_factor(shadow),
         liquidation_usd=liquidation,
-        crash_to_liquidation=None if factor is None or factor >= 1 else 1 - factor,
+        crash_to_liquidation=totals.crash_to_liquidation,
     )
 
 

@@ -58,6 +58,14 @@ def test_status_json_reports_position_hedge_and_reserve(
     btc = next(u for u in report["underlyings"] if u["underlying"] == "BTC")
     assert Decimal(btc["liquidation_price"]) < Decimal(60_000)
     assert Decimal(btc["target_short_usd"]) == Decimal(30_000)  # ratio 0.5 x 1 BTC at 60,000
+    assert Decimal(btc["liquidation_price"]) % Decimal("1e-8") == 0  # a price the oracle can show
+    totals = report["totals"]
+    assert Decimal(totals["collateral_usd"]) == 60_000 + 10 * 3_000
+    assert Decimal(totals["debt_usd"]) == 40_000
+    assert totals["chain_hf"] == report["oracle_hf"]  # the chain's own answer, beside ours
+    # Every coin falling together: HF 1 at 40,000 / (0.78 x 60,000 + 0.825 x 30,000) of today.
+    readable = 1 - Decimal(40_000) / (Decimal("0.78") * 60_000 + Decimal("0.825") * 30_000)
+    assert abs(Decimal(totals["crash_to_liquidation"]) - readable) < Decimal("0.0001")
     assert report["plan"], "a fresh position with no hedge needs orders"
     # The wanted shorts (30,000 BTC + 15,000 ETH) stay 30 % from their liquidation prices with
     # (1.30 x 1.004 - 1) = 30.52 % of their notional in margin.
@@ -73,6 +81,10 @@ def test_status_json_reports_position_hedge_and_reserve(
     assert Decimal("4225") <= Decimal(reserve["amount"]) < Decimal("4226")
     text = runner.invoke(app, ["status", "--config", str(path), "--crash-pct", "50"], env=env)
     assert "reserve needed to survive a 50% crash: 4,225" in text.output
+    words = " ".join(text.output.split())
+    assert "collateral $90,000.00 debt $40,000.00 equity $50,000.00" in words
+    assert f"HF as the chain reports it {Decimal(report['oracle_hf']):.4f}" in words
+    assert f"HF 1 after a further {Decimal(totals['crash_to_liquidation']):.1%} fall" in words
     assert "margin needed to hold the wanted shorts 30% from their liquidation prices: " in (
         " ".join(text.output.split())
     )
