@@ -55,12 +55,17 @@ class Services:
 
 
 def build_exchange(
-    config: HedgebotConfig, journal: Journal, *, dry_run: bool, live: bool
+    config: HedgebotConfig,
+    journal: Journal,
+    *,
+    dry_run: bool,
+    live: bool,
+    read_only: bool = False,
 ) -> Exchange:
     credentials = None if dry_run else binance_credentials()
     public = live_exchange(config, credentials, live=live)
     if dry_run:
-        return paper_exchange(config, journal, public)
+        return paper_exchange(config, journal, public, read_only=read_only)
     refresh = config.hedge.account_refresh_secs
     return AccountCache(public, refresh_secs=refresh) if refresh > 0 else public
 

@@ -23,7 +23,7 @@ from bot.core.reserve import CrashReserve, reserve_for_crash, worst_fall_for
 from bot.core.totals import PositionTotals, position_totals
 from bot.daemon.app import build_exchange
 from bot.daemon.wiring import hedger_settings, journal_for, reader_for
-from bot.journal import Journal, MoveRecord
+from bot.journal import FundingRecord, Journal, MoveRecord
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,6 +80,7 @@ class StatusReport:
     reserve_warning: str | None = None  # the configured reserve target is under the need
     margin: MarginNeed | None = None  # the account's: what its wanted shorts need
     totals: PositionTotals | None = None
+    funding: tuple[FundingRecord, ...] = ()  # the account's funding of the last 24 h
 
     def as_json(self) -> dict[str, Any]:
         s, a = self.snapshot, self.assessment
@@ -118,6 +119,7 @@ class StatusReport:
             },
             "margin_for_hedge": None if self.margin is None else _margin_json(self.margin),
             "money_moves": [_move_json(m) for m in self.moves],
+            "funding_24h": [_funding_json(f) for f in self.funding],
         }
 
 
@@ -151,6 +153,16 @@ def margin_warning(m: MarginNeed) -> str | None:
         f"of the ${m.need_usd:,.2f} the wanted shorts need to stay {m.distance:.0%} from their "
         "liquidation prices: deposit margin (or configure capital:) before the hedge grows"
     )
+
+
+def _funding_json(f: FundingRecord) -> dict[str, Any]:
+    return {
+        "symbol": f.symbol,
+        "asset": f.asset,
+        "amount": str(f.amount),
+        "at": f.income_at.isoformat(),
+        "transaction_id": f.transaction_id,
+    }
 
 
 def _move_json(m: MoveRecord) -> dict[str, Any]:
@@ -295,6 +307,7 @@ def account_status(config: HedgebotConfig, *, crash_pct: float | None) -> list[S
         loops = {p.name: loops_state(config, p.name, journal) for p in config.positions}
         since = datetime.now(UTC) - timedelta(hours=24)
         moves = tuple(journal.moves_since(since, account=settings.name))
+        funding = tuple(journal.funding_income(since=since))
     finally:
         journal.close()
     reports = []
@@ -316,6 +329,7 @@ def account_status(config: HedgebotConfig, *, crash_pct: float | None) -> list[S
                 reserve_warning=reserve_warning(config, need, basis),
                 margin=margin,
                 totals=position_totals(snapshot, settings.mapping),
+                funding=funding,
             )
         )
     return reports
@@ -335,7 +349,7 @@ def _assess(
     *,
     dry_run: bool,
 ) -> tuple[AccountAssessment, MarginNeed]:
-    exchange = build_exchange(config, journal, dry_run=dry_run, live=False)
+    exchange = build_exchange(config, journal, dry_run=dry_run, live=False, read_only=True)
     symbols = sorted(set(settings.symbol_for_underlying.values()))
     balances, specs = exchange.balances(), exchange.contract_specs()
     marks = {s: exchange.mark_price(s) for s in symbols}
@@ -458,7 +472,18 @@ def _render_tables(report: StatusReport, console: Console, assets: Table) -> Non
     if report.reserve_warning is not None:
         console.print(f"[bold yellow]warning:[/] {report.reserve_warning}", highlight=False)
     _render_margin(report.margin, console)
+    _render_funding(report.funding, console)
     _render_moves(report.moves, console)
+
+
+def _render_funding(funding: tuple[FundingRecord, ...], console: Console) -> None:
+    if not funding:
+        return
+    totals: dict[tuple[str, str], Decimal] = {}
+    for f in funding:
+        totals[(f.symbol, f.asset)] = totals.get((f.symbol, f.asset), Decimal(0)) + f.amount
+    parts = ", ".join(f"{s} {v:+,.4f} {a}" for (s, a), v in sorted(totals.items()))
+    console.print(f"funding (24 h, + received): {parts}", highlight=False)
 
 
 def _render_margin(m: MarginNeed | None, console: Console) -> None:

@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Protocol
+
+import structlog
 
 from bot.alerts import (
     AlertDispatcher,
@@ -39,7 +42,10 @@ from bot.exchange.base import AccountSetup, Exchange, SymbolSetup
 from bot.exchange.binance.adapter import BinanceFutures
 from bot.exchange.binance.network import is_production
 from bot.exchange.paper import JournalPaperStateStore, PaperExchange
+from bot.exchange.paper_funding import PaperFunding
 from bot.journal import Journal
+
+log = structlog.get_logger(__name__)
 
 
 class LiveTradingRefused(RuntimeError):
@@ -110,8 +116,12 @@ def live_exchange(
     )
 
 
-def paper_exchange(config: HedgebotConfig, journal: Journal, public: BinanceFutures) -> Exchange:
-    """Paper trading at the venue's public mark prices, its state kept in the journal."""
+def paper_exchange(
+    config: HedgebotConfig, journal: Journal, public: BinanceFutures, *, read_only: bool = False
+) -> Exchange:
+    """Paper trading at the venue's public mark prices and published funding, its state kept
+    in the journal. ``read_only`` (status): the book is looked at, nothing is settled or saved
+    (the running daemon owns the book; a second writer would overwrite its fills)."""
     venue = Venue(config.hedge.venue)
     return PaperExchange(
         specs=public.contract_specs(),
@@ -121,6 +131,27 @@ def paper_exchange(config: HedgebotConfig, journal: Journal, public: BinanceFutu
         initial_balances={(venue, a): v for a, v in config.paper.initial_balances.items()},
         taker_fee=config.paper.taker_fee,
         slippage=config.paper.slippage,
+        funding_feed=None if read_only else public,
+        on_funding=partial(journal_paper_funding, journal),
+    )
+
+
+def journal_paper_funding(journal: Journal, paid: PaperFunding) -> None:
+    journal.record_funding(
+        symbol=paid.symbol,
+        asset=paid.asset,
+        amount=paid.amount,
+        income_at=paid.funding_time_ms,
+        transaction_id=paid.transaction_id,
+    )
+    log.info(
+        "paper funding settled",
+        symbol=paid.symbol,
+        amount=str(paid.amount),
+        asset=paid.asset,
+        rate=str(paid.rate),
+        mark=str(paid.mark),
+        funding_time_ms=paid.funding_time_ms,
     )
 
 

@@ -226,7 +226,16 @@ def ticker_price_coinm(call: Call) -> list[Json]:
 def funding_rate_history(call: Call) -> list[Json]:
     symbols = {s.symbol for s in _selected(call)}
     limit = call.params.limit(100, 1000)
-    rows = [r for r in call.ex.state.funding_history if r.symbol in symbols]
+    start, end = call.params.integer("startTime"), call.params.integer("endTime")
+    rows = [
+        r
+        for r in call.ex.state.funding_history
+        if r.symbol in symbols
+        and (start is None or r.funding_time >= start)
+        and (end is None or r.funding_time <= end)
+    ]
+    # Binance: from startTime on, the first `limit` rows; otherwise the latest `limit`.
+    rows = rows[:limit] if start is not None else rows[-limit:]
     return [
         {
             "symbol": r.symbol,
@@ -235,7 +244,7 @@ def funding_rate_history(call: Call) -> list[Json]:
             "markPrice": fmt8(r.mark),
             "rateType": "Regular",
         }
-        for r in rows[-limit:]
+        for r in rows
     ]
 
 

@@ -98,3 +98,27 @@ class Exchange(Protocol):
     def setup(self, setup: AccountSetup) -> list[str]:
         """Bring the account to ``setup``; return a line per change actually made."""
         ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FundingEvent:
+    """One funding time the venue settled, as it publishes it."""
+
+    symbol: str
+    funding_time_ms: int
+    rate: Decimal
+    mark: Decimal  # the mark the venue settled at
+
+
+@runtime_checkable
+class FundingFeed(Protocol):
+    """The venue's published funding, for the paper exchange to settle as the venue does."""
+
+    def next_funding_ms(self, symbol: str, *, fresh: bool = False) -> int:
+        """The venue's next funding time for ``symbol``: from the latest mark read when one
+        was read a moment ago (no request), else (or ``fresh``) read now."""
+        ...
+
+    def funding_events(self, symbol: str, *, start_ms: int, end_ms: int) -> list[FundingEvent]:
+        """Funding times in ``[start_ms, end_ms]`` the venue has settled, oldest first."""
+        ...

@@ -34,7 +34,7 @@ from bot.exchange.account_setup import (
     SymbolSettings,
     plan_account_setup,
 )
-from bot.exchange.base import AccountSetup
+from bot.exchange.base import AccountSetup, FundingFeed
 from bot.exchange.filters import FilterViolation, check_market_order
 from bot.exchange.paper_book import (
     apply_fill,
@@ -43,6 +43,7 @@ from bot.exchange.paper_book import (
     notional,
     unrealized_pnl,
 )
+from bot.exchange.paper_funding import PaperFunding, settle_published_funding
 from bot.exchange.paper_margin import (
     DEFAULT_LEVERAGE,
     MULTI_ASSETS_COLLATERAL_RATIO,
@@ -73,6 +74,8 @@ class PaperExchange:
         slippage: Decimal = ZERO,
         funding_rates: Mapping[str, Decimal] | None = None,
         clock: Callable[[], float] = time.time,
+        funding_feed: FundingFeed | None = None,
+        on_funding: Callable[[PaperFunding], None] = lambda _paid: None,
     ) -> None:
         if not ZERO <= slippage < ONE or not ZERO <= taker_fee < ONE:
             raise ValueError(f"paper slippage {slippage} and taker_fee {taker_fee} need [0, 1)")
@@ -84,6 +87,10 @@ class PaperExchange:
         self.slippage = slippage
         self._funding_rates = dict(funding_rates or {})
         self._clock = clock
+        # The venue's published funding, settled before every look at the book: without it
+        # a dry-run's shorts never paid or earned funding and read better than reality.
+        self._funding_feed = funding_feed
+        self._on_funding = on_funding
         saved = self._store.load(name)
         if saved is not None:
             self.state = PaperState.from_json(saved)
@@ -110,7 +117,22 @@ class PaperExchange:
         self._spec(symbol)
         return self._marks(symbol)
 
+    def settle_funding(self, *, before_order_on: str | None = None) -> list[PaperFunding]:
+        """Settle the funding times the venue published since the last look."""
+        if self._funding_feed is None:
+            return []
+        before = dict(self.state.funding_next_ms)
+        paid = settle_published_funding(
+            self.state, self._specs, self._funding_feed, fresh_for=before_order_on
+        )
+        if paid or before != self.state.funding_next_ms:
+            self._save()
+        for payment in paid:
+            self._on_funding(payment)
+        return paid
+
     def positions(self) -> list[HedgePosition]:
+        self.settle_funding()
         out = []
         for symbol, book in sorted(self.state.positions.items()):
             if book.quantity == ZERO:
@@ -135,6 +157,7 @@ class PaperExchange:
         """Like Binance: in Multi-Assets Mode every USD-M asset's available balance is the
         whole shared pool expressed in that asset, and USDT is listed even when its wallet is
         empty (it carries the pool that margins USDT contracts)."""
+        self.settle_funding()
         out = []
         shared = self.state.multi_assets
         items = dict(self.state.balances)
@@ -167,6 +190,8 @@ class PaperExchange:
         return out
 
     def place(self, intent: OrderIntent, *, first_send: bool = False) -> OrderReport:
+        # On the position held until now, not the one this order leaves.
+        self.settle_funding(before_order_on=intent.symbol)
         if intent.client_order_id in self.state.orders:  # one order per client order id
             return self.state.orders[intent.client_order_id]
         if intent.symbol not in self._specs:

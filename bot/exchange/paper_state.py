@@ -115,6 +115,8 @@ class PaperState:
     fees: dict[str, Decimal] = field(default_factory=dict)
     funding: dict[str, Decimal] = field(default_factory=dict)  # received (+) / paid (−)
     last_funding_ms: int = 0
+    # The venue's next funding time per symbol when the book last looked (paper_funding).
+    funding_next_ms: dict[str, int] = field(default_factory=dict)
     next_order_id: int = 1
 
     def position(self, symbol: str) -> BookPosition:
@@ -142,6 +144,7 @@ class PaperState:
             "fees": _strings(self.fees),
             "funding": _strings(self.funding),
             "last_funding_ms": self.last_funding_ms,
+            "funding_next_ms": dict(self.funding_next_ms),
             "next_order_id": self.next_order_id,
         }
 
@@ -169,5 +172,7 @@ class PaperState:
             fees=_decimals(d["fees"]),
             funding=_decimals(d["funding"]),
             last_funding_ms=int(d["last_funding_ms"]),
+            # Absent from books saved before published funding was settled: start looking now.
+            funding_next_ms={s: int(t) for s, t in d.get("funding_next_ms", {}).items()},
             next_order_id=int(d["next_order_id"]),
         )

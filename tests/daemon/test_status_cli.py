@@ -4,6 +4,7 @@ stops it with a clear error."""
 from __future__ import annotations
 
 import json
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.devnet.devnet import Devnet
 from bot.emulator.testing import EmulatorHandle
+from bot.journal import Journal
 
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -113,3 +115,41 @@ def test_status_with_the_wrong_chain_id_exits_with_a_clear_error(
     assert result.exit_code == 2
     assert "chain id 31337" in result.output
     assert "56" in result.output
+
+
+@pytest.mark.chain
+@pytest.mark.exchange
+def test_status_shows_the_funding_the_journal_holds(
+    devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    """Funding a dry-run settled (or a live account received) in the last 24 h, per symbol."""
+    wallet = devnet.account(5)
+    devnet.open_position(wallet, collateral={"WETH": Decimal(10)}, debt={"USDC": Decimal(9_000)})
+    path = _config(devnet, emulator, wallet, tmp_path)
+    journal = Journal.open(f"sqlite:///{tmp_path / 'journal.db'}")
+    now_ms = int(time.time() * 1000)
+    for n, amount in enumerate(("1.25", "-0.50")):
+        journal.record_funding(
+            symbol="ETHUSDT",
+            asset="USDT",
+            amount=Decimal(amount),
+            income_at=now_ms - (n + 1) * 3_600_000,
+            transaction_id=f"paper-ETHUSDT-{n}",
+        )
+    journal.record_funding(  # two days ago: not in the last 24 h
+        symbol="ETHUSDT",
+        asset="USDT",
+        amount=Decimal(9),
+        income_at=now_ms - 48 * 3_600_000,
+        transaction_id="paper-ETHUSDT-old",
+    )
+    journal.close()
+    result = runner.invoke(app, ["status", "--config", str(path), "--json"], env={})
+    assert result.exit_code == 0, result.output
+    (report,) = json.loads(result.output)
+    assert sorted(Decimal(f["amount"]) for f in report["funding_24h"]) == [
+        Decimal("-0.50"),
+        Decimal("1.25"),
+    ]
+    text = runner.invoke(app, ["status", "--config", str(path)], env={})
+    assert "funding (24 h, + received): ETHUSDT +0.7500 USDT" in " ".join(text.output.split())

@@ -33,13 +33,14 @@ from bot.exchange.account_setup import (
     SymbolSettings,
     plan_account_setup,
 )
-from bot.exchange.base import AccountSetup
+from bot.exchange.base import AccountSetup, FundingEvent
 from bot.exchange.binance.codes import NO_CHANGE_CODES
 from bot.exchange.binance.network import Network, make_client
 from bot.exchange.binance.orders import OrderGateway
 from bot.exchange.binance.retry import RetryPolicy
 from bot.exchange.binance.schemas import (
     Balance,
+    FundingRateRow,
     Income,
     PositionRisk,
     PremiumIndex,
@@ -55,6 +56,8 @@ STABLECOINS = STABLECOIN_ASSETS
 SYMBOL_CONFIG_TTL_SECS = 300.0
 # Collateral (BNB) is valued at a mark read this recently instead of asking again.
 VALUATION_MARK_MAX_AGE_SECS = 1.0
+# fundingRate's maximum page: 333 days of 8-hour funding, more than any restart gap.
+FUNDING_HISTORY_LIMIT = 1000
 # Multi-Assets Mode values non-stable USD-M collateral at index x this ratio (Binance FAQ).
 DEFAULT_COLLATERAL_RATIOS: Mapping[str, Decimal] = {
     "BNB": Decimal("0.95"),
@@ -115,6 +118,7 @@ class BinanceFutures:
         self._monotonic = clock
         self._symbol_config_cache: dict[Venue, tuple[float, dict[str, SymbolConfig]]] = {}
         self._recent_marks: dict[str, tuple[float, Decimal]] = {}
+        self._next_funding: dict[str, tuple[float, int]] = {}
 
     # -- metrics and clock -----------------------------------------------------------------
 
@@ -164,8 +168,33 @@ class BinanceFutures:
         raw = self.transport.call(self._methods(symbol).mark_price, symbol=symbol)
         for row in rows(raw):
             if row.get("symbol") == symbol:
-                return PremiumIndex.from_json(row)
+                found = PremiumIndex.from_json(row)
+                self._next_funding[symbol] = (self._monotonic(), found.next_funding_time_ms)
+                return found
         raise ExchangeError(f"premiumIndex has no row for {symbol}")
+
+    def next_funding_ms(self, symbol: str, *, fresh: bool = False) -> int:
+        recent = self._next_funding.get(symbol)
+        if fresh:
+            recent = None
+        if recent is not None and self._monotonic() - recent[0] <= VALUATION_MARK_MAX_AGE_SECS:
+            return recent[1]
+        return self.premium_index(symbol).next_funding_time_ms
+
+    def funding_events(self, symbol: str, *, start_ms: int, end_ms: int) -> list[FundingEvent]:
+        raw = self.transport.call(
+            self._methods(symbol).funding_history,
+            symbol=symbol,
+            startTime=start_ms,
+            endTime=end_ms,
+            limit=FUNDING_HISTORY_LIMIT,
+        )
+        found = [FundingRateRow.from_json(r) for r in rows(raw)]
+        return [
+            FundingEvent(symbol=symbol, funding_time_ms=r.funding_time_ms, rate=r.rate, mark=r.mark)
+            for r in sorted(found, key=lambda r: r.funding_time_ms)
+            if r.symbol == symbol and start_ms <= r.funding_time_ms <= end_ms and r.mark > 0
+        ]
 
     def mark_price(self, symbol: str) -> Decimal:
         mark = self.premium_index(symbol).mark_price

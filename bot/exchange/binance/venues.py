@@ -16,6 +16,7 @@ class VenueMethods:
     time: str
     exchange_info: str
     mark_price: str
+    funding_history: str
     positions: str
     # USD-M v3 positionRisk carries no leverage/marginType: read them from symbolConfig.
     # None: the venue's positionRisk rows carry them.
@@ -40,6 +41,7 @@ VENUE_METHODS: dict[Venue, VenueMethods] = {
         time="futures_time",
         exchange_info="futures_exchange_info",
         mark_price="futures_mark_price",
+        funding_history="futures_funding_rate",
         positions="futures_position_information",
         symbol_config="futures_symbol_config",
         balances="futures_account_balance",
@@ -59,6 +61,7 @@ VENUE_METHODS: dict[Venue, VenueMethods] = {
         time="futures_coin_time",
         exchange_info="futures_coin_exchange_info",
         mark_price="futures_coin_mark_price",
+        funding_history="futures_coin_funding_rate",
         positions="futures_coin_position_information",
         symbol_config=None,
         balances="futures_coin_account_balance",

@@ -13,11 +13,12 @@ from bot.exchange.binance.schemas.common import (
     rows,
     text,
 )
-from bot.exchange.binance.schemas.market import PremiumIndex, SymbolInfo
+from bot.exchange.binance.schemas.market import FundingRateRow, PremiumIndex, SymbolInfo
 from bot.exchange.binance.schemas.orders import Income, OrderResponse, Trade
 
 __all__ = [
     "Balance",
+    "FundingRateRow",
     "Income",
     "Json",
     "OrderResponse",

@@ -1,4 +1,4 @@
-"""Market data: exchangeInfo symbols and premiumIndex rows."""
+"""Market data: exchangeInfo symbols, premiumIndex rows and fundingRate history rows."""
 
 from __future__ import annotations
 
@@ -83,4 +83,24 @@ class PremiumIndex:
             index_price=dec(raw, "indexPrice", ZERO),
             last_funding_rate=dec(raw, "lastFundingRate", ZERO),
             next_funding_time_ms=int(raw.get("nextFundingTime") or 0),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FundingRateRow:
+    """``fundingRate`` history row: one settled funding time (``fundingTime`` may be a few ms
+    past the hour) with the rate and the mark the venue settled at."""
+
+    symbol: str  # symbol
+    funding_time_ms: int  # fundingTime
+    rate: Decimal  # fundingRate
+    mark: Decimal  # markPrice ("" on old rows: then 0, and the caller must not settle on it)
+
+    @classmethod
+    def from_json(cls, raw: Json) -> FundingRateRow:
+        return cls(
+            symbol=text(raw, "symbol"),
+            funding_time_ms=int(raw.get("fundingTime") or 0),
+            rate=dec(raw, "fundingRate"),
+            mark=dec(raw, "markPrice", ZERO),
         )
