@@ -292,6 +292,24 @@ def journal_lost(*, position: str, detail: str, at: datetime | None = None) -> A
     )
 
 
+def paper_liquidated(
+    *, account: str, symbol: str, quantity: Decimal, mark: Decimal, loss: Decimal, asset: str,
+    at: datetime | None = None,
+) -> Alert:  # fmt: skip
+    return Alert(
+        kind=AlertKind.PAPER_LIQUIDATION,
+        severity=Severity.CRITICAL,
+        title=f"dry-run {account}: {symbol} paper position liquidated at {_num(mark)}",
+        text=(
+            f"The venue would have closed the {quantity} {symbol} position at {_num(mark)}: its "
+            "margin no longer covered the maintenance margin. With real money this hedge "
+            f"would be gone, {_num(loss, 4)} {asset} lost with the clearance fee."
+        ),
+        dedupe_key=f"paper-liquidation:{account}:{symbol}:{mark}",
+        at=at,
+    )
+
+
 def money_move(
     *, account: str, what: str, stage: str, fields: tuple[tuple[str, str], ...],
     failed: bool = False, at: datetime | None = None,

@@ -36,6 +36,7 @@ class AlertKind(StrEnum):
     UNMAPPED_TOKEN = "unmapped_token"  # noqa: S105 (a kind, not a secret)
     MONEY_MOVE = "money_move"  # a withdrawal or deposit started, done or failed
     MONEY_MOVE_HELD = "money_move_held"  # a transfer is needed and is not being made
+    PAPER_LIQUIDATION = "paper_liquidation"  # dry-run: the venue would have liquidated
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

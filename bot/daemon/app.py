@@ -61,11 +61,12 @@ def build_exchange(
     dry_run: bool,
     live: bool,
     read_only: bool = False,
+    alerts: AlertDispatcher | None = None,
 ) -> Exchange:
     credentials = None if dry_run else binance_credentials()
     public = live_exchange(config, credentials, live=live)
     if dry_run:
-        return paper_exchange(config, journal, public, read_only=read_only)
+        return paper_exchange(config, journal, public, read_only=read_only, alerts=alerts)
     refresh = config.hedge.account_refresh_secs
     return AccountCache(public, refresh_secs=refresh) if refresh > 0 else public
 
@@ -81,7 +82,7 @@ def build_loops(
         )
         for index in range(len(config.positions))
     ]  # fmt: skip
-    exchange = build_exchange(config, s.journal, dry_run=mode.dry_run, live=live)
+    exchange = build_exchange(config, s.journal, dry_run=mode.dry_run, live=live, alerts=s.alerts)
     venue = VenueGate(
         exchange,
         account_setup(config),

@@ -21,6 +21,7 @@ from bot.alerts import (
     TelegramSink,
     WebhookSink,
 )
+from bot.alerts import events as alert_events
 from bot.chain.aave_v3 import AaveV3Reader
 from bot.chain.protocol import LendingProtocol
 from bot.chain.rpc import RpcPool
@@ -43,6 +44,7 @@ from bot.exchange.binance.adapter import BinanceFutures
 from bot.exchange.binance.network import is_production
 from bot.exchange.paper import JournalPaperStateStore, PaperExchange
 from bot.exchange.paper_funding import PaperFunding
+from bot.exchange.paper_liquidation import PaperLiquidation
 from bot.journal import Journal
 
 log = structlog.get_logger(__name__)
@@ -117,7 +119,12 @@ def live_exchange(
 
 
 def paper_exchange(
-    config: HedgebotConfig, journal: Journal, public: BinanceFutures, *, read_only: bool = False
+    config: HedgebotConfig,
+    journal: Journal,
+    public: BinanceFutures,
+    *,
+    read_only: bool = False,
+    alerts: AlertDispatcher | None = None,
 ) -> Exchange:
     """Paper trading at the venue's public mark prices and published funding, its state kept
     in the journal. ``read_only`` (status): the book is looked at, nothing is settled or saved
@@ -133,7 +140,38 @@ def paper_exchange(
         slippage=config.paper.slippage,
         funding_feed=None if read_only else public,
         on_funding=partial(journal_paper_funding, journal),
+        on_liquidation=partial(report_paper_liquidation, f"paper-{config.hedge.venue}", alerts),
     )
+
+
+def report_paper_liquidation(
+    account: str, alerts: AlertDispatcher | None, closed: PaperLiquidation
+) -> None:
+    """The close itself is in the paper book (an ``autoclose-`` order, as Binance names it);
+    this says so where the operator looks."""
+    loss = closed.fee - closed.realized_pnl
+    log.error(
+        "paper position liquidated",
+        account=account,
+        symbol=closed.symbol,
+        quantity=str(closed.quantity),
+        mark=str(closed.mark),
+        realized_pnl=str(closed.realized_pnl),
+        clearance_fee=str(closed.fee),
+        margin_balance=str(closed.margin_balance),
+        maintenance=str(closed.maintenance),
+    )
+    if alerts is not None:
+        alerts.submit(
+            alert_events.paper_liquidated(
+                account=account,
+                symbol=closed.symbol,
+                quantity=closed.quantity,
+                mark=closed.mark,
+                loss=loss,
+                asset=closed.asset,
+            )
+        )
 
 
 def journal_paper_funding(journal: Journal, paid: PaperFunding) -> None:

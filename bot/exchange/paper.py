@@ -44,6 +44,11 @@ from bot.exchange.paper_book import (
     unrealized_pnl,
 )
 from bot.exchange.paper_funding import PaperFunding, settle_published_funding
+from bot.exchange.paper_liquidation import (
+    DEFAULT_LIQUIDATION_FEE,
+    PaperLiquidation,
+    liquidate_underwater,
+)
 from bot.exchange.paper_margin import (
     DEFAULT_LEVERAGE,
     MULTI_ASSETS_COLLATERAL_RATIO,
@@ -76,6 +81,8 @@ class PaperExchange:
         clock: Callable[[], float] = time.time,
         funding_feed: FundingFeed | None = None,
         on_funding: Callable[[PaperFunding], None] = lambda _paid: None,
+        liquidation_fee: Decimal = DEFAULT_LIQUIDATION_FEE,
+        on_liquidation: Callable[[PaperLiquidation], None] = lambda _closed: None,
     ) -> None:
         if not ZERO <= slippage < ONE or not ZERO <= taker_fee < ONE:
             raise ValueError(f"paper slippage {slippage} and taker_fee {taker_fee} need [0, 1)")
@@ -91,6 +98,10 @@ class PaperExchange:
         # a dry-run's shorts never paid or earned funding and read better than reality.
         self._funding_feed = funding_feed
         self._on_funding = on_funding
+        # Paper positions are liquidated where the venue would liquidate them: without it a
+        # dry-run's short survived a rally that would have closed it with a loss.
+        self._liquidation_fee = liquidation_fee
+        self._on_liquidation = on_liquidation
         saved = self._store.load(name)
         if saved is not None:
             self.state = PaperState.from_json(saved)
@@ -131,8 +142,47 @@ class PaperExchange:
             self._on_funding(payment)
         return paid
 
+    def liquidate_underwater(self) -> list[PaperLiquidation]:
+        """Close what the venue would have liquidated at today's marks."""
+        closed = liquidate_underwater(
+            self.state, self._specs, self._marks, fee_rate=self._liquidation_fee
+        )
+        for close in closed:
+            self._record_autoclose(close)
+        if closed:
+            self._save()
+        for close in closed:
+            self._on_liquidation(close)
+        return closed
+
+    def _record_autoclose(self, close: PaperLiquidation) -> None:
+        spec, now_ms = self._specs[close.symbol], self._now_ms()
+        report = OrderReport(
+            symbol=close.symbol,
+            client_order_id=f"autoclose-{now_ms}-{close.symbol}",  # Binance's liquidation id
+            status=OrderStatus.FILLED,
+            exchange_order_id=self.state.next_order_id,
+            side=Side.BUY if close.quantity < ZERO else Side.SELL,
+            quantity=abs(close.quantity),
+            executed_quantity=abs(close.quantity),
+            average_price=close.mark,
+            fee=close.fee,
+            fee_asset=spec.margin_asset,
+            reduce_only=True,
+            update_time_ms=now_ms,
+            paper=True,
+        )
+        self.state.next_order_id += 1
+        self.state.orders[report.client_order_id] = report
+
+    def _catch_up(self, *, before_order_on: str | None = None) -> None:
+        """What the venue did since the last look: funding, then liquidation on the wallet
+        funding left."""
+        self.settle_funding(before_order_on=before_order_on)
+        self.liquidate_underwater()
+
     def positions(self) -> list[HedgePosition]:
-        self.settle_funding()
+        self._catch_up()
         out = []
         for symbol, book in sorted(self.state.positions.items()):
             if book.quantity == ZERO:
@@ -157,7 +207,7 @@ class PaperExchange:
         """Like Binance: in Multi-Assets Mode every USD-M asset's available balance is the
         whole shared pool expressed in that asset, and USDT is listed even when its wallet is
         empty (it carries the pool that margins USDT contracts)."""
-        self.settle_funding()
+        self._catch_up()
         out = []
         shared = self.state.multi_assets
         items = dict(self.state.balances)
@@ -191,7 +241,7 @@ class PaperExchange:
 
     def place(self, intent: OrderIntent, *, first_send: bool = False) -> OrderReport:
         # On the position held until now, not the one this order leaves.
-        self.settle_funding(before_order_on=intent.symbol)
+        self._catch_up(before_order_on=intent.symbol)
         if intent.client_order_id in self.state.orders:  # one order per client order id
             return self.state.orders[intent.client_order_id]
         if intent.symbol not in self._specs:
