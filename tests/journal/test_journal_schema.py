@@ -51,7 +51,7 @@ def test_an_old_database_is_upgraded_and_keeps_its_rows(journal_url: str, clock:
         assert "chain_txs" not in tables
 
     with Journal.open(journal_url, clock=clock) as upgraded:
-        assert upgraded.schema_version() == LATEST_VERSION == 9
+        assert upgraded.schema_version() == LATEST_VERSION == 10
         assert [p.intent for p in upgraded.pending_intents()] == [order]
         migrated = upgraded.order("hb-v1-2")
         assert migrated is not None
