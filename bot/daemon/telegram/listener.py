@@ -123,8 +123,11 @@ class CommandListener:
                     log.error("telegram commands failed", error=self._scrub(str(exc)))
                 self._stop.wait(backoff)
         finally:
-            self._api.close()
-            self._journal.close()
+            self.close()
+
+    def close(self) -> None:
+        self._api.close()
+        self._journal.close()
 
     # --- one poll ----------------------------------------------------------------------------
 
