@@ -374,9 +374,34 @@ class ScheduleConfig(Strict):
         return self
 
 
+# Updates name a chat by its numeric id only (an @channel name never sends commands).
+ChatId = Annotated[str, StringConstraints(pattern=r"^-?[0-9]{1,20}$")]
+
+
+class TelegramCommandsConfig(Strict):
+    """Operator commands read from the bot's chats (/status, /pause, /flatten, ...)."""
+
+    enabled: bool = False
+    allowed_chat_ids: list[ChatId] = Field(default_factory=list, max_length=20)
+    confirm_secs: Float = Field(default=60, ge=10, le=600)  # /flatten's confirmation window
+    # A command queued longer than this (the daemon was down) is answered, never obeyed.
+    max_command_age_secs: Float = Field(default=300, ge=10, le=86_400)
+    poll_timeout_secs: Int = Field(default=10, ge=1, le=50)  # getUpdates long poll
+
+    @model_validator(mode="after")
+    def _someone_allowed(self) -> TelegramCommandsConfig:
+        if self.enabled and not self.allowed_chat_ids:
+            raise RelationError(
+                "commands.enabled needs allowed_chat_ids: the chats whose commands are obeyed",
+                "allowed_chat_ids",
+            )
+        return self
+
+
 class TelegramAlertConfig(Strict):
     chat_id: str = Field(pattern=r"^(-?[0-9]{1,20}|@[A-Za-z0-9_]{4,64})$")  # id or @channel
     token_env: EnvName = "HEDGEBOT_TELEGRAM_TOKEN"  # noqa: S105 - the bot token is a secret: env var name only
+    commands: TelegramCommandsConfig = Field(default_factory=TelegramCommandsConfig)
 
 
 class WebhookAlertConfig(Strict):
@@ -392,6 +417,18 @@ class AlertsConfig(Strict):
         default_factory=lambda: [Decimal("1.5"), Decimal("1.3"), Decimal("1.15")], max_length=10
     )
     dedupe_window_secs: Float = Field(default=300, ge=0, le=86_400)
+
+    @model_validator(mode="after")
+    def _one_command_listener(self) -> AlertsConfig:
+        # Telegram answers a second getUpdates poller on the same bot with 409 Conflict.
+        listening = [n for n, t in enumerate(self.telegram) if t.commands.enabled]
+        if len(listening) > 1:
+            raise RelationError(
+                "alerts.telegram: commands can be enabled on one entry only, got entries "
+                f"{', '.join(map(str, listening))}",
+                "telegram",
+            )
+        return self
 
 
 class JournalConfig(Strict):

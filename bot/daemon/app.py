@@ -129,8 +129,16 @@ def run_daemon(
     server = MetricsServer(
         metrics, services.health, host=config.metrics.host, port=config.metrics.port
     )
+    # Imported here: the listener's /status reaches back into this module (build_exchange).
+    from bot.daemon.telegram.build import command_listener
+
+    listener = None
     try:
         loops = build_loops(config, mode, live=live, services=services, now=clock())
+        # Its own thread and journal connection: a Telegram outage never reaches a loop.
+        listener = command_listener(config, dry_run=mode.dry_run, live=live)
+        if listener is not None:
+            listener.start()
         port = server.start()
         log.info("metrics", url=f"http://{config.metrics.host}:{port}/metrics")
         daemon = Daemon(
@@ -141,6 +149,8 @@ def run_daemon(
         )
         return _serve(daemon, config, mode, services.alerts)
     finally:
+        if listener is not None:
+            listener.stop()
         services.alerts.close(timeout=5.0)
         server.stop()
         services.journal.close()

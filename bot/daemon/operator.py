@@ -61,7 +61,12 @@ def flatten_intents(positions: Sequence[HedgePosition], *, now: datetime) -> lis
 
 
 def flatten_all(
-    config: HedgebotConfig, *, dry_run: bool, live: bool, now: datetime | None = None
+    config: HedgebotConfig,
+    *,
+    dry_run: bool,
+    live: bool,
+    now: datetime | None = None,
+    actor: str = "operator",
 ) -> list[str]:
     """Pause first (so a running daemon stops trading), then close every position."""
     now = now or utc_now()
@@ -69,7 +74,7 @@ def flatten_all(
     journal = journal_for(config)
     lines = [f"mode: {mode.label}"]
     try:
-        journal.set_paused(True, reason="flatten", actor="operator", now=now)
+        journal.set_paused(True, reason="flatten", actor=actor, now=now)
         exchange = build_exchange(config, journal, dry_run=mode.dry_run, live=live)
         name = config.positions[0].name
         reconcile_pending(exchange=exchange, journal=journal, position=name, now=now)

@@ -68,6 +68,7 @@ from bot.journal.records import (
     TxRecord,
     TxStatus,
 )
+from bot.journal.telegram import TelegramJournal
 
 log = structlog.get_logger(__name__)
 
@@ -80,7 +81,7 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class Journal(MoveJournal):
+class Journal(MoveJournal, TelegramJournal):
     """The daemon's durable record. Build it with ``Journal.open(url)``."""
 
     def __init__(self, engine: Engine, *, deployment: str, clock: Clock) -> None:

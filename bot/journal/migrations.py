@@ -188,6 +188,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         description="money_moves: withdrawals to the reserve, deposits of margin",
         apply=_create("money_moves"),
     ),
+    Migration(
+        version=10,
+        description="telegram_offsets: the last Telegram update each bot's commands handled",
+        apply=_create("telegram_offsets"),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -252,3 +252,13 @@ money_moves = Table(
     Column("updated_ms", BigInteger, nullable=False),
     Index("ix_money_moves_created", "created_ms"),
 )
+
+# --- version 10: the Telegram command listener's place in its bot's update stream -------------
+
+telegram_offsets = Table(
+    "telegram_offsets",
+    metadata,
+    Column("bot_id", String(40), primary_key=True),  # the token's public part (the bot's user id)
+    Column("last_update_id", BigInteger, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+)
