@@ -382,7 +382,8 @@ def status(
 ) -> None:
     """Print each position: assets, prices, HF, liquidation prices, current and target hedge."""
     from bot.chain.rpc import ChainError
-    from bot.daemon.status import account_status, render_status
+    from bot.daemon.status import account_status
+    from bot.daemon.status_render import render_status
 
     cfg = _load(config)
     try:

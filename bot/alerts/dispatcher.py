@@ -47,6 +47,7 @@ class DeliveryOutcome(StrEnum):
     SUPPRESSED = "suppressed"  # over the sink's rate limit
     DROPPED = "dropped"  # the sink's queue was full
     DEDUPLICATED = "deduplicated"  # same dedupe key inside the window (not per sink: "*")
+    UNSENT = "unsent"  # no sink is configured: only the journal keeps it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,6 +139,7 @@ class AlertDispatcher:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
         on_delivery: Callable[[str, DeliveryOutcome], None] | None = None,
+        record: Callable[[Alert, str, DeliveryOutcome], None] | None = None,
     ) -> None:
         names = [sink.name for sink in sinks]
         if len(set(names)) != len(names):
@@ -158,6 +160,9 @@ class AlertDispatcher:
         self._stop = threading.Event()
         self._sleep = sleep or self._interruptible_sleep
         self._on_delivery = on_delivery
+        # What became of each alert (sent, failed, dropped...), for the journal: the operator
+        # reads there what was sent to them and what never reached them.
+        self._record_hook = record
 
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
@@ -215,7 +220,10 @@ class AlertDispatcher:
         if duplicate:
             log.debug("alert deduplicated", kind=alert.kind.value, dedupe_key=alert.dedupe_key)
             self._notify("*", DeliveryOutcome.DEDUPLICATED)
+            self._record(alert, "*", DeliveryOutcome.DEDUPLICATED)
             return False
+        if not self._sinks:
+            self._record(alert, "", DeliveryOutcome.UNSENT)
         for sink in self._sinks:
             with self._lock:
                 self._in_flight += 1
@@ -223,7 +231,7 @@ class AlertDispatcher:
                 self._queues[sink.name].put_nowait(alert)
             except queue.Full:
                 self._done()
-                self._count(sink.name, DeliveryOutcome.DROPPED)
+                self._count(sink.name, DeliveryOutcome.DROPPED, alert)
                 log.warning("alert queue full, alert dropped", sink=sink.name, kind=alert.kind)
         return True
 
@@ -296,7 +304,7 @@ class AlertDispatcher:
             try:
                 self._deliver(sink, alert)
             except Exception as e:  # a bug here must not kill the worker
-                self._count(sink.name, DeliveryOutcome.FAILED)
+                self._count(sink.name, DeliveryOutcome.FAILED, alert)
                 log.error(
                     "alert delivery crashed",
                     sink=sink.name,
@@ -317,7 +325,7 @@ class AlertDispatcher:
         if not has_token and alert.severity is not Severity.CRITICAL:
             with self._lock:
                 self._suppressed_since_sent[sink.name] += 1
-            self._count(sink.name, DeliveryOutcome.SUPPRESSED)
+            self._count(sink.name, DeliveryOutcome.SUPPRESSED, alert)
             log.info("alert suppressed by rate limit", sink=sink.name, kind=alert.kind.value)
             return
         with self._lock:
@@ -338,7 +346,7 @@ class AlertDispatcher:
                 if sink.delivered(response):
                     with self._lock:
                         self._suppressed_since_sent[sink.name] -= suppressed
-                    self._count(sink.name, DeliveryOutcome.SENT)
+                    self._count(sink.name, DeliveryOutcome.SENT, alert)
                     log.debug("alert sent", sink=sink.name, kind=alert.kind.value)
                     return
                 status = response.status_code
@@ -370,7 +378,7 @@ class AlertDispatcher:
                 return
 
     def _give_up(self, sink: AlertSink, alert: Alert, problem: str) -> None:
-        self._count(sink.name, DeliveryOutcome.FAILED)
+        self._count(sink.name, DeliveryOutcome.FAILED, alert)
         log.warning(
             "alert not delivered",
             sink=sink.name,
@@ -388,11 +396,21 @@ class AlertDispatcher:
             if self._in_flight <= 0:
                 self._idle.notify_all()
 
-    def _count(self, sink_name: str, outcome: DeliveryOutcome) -> None:
+    def _count(self, sink_name: str, outcome: DeliveryOutcome, alert: Alert | None = None) -> None:
         with self._lock:
             stats = self._stats[sink_name]
             setattr(stats, outcome.value, getattr(stats, outcome.value) + 1)
         self._notify(sink_name, outcome)
+        if alert is not None:
+            self._record(alert, sink_name, outcome)
+
+    def _record(self, alert: Alert, sink_name: str, outcome: DeliveryOutcome) -> None:
+        if self._record_hook is None:
+            return
+        try:
+            self._record_hook(alert, sink_name, outcome)
+        except Exception as e:  # the journal down must not stop the alert going out
+            log.error("alert record failed", kind=alert.kind.value, error=type(e).__name__)
 
     def _notify(self, sink_name: str, outcome: DeliveryOutcome) -> None:
         if self._on_delivery is None:

@@ -119,9 +119,10 @@ def run_daemon(
     mode = trading_mode(config, credentials=binance_credentials(), dry_run_flag=dry_run, live=live)
     log.warning("trading mode", mode=mode.label, why=mode.reason, network=config.network.value)
     metrics = HedgebotMetrics()
+    journal = journal_for(config)
     services = Services(
-        journal=journal_for(config),
-        alerts=alert_dispatcher(config, on_delivery=metrics.count_alert),
+        journal=journal,
+        alerts=alert_dispatcher(config, on_delivery=metrics.count_alert, journal=journal),
         metrics=metrics,
         health=HealthTracker(max_missed=3),
         board=MarketBoard(),

@@ -13,8 +13,10 @@ from typing import Protocol
 import structlog
 
 from bot.alerts import (
+    Alert,
     AlertDispatcher,
     AlertSink,
+    DeliveryOutcome,
     DiscordSink,
     HfThresholds,
     SlackSink,
@@ -317,12 +319,27 @@ def alert_sinks(config: HedgebotConfig) -> list[AlertSink]:
 
 
 def alert_dispatcher(
-    config: HedgebotConfig, on_delivery: Callable[..., None] | None = None
+    config: HedgebotConfig,
+    on_delivery: Callable[..., None] | None = None,
+    journal: Journal | None = None,
 ) -> AlertDispatcher:
     return AlertDispatcher(
         alert_sinks(config),
         dedupe_window_s=config.alerts.dedupe_window_secs,
         on_delivery=on_delivery,
+        record=None if journal is None else partial(journal_alert, journal),
+    )
+
+
+def journal_alert(journal: Journal, alert: Alert, sink: str, outcome: DeliveryOutcome) -> None:
+    journal.record_alert(
+        kind=alert.kind.value,
+        severity=alert.severity.value,
+        title=alert.title,
+        text=alert.text,
+        dedupe_key=alert.dedupe_key,
+        sinks=(sink,) if sink else (),
+        outcome=outcome.value,
     )
 
 

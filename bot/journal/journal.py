@@ -610,6 +610,7 @@ class Journal(MoveJournal, TelegramJournal):
         text: str,
         dedupe_key: str,
         sinks: Sequence[str] = (),
+        outcome: str = "sent",
         now: Instant | None = None,
     ) -> None:
         with self._write() as conn:
@@ -622,6 +623,7 @@ class Journal(MoveJournal, TelegramJournal):
                     dedupe_key=dedupe_key,
                     sinks=json.dumps(list(sinks)),
                     created_ms=self._ms(now),
+                    outcome=outcome,
                 )
             )
 
@@ -642,6 +644,7 @@ class Journal(MoveJournal, TelegramJournal):
                     dedupe_key=row.dedupe_key,
                     sinks=tuple(json.loads(row.sinks)),
                     created_at=from_ms(row.created_ms),
+                    outcome=row.outcome,
                 )
                 for row in conn.execute(query)
             ]

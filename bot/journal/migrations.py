@@ -86,6 +86,27 @@ def _create_order_outcomes_v1(conn: Connection) -> None:
     ).create(conn)
 
 
+def _create_alerts_v1(conn: Connection) -> None:
+    # Frozen copy: version 11 added ``outcome`` to schema.alerts.
+    Table(
+        "alerts",
+        MetaData(),
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("kind", String(40), nullable=False),
+        Column("severity", String(20), nullable=False),
+        Column("title", Text, nullable=False),
+        Column("text", Text, nullable=False),
+        Column("dedupe_key", String(200), nullable=False),
+        Column("sinks", Text, nullable=False),
+        Column("created_ms", BigInteger, nullable=False),
+        Index("ix_alerts_created", "created_ms"),
+    ).create(conn)
+
+
+def _add_alerts_outcome(conn: Connection) -> None:
+    conn.execute(text("ALTER TABLE alerts ADD COLUMN outcome VARCHAR(20) NOT NULL DEFAULT 'sent'"))
+
+
 def _create_chain_txs_v3(conn: Connection) -> None:
     # Frozen copy: version 7 added ``receipt_block_hash`` to schema.chain_txs.
     frozen = MetaData()
@@ -143,7 +164,9 @@ def _add_order_outcomes_fee_known(conn: Connection) -> None:
 def _version_1(conn: Connection) -> None:
     _create("cycles", "cycle_hedges", "order_intents")(conn)
     _create_order_outcomes_v1(conn)
-    _create("funding_income", "alerts", "operator_actions", "deployment_flags")(conn)
+    _create("funding_income")(conn)
+    _create_alerts_v1(conn)
+    _create("operator_actions", "deployment_flags")(conn)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -192,6 +215,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         version=10,
         description="telegram_offsets: the last Telegram update each bot's commands handled",
         apply=_create("telegram_offsets"),
+    ),
+    Migration(
+        version=11,
+        description="alerts.outcome: sent, failed, suppressed, dropped, deduplicated, unsent",
+        apply=_add_alerts_outcome,
     ),
 )
 

@@ -110,6 +110,7 @@ class AlertRecord:
     dedupe_key: str
     sinks: tuple[str, ...]
     created_at: datetime
+    outcome: str = "sent"  # sent, failed, suppressed, dropped, deduplicated, unsent
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

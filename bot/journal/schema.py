@@ -144,6 +144,8 @@ alerts = Table(
     Column("dedupe_key", String(200), nullable=False),
     Column("sinks", Text, nullable=False),  # JSON list of sink names
     Column("created_ms", BigInteger, nullable=False),
+    # What became of it at those sinks (bot.alerts.dispatcher.DeliveryOutcome's values).
+    Column("outcome", String(20), nullable=False, server_default="sent"),
     Index("ix_alerts_created", "created_ms"),
 )
 

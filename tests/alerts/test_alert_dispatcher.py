@@ -7,6 +7,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
 
 import httpx
 import pytest
@@ -24,6 +26,8 @@ from bot.alerts import (
     TelegramSink,
     WebhookSink,
 )
+from bot.daemon.wiring import journal_alert
+from bot.journal import Journal
 
 TOKEN = "987654321:AAFakeTokenForTestsOnly_abcdefghijkl"
 TELEGRAM_URL = f"https://api.telegram.org/bot{TOKEN}/sendMessage"
@@ -358,6 +362,41 @@ def test_delivery_outcomes_reach_the_callback(
             ("slack", DeliveryOutcome.RETRIED),
             ("slack", DeliveryOutcome.SENT),
         ]
+    )
+
+
+def test_the_journal_learns_what_became_of_each_alert(
+    router: respx.MockRouter, make_dispatcher: Callable[..., AlertDispatcher], tmp_path: Path
+) -> None:
+    """Sent, failed, suppressed and deduplicated alerts are all in the journal, per sink."""
+    router.post(SLACK_URL).mock(return_value=httpx.Response(200))
+    router.post(WEBHOOK_URL).mock(return_value=httpx.Response(403))
+    journal = Journal.open(f"sqlite:///{tmp_path / 'journal.db'}")
+    webhook = WebhookSink(url=WEBHOOK_URL)
+    dispatcher = make_dispatcher([slack, webhook], record=partial(journal_alert, journal))
+    dispatcher.submit(alert(1, key="k"))
+    dispatcher.submit(alert(2, key="k"))
+    assert dispatcher.flush(5)
+    rows = journal.alerts_since(0)
+    journal.close()
+    assert sorted((r.title, r.sinks, r.outcome) for r in rows) == [
+        ("alert 1", ("slack",), "sent"),
+        ("alert 1", ("webhook",), "failed"),
+        ("alert 2", ("*",), "deduplicated"),
+    ]
+
+
+def test_without_a_sink_the_journal_still_keeps_the_alert(tmp_path: Path) -> None:
+    journal = Journal.open(f"sqlite:///{tmp_path / 'journal.db'}")
+    with AlertDispatcher([], record=partial(journal_alert, journal)) as dispatcher:
+        dispatcher.submit(alert(7, Severity.CRITICAL))
+    (row,) = journal.alerts_since(0)
+    journal.close()
+    assert (row.title, row.severity, row.sinks, row.outcome) == (
+        "alert 7",
+        "critical",
+        (),
+        "unsent",
     )
 
 

@@ -119,10 +119,11 @@ def test_status_with_the_wrong_chain_id_exits_with_a_clear_error(
 
 @pytest.mark.chain
 @pytest.mark.exchange
-def test_status_shows_the_funding_the_journal_holds(
+def test_status_shows_funding_alerts_and_operator_actions_from_the_journal(
     devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path
 ) -> None:
-    """Funding a dry-run settled (or a live account received) in the last 24 h, per symbol."""
+    """What the daemon knows and the operator asks: funding settled in the last 24 h, per
+    symbol; the alerts with what became of each; who paused and why."""
     wallet = devnet.account(5)
     devnet.open_position(wallet, collateral={"WETH": Decimal(10)}, debt={"USDC": Decimal(9_000)})
     path = _config(devnet, emulator, wallet, tmp_path)
@@ -143,6 +144,11 @@ def test_status_shows_the_funding_the_journal_holds(
         income_at=now_ms - 48 * 3_600_000,
         transaction_id="paper-ETHUSDT-old",
     )
+    journal.record_alert(
+        kind="repay_failed", severity="critical", title="main: repay failed", text="",
+        dedupe_key="r", sinks=("telegram",), outcome="failed",
+    )  # fmt: skip
+    journal.set_paused(True, reason="exchange maintenance", actor="telegram:424242")
     journal.close()
     result = runner.invoke(app, ["status", "--config", str(path), "--json"], env={})
     assert result.exit_code == 0, result.output
@@ -151,5 +157,16 @@ def test_status_shows_the_funding_the_journal_holds(
         Decimal("-0.50"),
         Decimal("1.25"),
     ]
+    (alert,) = report["alerts_24h"]
+    assert (alert["title"], alert["sinks"], alert["outcome"]) == (
+        "main: repay failed",
+        ["telegram"],
+        "failed",
+    )
+    assert report["operator_actions"][0]["actor"] == "telegram:424242"
+    assert report["operator_actions"][0]["reason"] == "exchange maintenance"
     text = runner.invoke(app, ["status", "--config", str(path)], env={})
-    assert "funding (24 h, + received): ETHUSDT +0.7500 USDT" in " ".join(text.output.split())
+    words = " ".join(text.output.split())
+    assert "funding (24 h, + received): ETHUSDT +0.7500 USDT" in words
+    assert "main: repay failed" in words
+    assert "telegram:424242" in words

@@ -110,9 +110,7 @@ def test_a_restarted_dry_run_settles_what_it_slept_through_once(
     assert again.state.funding["BTCUSDT"] == expected
 
 
-def test_no_position_no_funding_and_an_order_settles_first(
-    emulator: Any, journal: Journal
-) -> None:
+def test_no_position_no_funding_and_an_order_settles_first(emulator: Any, journal: Journal) -> None:
     """A short opened after a funding time owes nothing for it; closed before the next one,
     it owes nothing for that one either."""
     control = emulator.control

@@ -10,7 +10,8 @@ from typing import Protocol
 
 from bot.config.models import HedgebotConfig
 from bot.daemon.operator import flatten_all, set_pause
-from bot.daemon.status import LoopsState, StatusReport, account_status, loops_state
+from bot.daemon.status import account_status, loops_state
+from bot.daemon.status_report import LoopsState, StatusReport
 from bot.daemon.wiring import journal_for
 
 

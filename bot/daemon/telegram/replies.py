@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from bot.daemon.status import LoopsState, StatusReport
+from bot.daemon.status_report import LoopsState, StatusReport
 
 # Telegram's sendMessage limit.
 TEXT_LIMIT = 4096
