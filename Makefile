@@ -8,7 +8,7 @@ CONFIG ?= config/demo.yaml
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
 
-.PHONY: install test lint bench demo run clean
+.PHONY: install chromium test lint bench demo run clean
 
 # The venv is rebuilt when pyproject.toml changes; the npm tools when their lock file does.
 $(BIN)/.installed: pyproject.toml
@@ -27,7 +27,11 @@ $(TOOLS)/.installed: bot/devnet/package.json bot/devnet/package-lock.json
 $(TOOLS)/venus/.installed: bot/devnet/venus-packages.txt bot/devnet/fetch-venus-artifacts.sh
 	sh bot/devnet/fetch-venus-artifacts.sh $(TOOLS)
 
-install: $(BIN)/.installed $(TOOLS)/.installed $(TOOLS)/venus/.installed
+# The dashboard's browser test drives Debian's Chromium (playwright never downloads one).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+install: $(BIN)/.installed $(TOOLS)/.installed $(TOOLS)/venus/.installed chromium
 
 test: install
 	HEDGEBOT_TOOLS_DIR=$(CURDIR)/$(TOOLS) $(BIN)/pytest $(PYTEST_ARGS)

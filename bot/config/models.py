@@ -452,6 +452,10 @@ class MetricsConfig(Strict):
     # host is not a loopback address.
     host: str = "127.0.0.1"
     port: Int = Field(default=9108, ge=0, le=65535)  # 0: any free port
+    # The dashboard on the same address: beyond loopback it answers only with this token
+    # (read like the other secrets: the variable, its _FILE form, or a mounted secret file).
+    dashboard_token_env: EnvName = "HEDGEBOT_DASHBOARD_TOKEN"  # noqa: S105 - a variable name
+    dashboard_refresh_secs: Float = Field(default=5.0, gt=0, le=3600)  # chain reads this often
 
     @field_validator("host")
     @classmethod

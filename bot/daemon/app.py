@@ -127,9 +127,13 @@ def run_daemon(
         health=HealthTracker(max_missed=3),
         board=MarketBoard(),
     )
+    from bot.dashboard.feed import dashboard_for  # it reads status, which imports this module
+
+    feed, token = dashboard_for(config, services.board)
     server = MetricsServer(
-        metrics, services.health, host=config.metrics.host, port=config.metrics.port
-    )
+        metrics, services.health, host=config.metrics.host, port=config.metrics.port,
+        dashboard=feed, dashboard_token=token,
+    )  # fmt: skip
     # Imported here: the listener's /status reaches back into this module (build_exchange).
     from bot.daemon.telegram.build import command_listener
 

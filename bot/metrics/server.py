@@ -1,24 +1,30 @@
-"""A small HTTP server for Prometheus scrapes and health checks, on a background thread.
+"""A small HTTP server for Prometheus scrapes, health checks and the read-only dashboard, on a
+background thread (uvicorn serving ``bot.dashboard.web``'s ASGI app).
 
 ``GET /metrics``: the registry in the text exposition format. ``GET /healthz``: 200 with a JSON
-body while cycles succeed, 503 with the reason otherwise. Binds 127.0.0.1 by default; port 0
-picks a free port (read it from ``port`` after ``start()``).
+body while cycles succeed, 503 with the reason otherwise. With a dashboard source: the page at
+``/`` (see ``bot.dashboard.auth`` for who may see it). Binds 127.0.0.1 by default; port 0 picks
+a free port (read it from ``port`` after ``start()``).
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
+import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import structlog
-from prometheus_client import CONTENT_TYPE_LATEST
+import uvicorn
 
+from bot.dashboard.auth import TokenRule
+from bot.dashboard.web import ModelSource, build_app
 from bot.metrics.health import HealthTracker
 from bot.metrics.registry import HedgebotMetrics
 
 log = structlog.get_logger(__name__)
+
+# An open dashboard page holds an event stream: stop() waits this long for it, then closes it.
+GRACEFUL_SHUTDOWN_SECS = 1
 
 
 class MetricsServer:
@@ -29,55 +35,67 @@ class MetricsServer:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        dashboard: ModelSource | None = None,
+        dashboard_token: str | None = None,
     ) -> None:
-        self._metrics = metrics
-        self._health = health
+        self._app = build_app(
+            metrics=metrics,
+            health=health,
+            source=dashboard,
+            rule=TokenRule(host=host, token=dashboard_token),
+        )
         self._host = host
         self._requested_port = port
-        self._server: ThreadingHTTPServer | None = None
+        self._socket: socket.socket | None = None
+        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
-        if self._server is None:
+        if self._socket is None:
             raise RuntimeError("the metrics server is not running; call start() first")
-        return int(self._server.server_address[1])
+        return int(self._socket.getsockname()[1])
 
     @property
     def url(self) -> str:
         return f"http://{self._host}:{self.port}"
 
     def start(self) -> int:
-        """Bind and serve on a daemon thread; return the bound port."""
-        if self._server is not None:
+        """Bind and serve on a daemon thread; return the bound port. Connections made before
+        uvicorn's loop runs wait in the listening socket's backlog."""
+        if self._socket is not None:
             raise RuntimeError("the metrics server is already running")
-        try:
-            server = ThreadingHTTPServer((self._host, self._requested_port), self._handler())
-        except OSError as e:
-            raise OSError(
-                e.errno, f"cannot bind the metrics server to {self._host}:{self._requested_port}"
-            ) from e
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="metrics-http"
+        self._socket = _listening_socket(self._host, self._requested_port)
+        config = uvicorn.Config(
+            self._app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            server_header=False,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECS,
         )
-        self._thread.daemon = True
+        self._server = uvicorn.Server(config)
+        serving = self._server.serve(sockets=[self._socket])
+        self._thread = threading.Thread(
+            target=asyncio.run, args=(serving,), name="metrics-http", daemon=True
+        )
         self._thread.start()
         log.info("metrics server listening", host=self._host, port=self.port)
         return self.port
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop serving and release the port. Safe to call twice."""
-        server, thread = self._server, self._thread
-        if server is None:
+        server, thread, sock = self._server, self._thread, self._socket
+        if sock is None:
             return
-        server.shutdown()
-        server.server_close()
+        if server is not None:
+            server.should_exit = True
         if thread is not None:
             thread.join(timeout)
+        sock.close()
         self._server = None
         self._thread = None
+        self._socket = None
 
     def __enter__(self) -> MetricsServer:
         self.start()
@@ -86,40 +104,15 @@ class MetricsServer:
     def __exit__(self, *_exc: object) -> None:
         self.stop()
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        metrics = self._metrics
-        health = self._health
 
-        class Handler(BaseHTTPRequestHandler):
-            server_version = "hedgebot"
-            sys_version = ""
-
-            def do_GET(self) -> None:
-                path = self.path.split("?", 1)[0]
-                try:
-                    if path == "/metrics":
-                        self._send(200, CONTENT_TYPE_LATEST, metrics.render())
-                    elif path == "/healthz":
-                        status = health.status()
-                        self._send_json(200 if status.healthy else 503, status.as_json())
-                    else:
-                        self._send_json(404, {"error": f"no such path: {path}"})
-                except Exception as e:
-                    log.error("metrics request failed", path=path, error=type(e).__name__)
-                    self._send_json(500, {"error": type(e).__name__})
-
-            def _send_json(self, code: int, body: dict[str, Any]) -> None:
-                self._send(code, "application/json", json.dumps(body).encode())
-
-            def _send(self, code: int, content_type: str, body: bytes) -> None:
-                self.send_response(code)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                # BaseHTTPRequestHandler writes every request to stderr; scrapes are noise.
-                log.debug("metrics request", line=format % args)
-
-        return Handler
+def _listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as e:
+        sock.close()
+        raise OSError(e.errno, f"cannot bind the metrics server to {host}:{port}") from e
+    return sock
