@@ -18,8 +18,11 @@ function figure(label, field, value, text, cls = "value") {
 function table(rows, columns, empty) {
   if (!rows || rows.length === 0) return `<p class="empty">${empty}</p>`;
   const head = columns.map(([title, , num]) => `<th class="${num ? "num" : ""}">${title}</th>`).join("");
-  const body = rows.map((r) => "<tr>" + columns.map(([, get, num]) =>
-    `<td class="${num ? "num" : ""}">${esc(get(r))}</td>`).join("") + "</tr>").join("");
+  // A column's fourth element [field, raw] puts the exact value beside the rounded text.
+  const cell = (r, [, get, num, exact]) => `<td class="${num ? "num" : ""}"` +
+    (exact ? ` data-field="${exact[0]}" data-value="${esc(exact[1](r))}"` : "") + `>${esc(get(r))}</td>`;
+  const body = rows.map((r) => `<tr data-key="${esc(r.underlying ?? r.symbol ?? "")}">` +
+    columns.map((c) => cell(r, c)).join("") + "</tr>").join("");
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
@@ -32,18 +35,18 @@ function positionCard(p) {
     ["Mark (USD)", (u) => fmt(u.mark, 2), true],
     ["Loan liquidation price (USD)", (u) => u.liquidation_price === null ? "—" : fmt(u.liquidation_price, 2), true],
     ["Distance", (u) => pct(u.liquidation_distance), true],
-    ["Hedge short (USD)", (u) => usd(u.current_short_usd), true],
-    ["Target short (USD)", (u) => usd(u.target_short_usd), true],
+    ["Hedge short (USD)", (u) => usd(u.current_short_usd), true, ["current_short_usd", (u) => u.current_short_usd]],
+    ["Target short (USD)", (u) => usd(u.target_short_usd), true, ["target_short_usd", (u) => u.target_short_usd]],
   ], "no mapped collateral");
   return `<section class="position ${p.hf_state} guard-${esc(loops.guard)}" data-position="${esc(p.position)}">
-    <h2>${esc(p.position)} <small>block ${esc(p.block_number)} · chain ${esc(p.chain_id)}</small></h2>
+    <h2>${esc(p.position)} <small>block <span data-field="block_number" data-value="${esc(p.block_number)}">${esc(p.block_number)}</span> · chain ${esc(p.chain_id)} · ${esc(p.exchange)} exchange</small></h2>
     <div class="figures">
       ${figure("Oracle HF", "oracle_hf", p.oracle_hf, hf(p.oracle_hf), "hf oracle")}
       ${figure("Shadow HF <small>(exchange marks)</small>", "shadow_hf", p.shadow_hf, hf(p.shadow_hf), "hf")}
       ${figure("Collateral (USD)", "collateral_usd", t.collateral_usd, usd(t.collateral_usd))}
       ${figure("Debt (USD)", "debt_usd", t.debt_usd, usd(t.debt_usd))}
       ${figure("Crash to liquidation", "crash_to_liquidation", t.crash_to_liquidation, pct(t.crash_to_liquidation))}
-      ${figure(`Reserve for ${esc(reserve ? reserve.basis : "a crash")} <small>(${esc(reserve ? reserve.symbol : "")})</small>`,
+      ${figure(`Reserve needed <small>(${esc(reserve ? reserve.symbol : "no stable debt")})</small>`,
                "reserve_amount", reserve ? reserve.amount : "", reserve ? fmt(reserve.amount, 2) : "—")}
       <div class="figure"><div class="label">Guard</div>
         <span class="badge ${esc(loops.guard)}" data-field="guard">${esc(loops.guard)}</span>
@@ -52,6 +55,7 @@ function positionCard(p) {
         <span class="badge ${esc(loops.hedger)}" data-field="hedger">${esc(loops.hedger)}</span>
         <div class="reason">${esc(loops.hedger_reason)}</div></div>
     </div>
+    ${reserve ? `<p class="reason">reserve sized for ${esc(reserve.basis)}</p>` : ""}
     ${reserve && reserve.warning ? `<p class="warning">${esc(reserve.warning)}</p>` : ""}
     <h2>Hedge vs target, liquidation prices</h2>${hedges}
   </section>`;
@@ -60,7 +64,13 @@ function positionCard(p) {
 let chart = null;
 
 function drawChart(model) {
-  const points = model.hf_history;
+  // The latest read (the big numbers) ends the line when no cycle has journaled it yet.
+  const points = [...model.hf_history];
+  const now = model.positions.length === 1 ? model.positions[0] : null;
+  const last = points.length ? points[points.length - 1].block : -1;
+  if (now && now.block_number > last) {
+    points.push({ t: Date.parse(model.at), block: now.block_number, oracle_hf: now.oracle_hf, shadow_hf: now.shadow_hf });
+  }
   const labels = points.map((x) => new Date(x.t).toLocaleTimeString("en-GB", { hour12: false }));
   const line = (v) => points.map(() => (v === null ? null : Number(v)));
   const lines = model.guard_lines;
