@@ -49,7 +49,7 @@ from bot.journal.errors import (
     JournalUnavailable,
     JournalUnknownRecordError,
 )
-from bot.journal.migrations import LATEST_VERSION, current_version, migrate
+from bot.journal.migrations import current_version, migrate
 from bot.journal.moves import MoveJournal
 from bot.journal.records import (
     PENDING_TX_STATUSES,
@@ -183,10 +183,6 @@ class Journal(MoveJournal, TelegramJournal):
     def schema_version(self) -> int:
         with self._engine.connect() as conn:
             return current_version(conn)
-
-    @property
-    def latest_schema_version(self) -> int:
-        return LATEST_VERSION
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -480,14 +476,6 @@ class Journal(MoveJournal, TelegramJournal):
             query = query.where(intents.c.position == position)
         with self._read() as conn:
             return [rows.journaled_intent(row) for row in conn.execute(query)]
-
-    def unsettled_orders(self, position: str | None = None) -> list[OrderRecord]:
-        """Orders with no outcome or whose latest outcome is NEW / PARTIALLY_FILLED."""
-        return [
-            record
-            for record in self._orders(position=position)
-            if record.outcome is None or record.outcome.status.value in _UNSETTLED_STATUSES
-        ]
 
     def fills_awaiting_fees(
         self, since: Instant, *, position: str | None = None
