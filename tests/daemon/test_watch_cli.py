@@ -33,6 +33,21 @@ pytestmark = [pytest.mark.chain, pytest.mark.exchange]
 HEADER = "hedgebot watch:"
 
 
+def _setup(
+    devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path
+) -> tuple[Path, dict[str, str], Path]:
+    """A borrower's position, the daemon's config and environment, and its journal's path."""
+    borrower = open_borrower(devnet, emulator)
+    journal_path = tmp_path / "journal.db"
+    config = write_config(
+        tmp_path / "hedgebot.yaml",
+        daemon_config(
+            devnet=devnet, emulator=emulator, wallet=borrower.address, journal_path=journal_path
+        ),
+    )
+    return config, daemon_env(emulator, wallet_key=borrower.key), journal_path
+
+
 def _watch_env(emulator: EmulatorHandle) -> dict[str, str]:
     """No API key at all: the watcher can only read public endpoints. Wide, so no line wraps."""
     return {**daemon_env(emulator, wallet_key=None, api_keys=False), "COLUMNS": "220"}
@@ -84,15 +99,7 @@ def _live_watch(config: Path, env: Mapping[str, str], url: str, out: Path) -> st
 def test_watch_shows_the_daemons_hf_and_last_order_and_ctrl_c_exits_cleanly(
     devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path
 ) -> None:
-    borrower = open_borrower(devnet, emulator)
-    journal_path = tmp_path / "journal.db"
-    config = write_config(
-        tmp_path / "hedgebot.yaml",
-        daemon_config(
-            devnet=devnet, emulator=emulator, wallet=borrower.address, journal_path=journal_path
-        ),
-    )
-    env = daemon_env(emulator, wallet_key=borrower.key)
+    config, env, journal_path = _setup(devnet, emulator, tmp_path)
     watch_env = _watch_env(emulator)
     with running_daemon(config, env, tmp_path / "daemon.log") as daemon:
         url = daemon.metrics_base_url() + "/metrics"
@@ -117,15 +124,7 @@ def test_watch_shows_the_daemons_hf_and_last_order_and_ctrl_c_exits_cleanly(
 def test_watch_without_the_daemon_says_so_and_shows_chain_and_journal(
     devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path
 ) -> None:
-    borrower = open_borrower(devnet, emulator)
-    journal_path = tmp_path / "journal.db"
-    config = write_config(
-        tmp_path / "hedgebot.yaml",
-        daemon_config(
-            devnet=devnet, emulator=emulator, wallet=borrower.address, journal_path=journal_path
-        ),
-    )
-    env = daemon_env(emulator, wallet_key=borrower.key)
+    config, env, journal_path = _setup(devnet, emulator, tmp_path)
     with running_daemon(config, env, tmp_path / "daemon.log", ("--max-cycles", "2")) as daemon:
         assert daemon.wait_exit() == 0
     dead = "http://127.0.0.1:9/metrics"
