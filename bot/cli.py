@@ -399,6 +399,40 @@ def status(
             render_status(report, out)
 
 
+@app.command("watch")
+def watch(
+    config: ConfigOption,
+    interval_secs: Annotated[
+        float, typer.Option("--interval-secs", help="Seconds between refreshes.")
+    ] = 2.0,
+    once: Annotated[
+        bool, typer.Option("--once", help="Print one frame and exit (for scripts).")
+    ] = False,
+    metrics_url: Annotated[
+        str | None,
+        typer.Option(help="The daemon's /metrics (default: from metrics.host and .port)."),
+    ] = None,
+) -> None:
+    """Live view of a running daemon, read-only: positions, hedge, guard and hedger, the
+    journal's latest events. Ctrl-C exits."""
+    from bot.watch.app import run_watch
+
+    if not interval_secs > 0:
+        err.print(f"--interval-secs must be positive, got {interval_secs}")
+        raise typer.Exit(EXIT_CONFIG)
+    cfg = _load(config)
+    try:
+        run_watch(
+            cfg,
+            interval=Decimal(str(interval_secs)),
+            once=once,
+            metrics_url=metrics_url,
+            console=out,
+        )
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
 @app.command("simulate")
 def simulate(
     config: ConfigOption,

@@ -17,10 +17,11 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.demo.liquidator import LiquidatorStats
-from bot.demo.loops import NOT_YET, LoopsReading
 from bot.demo.observe import Observation
 from bot.demo.protocols import AAVE_WORDS, ChainWords
 from bot.demo.recorder import Event, EventKind
+from bot.watch.loops import NOT_YET, LoopsReading
+from bot.watch.widgets import hf_text, loops_table
 
 EVENT_STYLE = {
     EventKind.ORDER: "cyan",
@@ -59,39 +60,11 @@ class ViewModel:
     words: ChainWords = AAVE_WORDS
 
 
-def hf_text(hf: Decimal, trigger: Decimal | None) -> Text:
-    if not hf.is_finite():
-        return Text("inf", style="green")
-    style = "green"
-    if hf < 1:
-        style = "bold white on red"
-    elif trigger is not None and hf < trigger:
-        style = "bold yellow"
-    return Text(f"{hf:.3f}", style=style)
-
-
 def event_line(e: Event) -> Text:
     line = Text(f"t={e.t:6.1f}s  ", style="dim")
     line.append(f"{e.kind.value.upper():<11} ", style=EVENT_STYLE[e.kind])
     line.append(e.text)
     return line
-
-
-LOOP_STYLE = {"running": "green", "starting": "dim", "paused": "yellow"}
-
-
-def loops_table(reading: LoopsReading) -> Table:
-    """The guard and the hedger, one row each: they run on their own, and the guard keeps
-    protecting whatever happens to the hedger."""
-    table = Table(expand=True, box=None, pad_edge=False)
-    for col in ("loop", "state", "completed", "failed", ""):
-        table.add_column(col, justify="right" if col in ("completed", "failed") else "left")
-    for row in reading.rows:
-        style = LOOP_STYLE.get(row.state, "bold red")
-        table.add_row(
-            row.loop, Text(row.state, style=style), str(row.runs), str(row.failed), row.detail
-        )
-    return table
 
 
 def render(vm: ViewModel) -> RenderableType:

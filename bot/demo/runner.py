@@ -38,7 +38,6 @@ from bot.daemon.wiring import reader_for
 from bot.demo.chains import start_demo_chain
 from bot.demo.chart import write_chart
 from bot.demo.daemon_process import DaemonProcess, DemoError, daemon_env
-from bot.demo.journal_tail import JournalTail, OrderEvent, TxEvent
 from bot.demo.liquidator import LiquidatorBot
 from bot.demo.live_view import ViewModel, event_line, render
 from bot.demo.loops import LoopsWatch
@@ -66,6 +65,15 @@ from bot.demo.stack import (
 from bot.demo.summary import DemoSummary, MoneyMoveLine, summarize, summary_table
 from bot.emulator.testing import running_emulator
 from bot.journal import MoveKind, MoveRecord, MoveStage
+from bot.watch.events import (
+    is_repay,
+    move_decided_text,
+    move_received,
+    move_stage_text,
+    order_text,
+    tx_text,
+)
+from bot.watch.journal_tail import JournalTail, OrderEvent, TxEvent
 
 TICK_SECS = 0.1  # wall seconds between market steps and observations
 READY_TIMEOUT_SECS = 90.0
@@ -73,15 +81,6 @@ READY_TIMEOUT_SECS = 90.0
 # pass every 6 s follows each one; a loaded CI machine is slower).
 SETTLE_TIMEOUT_SECS = 45.0
 SETTLING = "after the script: the money moves in flight settle"
-MOVE_STAGE_WORDS = {
-    MoveStage.INTENT: "decided",
-    MoveStage.IN_SPOT: "moved from futures to spot",
-    MoveStage.REQUESTED: "requested",
-    MoveStage.ON_CHAIN: "sent on chain",
-    MoveStage.CREDITED: "credited",
-    MoveStage.DONE: "done",
-    MoveStage.FAILED: "FAILED",
-}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -172,91 +171,39 @@ class _Run:
             self.console.print(event_line(event))
 
     def order_event(self, o: OrderEvent) -> None:
-        filled = o.executed_quantity > 0
-        if filled:
+        if o.executed_quantity > 0:
             self.orders_filled += 1
-        flags = " reduce-only" if o.reduce_only else ""
-        price = f" @ {o.average_price:,.2f}" if filled else ""
-        error = f" ({o.error})" if o.error else ""
-        # The hedger's buy-back and re-sale that books short profit the capital loop asked for.
-        why = ": realises profit for a withdrawal" if o.reason.startswith("realise") else ""
-        self.emit(
-            Event(
-                t=self.scenario_t(o.recorded_ms / 1000),
-                kind=EventKind.ORDER,
-                text=f"{o.side} {o.executed_quantity.normalize():f}/{o.quantity.normalize():f} "
-                f"{o.symbol}{flags} {o.status}{price}{error}{why}",
-            )
-        )
+        t = self.scenario_t(o.recorded_ms / 1000)
+        self.emit(Event(t=t, kind=EventKind.ORDER, text=order_text(o)))
 
     def move_event(self, record: MoveRecord, new: bool) -> None:
         """A withdrawal or deposit at the stage it reached; one decided first when the move
         was already further on at its first sighting."""
         i = record.intent
         kind = EventKind.WITHDRAWAL if i.kind is MoveKind.WITHDRAW else EventKind.DEPOSIT
-        what = f"{i.amount:,.2f} {i.coin}"
         if new:
-            to = "to the reserve" if i.kind is MoveKind.WITHDRAW else "to the exchange as margin"
-            self.emit(
-                Event(
-                    t=self.scenario_t(record.created_at.timestamp()),
-                    kind=kind,
-                    text=f"{what} {to} decided (fee {i.fee:,.2f}): {_why(i.reason)}",
-                )
-            )
+            t = self.scenario_t(record.created_at.timestamp())
+            self.emit(Event(t=t, kind=kind, text=move_decided_text(record)))
             if record.stage is MoveStage.INTENT:
                 return
-        t = self.scenario_t(record.updated_at.timestamp())
         amount = Decimal(0)
         if record.stage is MoveStage.DONE:
-            amount = i.amount - i.fee if i.kind is MoveKind.WITHDRAW else i.amount
+            amount = move_received(record)
             self.moved[i.kind].append(amount)
-            where = "reached the reserve" if i.kind is MoveKind.WITHDRAW else "credited as margin"
-            text = f"{what} done: {amount:,.2f} {i.coin} {where}, chain tx {record.tx_id[:12]}…"
-        elif record.stage is MoveStage.FAILED:
-            text = f"{what} FAILED: {record.detail}"
-        else:
-            ids = [f"exchange id {record.venue_id}"] if record.venue_id else []
-            ids += [f"chain tx {record.tx_id[:12]}…"] if record.tx_id else []
-            text = f"{what} {MOVE_STAGE_WORDS[record.stage]}" + (
-                f" ({', '.join(ids)})" if ids else ""
-            )
-        self.emit(Event(t=t, kind=kind, text=text, amount_usd=amount))
+        t = self.scenario_t(record.updated_at.timestamp())
+        self.emit(Event(t=t, kind=kind, text=move_stage_text(record), amount_usd=amount))
 
     def tx_event(self, tx: TxEvent) -> None:
         symbol = self.token_by_address.get((tx.asset or "").lower(), tx.asset or "?")
-        amount = tx.amount or Decimal(0)
-        where = f" in block {tx.block}" if tx.block is not None else ""
         t = self.scenario_t(tx.updated_ms / 1000)
-        if tx.kind == "repay" and tx.status == "mined":
+        text = tx_text(tx, symbol)
+        if is_repay(tx):
+            amount = tx.amount or Decimal(0)
             self.repays += 1
             self.repaid += amount
-            short_hash = f" tx {tx.tx_hash[:12]}…" if tx.tx_hash else ""
-            self.emit(
-                Event(
-                    t=t,
-                    kind=EventKind.REPAY,
-                    amount_usd=amount,
-                    text=f"repaid {amount:,.2f} {symbol} from the reserve{where}{short_hash}",
-                )
-            )
+            self.emit(Event(t=t, kind=EventKind.REPAY, amount_usd=amount, text=text))
             return
-        reason = f": {tx.revert_reason}" if tx.revert_reason else ""
-        self.emit(
-            Event(
-                t=t,
-                kind=EventKind.TX,
-                text=f"{tx.kind} {amount:,.2f} {symbol} {tx.status}{where}{reason}",
-            )
-        )
-
-
-def _why(reason: str) -> str:
-    """The capital loop's reason, short: what it saw ("reserve 0.00 USD is 9,000.00 USD under
-    its target ..."), and what limited the amount when something did."""
-    seen, _, rest = reason.partition(": ")
-    _, limited, by = rest.partition(", limited by ")
-    return seen + (f", limited by {by.split(' ')[0]}" if limited else "")
+        self.emit(Event(t=t, kind=EventKind.TX, text=text))
 
 
 def _drain(run: _Run, tail: JournalTail, liquidator: LiquidatorBot) -> None:

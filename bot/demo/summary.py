@@ -16,13 +16,13 @@ from typing import Any
 
 from rich.table import Table
 
-from bot.demo.journal_tail import CycleCounts
 from bot.demo.liquidator import LiquidatorStats
-from bot.demo.loops import NOT_YET, LoopsReading
 from bot.demo.observe import Observation
 from bot.demo.protocols import AAVE_WORDS, ChainWords
 from bot.demo.recorder import EventKind, Recorder
 from bot.journal import MoveKind, MoveRecord, MoveStage
+from bot.watch.journal_tail import CycleCounts
+from bot.watch.loops import NOT_YET, LoopsReading
 
 ZERO = Decimal(0)
 # A withdrawal has left the futures wallet from this stage on (to spot, then to the chain).

@@ -17,7 +17,7 @@ import matplotlib.image
 import pytest
 
 from bot.demo import run_demo
-from bot.demo.journal_tail import JournalTail
+from bot.watch.journal_tail import JournalTail
 from tests.demo.demo_runs import PNG_SIGNATURE, Runs, children, run_both
 
 VENUS_COLLATERAL = {"BTCB": Decimal(1), "ETH": Decimal(5), "BNB": Decimal(25)}

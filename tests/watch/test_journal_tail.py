@@ -7,8 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.core.model import OrderIntent, OrderReport, OrderStatus, Side
-from bot.demo.journal_tail import JournalTail
 from bot.journal import Journal
+from bot.watch.journal_tail import JournalTail
 
 
 def test_a_fee_settled_later_does_not_report_the_order_twice(tmp_path: Path) -> None:
@@ -51,8 +51,8 @@ def test_a_fee_settled_later_does_not_report_the_order_twice(tmp_path: Path) -> 
 def test_the_demo_reads_the_guard_and_the_hedger_from_the_daemons_metrics() -> None:
     from decimal import Decimal
 
-    from bot.demo.loops import reading_from
     from bot.metrics import HedgebotMetrics
+    from bot.watch.loops import reading_from
 
     metrics = HedgebotMetrics()
     for verdict, n in (("healthy", 40), ("repay", 1), ("tx_in_flight", 2), ("failed", 3)):

@@ -9,7 +9,8 @@ query a consistent view. Decimal columns are stored as their canonical text.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -58,6 +59,16 @@ class CycleView:
     shadow_hf: Decimal | None
     targets_usd: dict[str, Decimal]  # underlying -> wanted short USD
     reasons: str
+    current_usd: dict[str, Decimal] = field(default_factory=dict)  # underlying -> short held
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoteEvent:
+    """An alert, a funding payment or an operator action, as one line."""
+
+    kind: str  # "alert", "funding", "operator"
+    at_ms: int
+    text: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,6 +91,7 @@ class JournalTail:
         self._last_outcome = 0
         self._tx_seen: set[tuple[str, str]] = set()
         self._move_stages: dict[str, MoveStage] = {}
+        self._last_note_ids: dict[str, int] = {}
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._conn is None:
@@ -121,7 +133,8 @@ class JournalTail:
             return None
         cycle_id, finished_ms, oracle_hf, shadow_hf, reasons = rows[0]
         hedges = self._query(
-            "SELECT underlying, target_short_usd FROM cycle_hedges WHERE cycle_id = ?",
+            "SELECT underlying, target_short_usd, current_short_usd FROM cycle_hedges "
+            "WHERE cycle_id = ?",
             (cycle_id,),
         )
         return CycleView(
@@ -129,8 +142,9 @@ class JournalTail:
             finished_ms=int(str(finished_ms)),
             oracle_hf=_dec(oracle_hf),
             shadow_hf=_dec(shadow_hf),
-            targets_usd={str(u): Decimal(str(t)) for u, t in hedges},
+            targets_usd={str(u): Decimal(str(t)) for u, t, _ in hedges},
             reasons=str(reasons or ""),
+            current_usd={str(u): Decimal(str(c)) for u, _, c in hedges},
         )
 
     def new_orders(self) -> list[OrderEvent]:
@@ -241,9 +255,40 @@ class JournalTail:
             out.append((record, before is None))
         return out
 
+    def new_notes(self) -> list[NoteEvent]:
+        """Alerts (with what became of each), funding payments and operator actions journaled
+        since the last call, oldest first."""
+        notes = [
+            *self._news(
+                "alert",
+                "SELECT id, created_ms, severity, title, outcome FROM alerts",
+                lambda r: f"{r[2]} {r[3]} ({r[4]})",
+            ),
+            *self._news(
+                "funding",
+                "SELECT id, income_ms, symbol, amount, asset FROM funding_income",
+                lambda r: f"{r[2]} funding {Decimal(str(r[3])):+,.4f} {r[4]}",
+            ),
+            *self._news(
+                "operator",
+                "SELECT id, created_ms, action, actor, reason, position FROM operator_actions",
+                lambda r: f"{r[2]}" + (f" {r[5]}" if r[5] else "") + f" by {r[3]}: {r[4]}",
+            ),
+        ]
+        return sorted(notes, key=lambda n: n.at_ms)
+
+    def _news(
+        self, kind: str, select: str, words: Callable[[tuple[object, ...]], str]
+    ) -> list[NoteEvent]:
+        last = self._last_note_ids.get(kind, 0)
+        rows = self._query(f"{select} WHERE id > ? ORDER BY id", (last,))
+        if rows:
+            self._last_note_ids[kind] = max(int(str(r[0])) for r in rows)
+        return [NoteEvent(kind=kind, at_ms=int(str(r[1])), text=words(r)) for r in rows]
+
     def open_moves(self) -> int:
         """Moves not done nor failed yet."""
         return sum(1 for m in self.moves() if not m.stage.final)
 
 
-__all__ = ["CycleCounts", "CycleView", "JournalTail", "OrderEvent", "TxEvent"]
+__all__ = ["CycleCounts", "CycleView", "JournalTail", "NoteEvent", "OrderEvent", "TxEvent"]
