@@ -97,6 +97,15 @@ def _render_tables(report: StatusReport, console: Console, assets: Table) -> Non
         )
     for n in a.plan.notes:
         console.print(f"  note: {n.message}", highlight=False)
+    _render_reserve(report, console)
+    _render_margin(report.margin, console)
+    _render_funding(report.funding, console)
+    _render_moves(report.moves, console)
+    _render_alerts(report.alerts, console)
+    _render_actions(report.actions, console)
+
+
+def _render_reserve(report: StatusReport, console: Console) -> None:
     r = report.reserve
     if r is not None:
         verdict = "" if r.feasible else " (not enough even repaying all of it)"
@@ -108,11 +117,6 @@ def _render_tables(report: StatusReport, console: Console, assets: Table) -> Non
         )
     if report.reserve_warning is not None:
         console.print(f"[bold yellow]warning:[/] {report.reserve_warning}", highlight=False)
-    _render_margin(report.margin, console)
-    _render_funding(report.funding, console)
-    _render_moves(report.moves, console)
-    _render_alerts(report.alerts, console)
-    _render_actions(report.actions, console)
 
 
 def _render_alerts(alerts: tuple[AlertRecord, ...], console: Console) -> None:
