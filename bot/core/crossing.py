@@ -34,10 +34,17 @@ class LinearBounds:
 
 
 def price_crossing(
-    bounds: LinearBounds, safe: Callable[[int], bool], segment: Callable[[int], int]
+    bounds: LinearBounds,
+    safe: Callable[[int], bool],
+    segment: Callable[[int], int],
+    *,
+    segment_monotone: bool = False,
 ) -> int | None:
     """The crossing as a raw oracle price; 0 = unsafe at every positive price, None = no price
-    causes liquidation. ``segment(p)`` is constant over stretches where HF rises with ``p``."""
+    causes liquidation. ``segment(p)`` is constant over stretches where HF rises with ``p``;
+    ``segment_monotone``: it never comes back to a value once it left it (a constant, or the
+    floored average LT when one reserve moves), which lets the walk skip the search for the
+    stretch's start when the stretch reaches the lower bound."""
     k_unsafe, r_unsafe, k_safe, r_safe = (
         bounds.k_unsafe,
         bounds.r_unsafe,
@@ -53,7 +60,14 @@ def price_crossing(
             if grown is None:
                 return None
             upper = grown
-        return _lowest_safe(lower, upper, safe, segment, lower_is_unsafe=lower > 0)
+        return _lowest_safe(
+            lower,
+            upper,
+            safe,
+            segment,
+            lower_is_unsafe=lower > 0,
+            segment_monotone=segment_monotone,
+        )
     if k_unsafe < 0:  # debt-like: liquidated when the price rises
         lowest_unsafe = _ceil(r_unsafe / k_unsafe)
         highest_safe = _floor(r_safe / k_safe)
@@ -67,6 +81,7 @@ def price_crossing(
             lambda x: safe(-x),
             lambda x: segment(-x),
             lower_is_unsafe=True,
+            segment_monotone=segment_monotone,
         )
         return None if mirrored is None else -mirrored
     return None
@@ -96,6 +111,7 @@ def _lowest_safe(
     segment: Callable[[int], int],
     *,
     lower_is_unsafe: bool,
+    segment_monotone: bool = False,
 ) -> int | None:
     """Smallest x in (lower, upper] with every x' in [x, upper] safe; ``upper`` is safe.
 
@@ -107,6 +123,9 @@ def _lowest_safe(
     while True:
         key = segment(current)
         below, start = lower, current
+        if segment_monotone and start - below > 1 and segment(below + 1) == key:
+            # The whole stretch down to lower + 1 has this segment: where the search ends.
+            start = below + 1
         while start - below > 1:
             middle = (below + start) // 2
             if segment(middle) == key:
