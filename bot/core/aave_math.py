@@ -223,9 +223,15 @@ def exact_price_crossing(
     )
     r_safe = BPS * (d0 + debt_slack) + HALF_BPS + coll_slack - (n0 - c0)
     bounds = LinearBounds(k_unsafe, Fraction(r_unsafe), k_safe, Fraction(r_safe))
+    # Where the unrounded HF is 1: only where the search starts (a few units off the answer).
     # One moving reserve: its collateral value only grows with the price, so the floored
     # average LT moves one way only (towards the reserve's own LT).
-    return price_crossing(bounds, safe, segment, segment_monotone=len(rows) == 1)
+    guess = _floor_div(BPS * d0 - n0, k_unsafe) if k_unsafe else None
+    return price_crossing(bounds, safe, segment, segment_monotone=len(rows) == 1, guess=guess)
+
+
+def _floor_div(numerator: int, denominator: Fraction) -> int:
+    return numerator * denominator.denominator // denominator.numerator
 
 
 def exact_factor_crossing(
