@@ -11,8 +11,11 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
+
+from results import RUNS, record, run
 
 from bot.chain.aave_v3 import AaveV3Reader
 from bot.chain.rpc import RpcPool
@@ -68,7 +71,7 @@ def send_all(devnet: Devnet, txs: list[tuple[str, str, str]]) -> None:
         raise RuntimeError(f"{len(failed)} setup transactions reverted, first {failed[0]}")
 
 
-def open_positions(devnet: Devnet, wallets: list[str]) -> None:
+def open_positions(devnet: Devnet, wallets: Sequence[str]) -> None:
     dep = devnet.deployment
     pool = contract(devnet.w3, "Pool", dep.pool)
     batch_rpc(devnet.rpc_url, [("anvil_autoImpersonateAccount", [True])])
@@ -132,7 +135,8 @@ def main() -> None:
         f"{batch_calls} RPC requests (eth_call to Multicall3.aggregate3)"
     )
     print(f"snapshot (1 wallet, 5 reserves): {snap_secs * 1000:.1f} ms, {snap_calls} RPC request")
+    record(f"account_data_batch, {WALLETS:,} wallets", batch_secs * 1000, "ms", RUNS)
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

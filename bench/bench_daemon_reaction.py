@@ -35,6 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from results import at_most, record, run
 from web3 import Web3
 
 from bot.devnet.aave import AaveDeployment
@@ -172,10 +173,12 @@ def main() -> int:
     beyond = [r - BLOCK_TIME_S * 1000 for r in col("reaction")]
     print(
         f"reaction beyond one block: p50 {pct(beyond, 50):.1f} ms, p99 {pct(beyond, 99):.1f} ms;"
-        f" bot overhead p99 {pct(col('overhead'), 99):.1f} ms (target < 50 ms)"
+        f" bot overhead p99 {pct(col('overhead'), 99):.1f} ms"
     )
+    record("block -> order acknowledged, p50", pct(col("reaction"), 50), "ms", at_most(60))
+    record("block -> order acknowledged, p99", pct(col("reaction"), 99), "ms", at_most(120))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from results import below, record, run
+
 from bot.emulator.ratelimit import Limits
 from bot.emulator.testing import python_binance_client, running_emulator
 
@@ -48,9 +50,9 @@ def main() -> int:
         p99 = samples[int(len(samples) * 0.99) - 1]
         print(f"emulator MARKET order round trips via python-binance: n={len(samples)}")
         print(f"  median {median:.3f} ms   p99 {p99:.3f} ms   max {samples[-1]:.3f} ms")
-        print(f"  target median < 3 ms: {'met' if median < 3 else 'NOT met'}")
+        record("emulator order round trip, median", median, "ms", below(3))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)

@@ -10,6 +10,8 @@ import statistics
 import time
 from decimal import Decimal
 
+from results import below, record, run
+
 from bot.core import (
     LadderPolicy,
     PlanRules,
@@ -171,15 +173,15 @@ def one_plan(env: dict[str, object], cycle: int) -> int:
         targets.append(evaluate(POLICY, ctx).target)
     plan = plan_rebalance(
         targets=targets,
-        positions=env["hedges"],
+        positions=env["hedges"],  # type: ignore[arg-type]
         specs=specs,
-        marks=marks,  # type: ignore[arg-type]
+        marks=marks,
         available_margin_usd=D(200000),
         rules=RULES,
         position_name="bench",
         cycle_id=cycle,
-        symbol_for_underlying=env["symbols"],
-    )  # type: ignore[arg-type]
+        symbol_for_underlying=env["symbols"],  # type: ignore[arg-type]
+    )
     return len(plan.intents)
 
 
@@ -197,9 +199,11 @@ def main() -> None:
         f"full plan (10 assets, 5 symbols, {intents} intents, exact HF + shadow HF + "
         f"per-underlying exact liquidation price): mean {statistics.fmean(samples):.0f} us, "
         f"median {statistics.median(samples):.0f} us, p95 "
-        f"{sorted(samples)[int(len(samples) * 0.95)]:.0f} us (target < 1000 us)"
+        f"{sorted(samples)[int(len(samples) * 0.95)]:.0f} us"
     )
+    # "Under 1 ms per plan": the mean, what a cycle pays on average (p95 is printed above).
+    record("full plan, 10 assets, mean", statistics.fmean(samples), "us", below(1000))
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

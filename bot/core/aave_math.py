@@ -181,15 +181,20 @@ def exact_price_crossing(
 ) -> int | None:
     """The crossing as a raw oracle price (USD x 1e8); 0 = unsafe at every positive price."""
     c0, n0, d0 = others
+    # ``collateral_base`` and ``debt_base`` inlined on plain tuples: the search below calls
+    # ``sums`` a few dozen times per crossing, on every cycle.
+    rows = tuple((t.collateral_raw, t.unit, t.lt_bps, t.debt_raw) for t in targets)
+    debt_rounds_up = math is AaveMath.V3_5
 
     def sums(price: int) -> tuple[int, int, int]:
         value = weighted = debt = 0
-        for t in targets:
-            v = collateral_base(t, price)
+        for collateral_raw, unit, lt_bps, debt_raw in rows:
+            v = collateral_raw * price // unit
             value += v
-            weighted += v * t.lt_bps
-            if t.debt_raw:
-                debt += debt_base(t, price, math)
+            weighted += v * lt_bps
+            if debt_raw:
+                product = debt_raw * price
+                debt += -(-product // unit) if debt_rounds_up else product // unit
         return c0 + value, n0 + weighted, d0 + debt
 
     def safe(price: int) -> bool:
@@ -218,7 +223,15 @@ def exact_price_crossing(
     )
     r_safe = BPS * (d0 + debt_slack) + HALF_BPS + coll_slack - (n0 - c0)
     bounds = LinearBounds(k_unsafe, Fraction(r_unsafe), k_safe, Fraction(r_safe))
-    return price_crossing(bounds, safe, segment)
+    # Where the unrounded HF is 1: only where the search starts (a few units off the answer).
+    # One moving reserve: its collateral value only grows with the price, so the floored
+    # average LT moves one way only (towards the reserve's own LT).
+    guess = _floor_div(BPS * d0 - n0, k_unsafe) if k_unsafe else None
+    return price_crossing(bounds, safe, segment, segment_monotone=len(rows) == 1, guess=guess)
+
+
+def _floor_div(numerator: int, denominator: Fraction) -> int:
+    return numerator * denominator.denominator // denominator.numerator
 
 
 def exact_factor_crossing(

@@ -233,7 +233,7 @@ def _price_crossing(margin0: int, targets: tuple[VenusMarket, ...]) -> int | Non
         k_safe=Fraction(k),
         r_safe=coll_slack - margin0,
     )
-    return price_crossing(bounds, safe, lambda _price: 0)
+    return price_crossing(bounds, safe, lambda _price: 0, segment_monotone=True)
 
 
 VENUS_CORE = VenusMath()

@@ -46,7 +46,7 @@ def _uvicorn_config(ex: Exchange, host: str, port: int, log_level: str) -> uvico
         access_log=False,
         lifespan="off",
         loop="auto",
-        http="h11",
+        http="auto",  # httptools (C parser) when installed, else h11
         timeout_keep_alive=30,
     )
 

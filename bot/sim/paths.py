@@ -4,6 +4,11 @@ Paths are never stored whole: 10,000 paths x 8,760 hours x 3 assets would be 2 G
 The generator hands out one time step at a time, drawing normals a chunk of steps at once.
 Re-creating a generator with the same seed replays the same paths, which gives every policy
 the same prices (common random numbers: differences between policies are not noise).
+
+The next chunk of prices is made on a helper thread while the caller simulates the current one
+(numpy's generator and ufuncs release the GIL): the same draws in the same order, the same
+float operations, so the same prices; on a machine with a spare core the paths cost the loop
+almost nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 import csv
 import gzip
 import math
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -62,10 +68,12 @@ class PathGenerator:
         self._drift32 = self._drift.astype(np.float32)
         self._has_jumps = bool(np.any(self._lam_dt > 0))
         self._log_s = np.repeat(np.log([x.s0 for x in a])[:, None], n_paths, axis=1)
-        self._buf: npt.NDArray[np.float32] = np.empty((0, len(a), n_paths), dtype=np.float32)
+        self._prices: npt.NDArray[np.float64] = np.empty((0, len(a), n_paths))
         self._pos = 0
+        self._ahead: _Chunk | None = None
 
-    def _refill(self) -> None:
+    def _increments(self) -> npt.NDArray[np.float32]:
+        """The next chunk's log increments, shape (chunk, n_assets, n_paths)."""
         k, n_a = self._chunk, len(self._drift)
         # float32 normals and increments halve the memory traffic; sums and prices are float64.
         z = self._rng.standard_normal((k, n_a, self._n), dtype=np.float32)
@@ -77,17 +85,53 @@ class PathGenerator:
             counts = self._rng.poisson(self._lam_dt[None, :, None], size=(k, n_a, self._n))
             jz = self._rng.standard_normal((k, n_a, self._n), dtype=np.float32)
             z += counts * self._jm + np.sqrt(counts) * self._js * jz
-        self._buf = z  # log increments; summed one step at a time (a cumsum over a float32
-        self._pos = 0  # chunk into float64 costs more than the per-step add)
+        return z
+
+    def _make_chunk(self) -> npt.NDArray[np.float64]:
+        """Prices for the next chunk of steps. The increments are summed one step at a time
+        into the float64 log prices (as the steps are taken), then exponentiated."""
+        z = self._increments()
+        prices = np.empty(z.shape)
+        for j in range(len(z)):
+            self._log_s += z[j]
+            np.exp(self._log_s, out=prices[j])
+        return prices
 
     def next(self) -> F64:
         """Prices after one more step, shape (n_assets, n_paths)."""
-        if self._pos >= len(self._buf):
-            self._refill()
-        self._log_s += self._buf[self._pos]
+        if self._pos >= len(self._prices):
+            ahead = self._ahead if self._ahead is not None else _Chunk(self._make_chunk)
+            self._prices = ahead.result()
+            self._pos = 0
+            # Only one chunk is ever in the making, so the draws keep their order.
+            self._ahead = _Chunk(self._make_chunk)
+        out: F64 = self._prices[self._pos]
         self._pos += 1
-        out: F64 = np.exp(self._log_s)
         return out
+
+
+class _Chunk:
+    """One chunk of prices made on its own thread."""
+
+    def __init__(self, make: Callable[[], npt.NDArray[np.float64]]) -> None:
+        self._make = make
+        self._value: npt.NDArray[np.float64] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="price-paths", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._make()
+        except BaseException as exc:  # handed to the caller of result()
+            self._error = exc
+
+    def result(self) -> npt.NDArray[np.float64]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
 
 
 def _closes(path: Path) -> dict[str, float]:

@@ -76,6 +76,7 @@ class GuardReads:
         self._board = board
         self._reserve = reserve
         self._marks_max_age_secs = marks_max_age_secs
+        self._reorg_checked_at: int | None = None  # head of the last check that found none
 
     def snapshot(self, now: datetime) -> PositionSnapshot:
         return self._reader.snapshot(self._wallet, now=int(now.timestamp()))
@@ -97,7 +98,12 @@ class GuardReads:
     def reorged(self, head: int, *, depth: int = REORG_DEPTH_BLOCKS) -> list[str]:
         """Transactions journaled as mined in the last ``depth`` blocks whose block the chain
         no longer has: reopened in the journal (pending again) and returned by key. Costs one
-        indexed read while no recent transaction exists, one block header per recent one."""
+        indexed read while no recent transaction exists, one block header per recent one, and
+        nothing while the head has not moved since a check that found none: the guard polls
+        faster than blocks come, and on a quiet chain the same headers were read on every
+        poll. A reorg that keeps the head's height is seen with the next block."""
+        if head == self._reorg_checked_at:
+            return []
         out = []
         for tx in self._journal.txs_mined_from(head - depth):
             number, known = tx.receipt_block, tx.receipt_block_hash
@@ -108,6 +114,7 @@ class GuardReads:
                 reason = f"reorg: block {number} is now {on_chain or 'gone'}, was {known}"
                 self._journal.reopen_tx(tx.intent.tx_key, reason=reason)
                 out.append(tx.intent.tx_key)
+        self._reorg_checked_at = None if out else head
         return out
 
     def _block_hash(self, number: int) -> str | None:
