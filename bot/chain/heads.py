@@ -23,6 +23,7 @@ their interval schedule whatever happens to the watcher.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -32,11 +33,10 @@ from typing import Any, Literal
 
 import structlog
 import websockets
-from websockets.exceptions import WebSocketException
 
 from bot.chain.head_fanout import Head, HeadFanout, HeadListener, HeadSource
 from bot.chain.rpc import ChainError, RpcPool
-from bot.redact import redact_url
+from bot.redact import redact_url, scrub
 
 log = structlog.get_logger(__name__)
 
@@ -105,8 +105,9 @@ class HeadWatcher:
 
     def stop(self, timeout_secs: float = 5.0) -> None:
         loop, task = self._loop, self._task
-        if loop is not None and task is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(task.cancel)
+        if loop is not None and task is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed already
+                loop.call_soon_threadsafe(task.cancel)
         if self._thread is not None:
             self._thread.join(timeout_secs)
         self._fanout.stop(timeout_secs)
@@ -154,8 +155,9 @@ class HeadWatcher:
         for url in self._ws_urls:
             try:
                 await self._stream(url)
-            except (OSError, TimeoutError, WebSocketException, HeadStreamError, ValueError) as e:
-                error = f"{redact_url(url)}: {type(e).__name__}: {e}"[:300]
+            except Exception as e:  # whatever a socket does, the watcher falls back to polling
+                # scrubbed before the cut: a key in the URL's path never reaches a log
+                error = scrub(f"{redact_url(url)}: {type(e).__name__}: {e}", [url])[:300]
                 self._last_socket_error = error
                 log.debug("head socket failed", chain_id=self.chain_id, error=error)
         return self._socket_heads > before
@@ -193,7 +195,7 @@ class HeadWatcher:
         """One ``eth_blockNumber``; True when it found a new head (and delivered it)."""
         try:
             number = self._rpc.call("eth_blockNumber", lambda w3: int(w3.eth.block_number))
-        except ChainError as e:
+        except Exception as e:  # RpcUnavailable mostly; the next poll is one block away
             log.debug("head poll failed", chain_id=self.chain_id, error=str(e)[:300])
             return False
         return self._offer({"number": number}, source="poll")

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 
 import pytest
+import structlog.testing
 
 from bot.chain.head_fanout import Head
 from bot.chain.heads import HeadTiming, HeadWatcher
@@ -191,3 +192,16 @@ def test_a_failing_listener_neither_stops_the_watcher_nor_the_other_listeners(
     assert [n for n in heads.numbers() if n >= first] == [first, second]
     assert failures == [first, second]
     assert watcher.mode == "streaming"
+
+
+def test_a_socket_url_with_a_key_is_never_logged_whole(
+    anvil: AnvilProcess, watch: WatcherFactory
+) -> None:
+    key = "CANARYWSKEY0123456789"
+    secret_url = f"ws://user:{key}@127.0.0.1:{free_port()}/ws/{key}?apikey={key}"
+    with structlog.testing.capture_logs() as logs:
+        watcher, heads = watch([secret_url])
+        assert watcher.wait_for_mode("polling", WAIT_SECS)
+        heads.wait_for(mine(anvil))
+    assert any(e["event"] == "chain heads polling" for e in logs), logs
+    assert key not in repr(logs)
