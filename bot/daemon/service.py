@@ -52,8 +52,9 @@ class Daemon:
         self._max_cycles = max_cycles
         self._count = 0
         self._count_lock = threading.Lock()
-        # One thread per loop: a slow exchange never delays a guard tick.
-        workers = ThreadPoolExecutor(max_workers=max(2, len(self._loops)))
+        # One thread per loop: a slow exchange never delays a guard tick. Twice that: a run
+        # that finds its loop already ticking (and returns at once) never takes another's.
+        workers = ThreadPoolExecutor(max_workers=max(2, 2 * len(self._loops)))
         self._scheduler = BackgroundScheduler(timezone=UTC, executors={"default": workers})
         self._intervals: dict[str, float] = {}
         self._runs_lock = threading.Lock()
