@@ -16,6 +16,7 @@ from eth_utils.address import is_address, is_checksum_address, to_checksum_addre
 from pydantic import (
     AfterValidator,
     AnyHttpUrl,
+    AnyWebsocketUrl,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -132,6 +133,12 @@ class PositionConfig(Strict):
     wallet: Address
     max_block_age_secs: Int = Field(default=60, gt=0, le=86_400)
     rpc_timeout_secs: Float = Field(default=5.0, gt=0, le=120)
+    # newHeads sockets, in failover order. None: ws:// derived from loopback rpc_urls (anvil
+    # serves both on one port), else none; an empty list: poll eth_blockNumber only.
+    ws_urls: list[AnyWebsocketUrl] | None = Field(default=None, max_length=16)
+    block_time_secs: Float | None = Field(default=None, gt=0, le=600)  # None: from chain_id
+    # A socket silent this long while the chain moves on is replaced by polling (None: 3 blocks).
+    head_stall_secs: Float | None = Field(default=None, gt=0, le=3600)
 
     @model_validator(mode="after")
     def _entry_address(self) -> PositionConfig:

@@ -26,6 +26,7 @@ from bot.daemon.hedger.build import build_hedger, first_contact
 from bot.daemon.hedger.venue import VenueGate
 from bot.daemon.loops import Loop
 from bot.daemon.service import Daemon, utc_now
+from bot.daemon.wake import BlockWake, build_block_wake
 from bot.daemon.wiring import (
     TradingMode,
     account_setup,
@@ -152,7 +153,8 @@ def run_daemon(
             clock=clock,
             max_cycles=max_cycles,
         )
-        return _serve(daemon, config, mode, services.alerts)
+        wake = build_block_wake(config, loops, daemon.wake)
+        return _serve(daemon, config, mode, services.alerts, wake)
     finally:
         if listener is not None:
             listener.stop()
@@ -163,7 +165,11 @@ def run_daemon(
 
 
 def _serve(
-    daemon: Daemon, config: HedgebotConfig, mode: TradingMode, alerts: AlertDispatcher
+    daemon: Daemon,
+    config: HedgebotConfig,
+    mode: TradingMode,
+    alerts: AlertDispatcher,
+    wake: BlockWake,
 ) -> int:
     daemon.install_signal_handlers()
     alerts.submit(
@@ -174,9 +180,22 @@ def _serve(
         )
     )
     daemon.start()
+    _start_wake(wake)
     try:
         daemon.wait()
     finally:
+        wake.stop()
         daemon.shutdown()
         alerts.submit(alert_events.daemon_stopped(reason="stopped"))
     return 0
+
+
+def _start_wake(wake: BlockWake) -> None:
+    """Heads only shorten the loops' waits: without them the intervals still run."""
+    try:
+        wake.start()
+    except Exception as exc:
+        log.error(
+            "block wake off: the loops run on their intervals only",
+            error=f"{type(exc).__name__}: {exc}",
+        )

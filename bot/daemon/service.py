@@ -1,9 +1,14 @@
 """The daemon process: the scheduler driving every loop (each position's guard and hedger, each
 on its own cadence), and a clean stop on SIGTERM/SIGINT (finish the running ticks, flush the
-journal and alerts, exit 0)."""
+journal and alerts, exit 0).
+
+A loop can also be woken (a new block): its tick starts now, or, when one is running, once more
+right after it. The interval stays the safety net whatever wakes it or fails to.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -12,6 +17,7 @@ from types import FrameType
 
 import structlog
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -46,14 +52,53 @@ class Daemon:
         self._max_cycles = max_cycles
         self._count = 0
         self._count_lock = threading.Lock()
-        # One thread per loop: a slow exchange never delays a guard tick.
-        workers = ThreadPoolExecutor(max_workers=max(2, len(self._loops)))
+        # One thread per loop: a slow exchange never delays a guard tick. Twice that: a run
+        # that finds its loop already ticking (and returns at once) never takes another's.
+        workers = ThreadPoolExecutor(max_workers=max(2, 2 * len(self._loops)))
         self._scheduler = BackgroundScheduler(timezone=UTC, executors={"default": workers})
         self._intervals: dict[str, float] = {}
+        self._runs_lock = threading.Lock()
+        self._running: set[str] = set()
+        self._woken: set[str] = set()  # woken while running: one more tick right after
 
     @property
     def stop_event(self) -> threading.Event:
         return self._stop
+
+    def wake(self, name: str) -> None:
+        """Tick loop ``name`` now (a new block); if a tick is running, once more after it."""
+        if self._stop.is_set():
+            return
+        with self._runs_lock:
+            if name in self._running:
+                self._woken.add(name)
+                return
+            # not started yet, or shut down: the first tick comes anyway
+            with contextlib.suppress(JobLookupError):
+                self._scheduler.modify_job(name, next_run_time=self._clock())
+
+    def _run(self, name: str) -> None:
+        with self._runs_lock:
+            if name in self._running:
+                return  # an interval run during a tick: coalesced into it, as before wakes
+            self._running.add(name)
+        again = True
+        try:
+            while again:
+                self._tick(name)
+                again = self._again(name)
+        except BaseException:
+            with self._runs_lock:
+                self._running.discard(name)
+            raise
+
+    def _again(self, name: str) -> bool:
+        with self._runs_lock:
+            if name in self._woken and not self._stop.is_set():
+                self._woken.discard(name)
+                return True
+            self._running.discard(name)
+            return False
 
     def _tick(self, name: str) -> None:
         if self._stop.is_set():
@@ -78,12 +123,14 @@ class Daemon:
         for name, loop in self._loops.items():
             self._intervals[name] = loop.interval_secs
             self._scheduler.add_job(
-                self._tick,
+                self._run,
                 IntervalTrigger(seconds=loop.interval_secs),
                 args=[name],
                 id=name,
                 coalesce=True,
-                max_instances=1,
+                # two: a wake just after a tick ended may start before the scheduler has
+                # counted that tick finished; ``_run`` itself never overlaps two ticks
+                max_instances=2,
                 misfire_grace_time=max(1, int(self._grace)),
                 next_run_time=self._clock(),
             )

@@ -54,6 +54,12 @@ class GuardLoop:
         self._memory = GuardMemory()
         self._last_read = time.monotonic()
         self._reserve_noted = False
+        self._last_block = -1
+
+    def last_block_on(self, chain_id: int) -> int:
+        """The newest block a tick read (-1 before the first): a head at or below it is news
+        this guard already has. One chain per guard, so ``chain_id`` is not consulted."""
+        return self._last_block
 
     @property
     def interval_secs(self) -> float:
@@ -74,6 +80,7 @@ class GuardLoop:
             )
             return LoopResult(ok=False, next_interval_secs=self.interval_secs, note=str(exc))
         self._last_read = time.monotonic()
+        self._last_block = max(self._last_block, block)
         self._publisher.decided(decision, block=block, now=now)
         return LoopResult(ok=True, next_interval_secs=self.interval_secs, note=decision.reason)
 

@@ -70,6 +70,9 @@ class HedgerLoop:
     def stop(self, *, wait: bool) -> None:
         return None  # nothing runs beside the scheduler
 
+    def last_block_on(self, chain_id: int) -> int:
+        return self._reads.last_block_on(chain_id)
+
     def tick(self, now: datetime) -> LoopResult:
         """Run one cycle at ``now``; never raises for a cycle-level failure."""
         s = self.settings

@@ -65,6 +65,12 @@ class HedgerReads:
         self._symbols = sorted(set(symbols))
         self._invalidate = invalidate  # drops the account cache: the next read asks the venue
 
+    def last_block_on(self, chain_id: int) -> int:
+        """The oldest of the blocks last read for the positions on ``chain_id`` (-1: none yet):
+        a head above it is news for at least one of them."""
+        blocks = [loan.last_block for loan in self._loans if loan.reader.info.chain_id == chain_id]
+        return min(blocks, default=-1)
+
     def realise_wanted(self, now: datetime) -> Decimal:
         """Profit the capital loop asked to realise; a request older than a minute was sized
         on balances that have moved since."""
