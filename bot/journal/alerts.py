@@ -5,16 +5,37 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from bot.journal import schema, sql
 from bot.journal.columns import Instant, from_ms, to_ms
-from bot.journal.records import (
-    AlertRecord,
-    OperatorAction,
-)
+from bot.journal.records import AlertRecord, OperatorAction
 from bot.journal.store import Store
+
+
+def _alert(row: Row[Any]) -> AlertRecord:
+    return AlertRecord(
+        kind=row.kind,
+        severity=row.severity,
+        title=row.title,
+        text=row.text,
+        dedupe_key=row.dedupe_key,
+        sinks=tuple(json.loads(row.sinks)),
+        created_at=from_ms(row.created_ms),
+        outcome=row.outcome,
+    )
+
+
+def _operator_action(row: Row[Any]) -> OperatorAction:
+    return OperatorAction(
+        action=row.action,
+        actor=row.actor,
+        reason=row.reason,
+        position=row.position,
+        created_at=from_ms(row.created_ms),
+    )
 
 
 class AlertJournal:
@@ -57,19 +78,7 @@ class AlertJournal:
             .order_by(c.created_ms, c.id)
         )
         with self._store.read() as conn:
-            return [
-                AlertRecord(
-                    kind=row.kind,
-                    severity=row.severity,
-                    title=row.title,
-                    text=row.text,
-                    dedupe_key=row.dedupe_key,
-                    sinks=tuple(json.loads(row.sinks)),
-                    created_at=from_ms(row.created_ms),
-                    outcome=row.outcome,
-                )
-                for row in conn.execute(query)
-            ]
+            return [_alert(row) for row in conn.execute(query)]
 
     def record_operator_action(
         self,
@@ -97,13 +106,18 @@ class AlertJournal:
             select(schema.operator_actions).order_by(c.created_ms.desc(), c.id.desc()).limit(limit)
         )
         with self._store.read() as conn:
-            return [
-                OperatorAction(
-                    action=row.action,
-                    actor=row.actor,
-                    reason=row.reason,
-                    position=row.position,
-                    created_at=from_ms(row.created_ms),
-                )
-                for row in conn.execute(query)
-            ]
+            return [_operator_action(row) for row in conn.execute(query)]
+
+    def alerts_after(self, row_id: int) -> list[tuple[int, AlertRecord]]:
+        """Alerts journaled after the one with id ``row_id``, each with its id."""
+        c = schema.alerts.c
+        query = select(schema.alerts).where(c.id > row_id).order_by(c.id)
+        with self._store.read() as conn:
+            return [(row.id, _alert(row)) for row in conn.execute(query)]
+
+    def operator_actions_after(self, row_id: int) -> list[tuple[int, OperatorAction]]:
+        """Operator actions journaled after the one with id ``row_id``, each with its id."""
+        c = schema.operator_actions.c
+        query = select(schema.operator_actions).where(c.id > row_id).order_by(c.id)
+        with self._store.read() as conn:
+            return [(row.id, _operator_action(row)) for row in conn.execute(query)]

@@ -11,12 +11,7 @@ from sqlalchemy import func, select
 from bot.journal import rows, schema
 from bot.journal.columns import Instant, from_ms
 from bot.journal.errors import JournalConflictError, JournalUnknownRecordError
-from bot.journal.records import (
-    CycleOutcome,
-    CycleRecord,
-    CycleSummary,
-    ShareLine,
-)
+from bot.journal.records import CycleOutcome, CycleRecord, CycleSummary, ShareLine
 from bot.journal.store import Store
 
 
@@ -183,3 +178,23 @@ class CycleJournal:
             if last_good is not None:
                 query = query.where(c.started_ms > last_good)
             return int(conn.execute(query).scalar_one())
+
+    def outcome_counts(self) -> dict[CycleOutcome, int]:
+        """How many finished cycles (of every position) ended in each outcome."""
+        c = schema.cycles.c
+        query = select(c.outcome, func.count()).where(c.outcome.is_not(None)).group_by(c.outcome)
+        with self._store.read() as conn:
+            return {CycleOutcome(outcome): int(n) for outcome, n in conn.execute(query)}
+
+    def latest_finished_cycle(self, outcome: CycleOutcome) -> CycleRecord | None:
+        """The cycle (of any position) that finished last with ``outcome``."""
+        c = schema.cycles.c
+        query = (
+            select(schema.cycles)
+            .where(c.outcome == CycleOutcome(outcome).value)
+            .order_by(c.finished_ms.desc(), c.cycle_id.desc())
+            .limit(1)
+        )
+        with self._store.read() as conn:
+            row = conn.execute(query).first()
+            return None if row is None else rows.cycle_record(conn, row)

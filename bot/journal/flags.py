@@ -9,10 +9,7 @@ from sqlalchemy import select
 
 from bot.journal import schema, sql
 from bot.journal.columns import Instant, from_ms
-from bot.journal.records import (
-    GuardSwitch,
-    PauseState,
-)
+from bot.journal.records import GuardSwitch, PauseState
 from bot.journal.store import Store
 
 log = structlog.get_logger(__name__)

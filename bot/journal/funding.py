@@ -4,15 +4,25 @@ per ``(symbol, transaction id)``."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from bot.journal import schema, sql
 from bot.journal.columns import Instant, from_ms, to_ms
-from bot.journal.records import (
-    FundingRecord,
-)
+from bot.journal.records import FundingRecord
 from bot.journal.store import Store
+
+
+def _funding(row: Row[Any]) -> FundingRecord:
+    return FundingRecord(
+        symbol=row.symbol,
+        asset=row.asset,
+        amount=row.amount,
+        income_at=from_ms(row.income_ms),
+        transaction_id=row.transaction_id,
+        position=row.position,
+    )
 
 
 class FundingJournal:
@@ -74,14 +84,11 @@ class FundingJournal:
         if position is not None:
             query = query.where(c.position == position)
         with self._store.read() as conn:
-            return [
-                FundingRecord(
-                    symbol=row.symbol,
-                    asset=row.asset,
-                    amount=row.amount,
-                    income_at=from_ms(row.income_ms),
-                    transaction_id=row.transaction_id,
-                    position=row.position,
-                )
-                for row in conn.execute(query)
-            ]
+            return [_funding(row) for row in conn.execute(query)]
+
+    def funding_after(self, row_id: int) -> list[tuple[int, FundingRecord]]:
+        """Funding payments journaled after the one with id ``row_id``, each with its id."""
+        c = schema.funding_income.c
+        query = select(schema.funding_income).where(c.id > row_id).order_by(c.id)
+        with self._store.read() as conn:
+            return [(row.id, _funding(row)) for row in conn.execute(query)]

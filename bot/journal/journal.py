@@ -200,6 +200,8 @@ class Journal:
     latest_shares = forward("cycles", CycleJournal.latest_shares)
     last_successful_cycle = forward("cycles", CycleJournal.last_successful_cycle)
     consecutive_failed_cycles = forward("cycles", CycleJournal.consecutive_failed_cycles)
+    outcome_counts = forward("cycles", CycleJournal.outcome_counts)
+    latest_finished_cycle = forward("cycles", CycleJournal.latest_finished_cycle)
 
     # --- orders ---
     record_intent = forward("orders", OrderJournal.record_intent)
@@ -209,16 +211,20 @@ class Journal:
     order = forward("orders", OrderJournal.order)
     orders_since = forward("orders", OrderJournal.orders_since)
     order_count_since = forward("orders", OrderJournal.order_count_since)
+    order_updates_after = forward("orders", OrderJournal.order_updates_after)
 
     # --- funding ---
     record_funding = forward("funding", FundingJournal.record_funding)
     funding_income = forward("funding", FundingJournal.funding_income)
+    funding_after = forward("funding", FundingJournal.funding_after)
 
     # --- alerts ---
     record_alert = forward("alerts", AlertJournal.record_alert)
     alerts_since = forward("alerts", AlertJournal.alerts_since)
     record_operator_action = forward("alerts", AlertJournal.record_operator_action)
     operator_actions = forward("alerts", AlertJournal.operator_actions)
+    alerts_after = forward("alerts", AlertJournal.alerts_after)
+    operator_actions_after = forward("alerts", AlertJournal.operator_actions_after)
 
     # --- flags ---
     is_paused = forward("flags", FlagJournal.is_paused)
@@ -241,6 +247,7 @@ class Journal:
     tx = forward("txs", TxJournal.tx)
     pending_txs = forward("txs", TxJournal.pending_txs)
     txs_since = forward("txs", TxJournal.txs_since)
+    txs_settled_since = forward("txs", TxJournal.txs_settled_since)
 
     # --- moves ---
     record_move_intent = forward("moves", MoveJournal.record_move_intent)

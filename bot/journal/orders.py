@@ -8,12 +8,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.model import OrderIntent, OrderReport, OrderStatus, Side
 from bot.journal import rows, schema, sql
-from bot.journal.columns import Instant, to_ms
+from bot.journal.columns import Instant, from_ms, to_ms
 from bot.journal.errors import JournalConflictError, JournalUnknownRecordError
-from bot.journal.records import (
-    JournaledIntent,
-    OrderRecord,
-)
+from bot.journal.records import JournaledIntent, OrderRecord, OrderUpdate
 from bot.journal.store import Store
 
 _UNSETTLED_STATUSES = (OrderStatus.NEW.value, OrderStatus.PARTIALLY_FILLED.value)
@@ -163,6 +160,36 @@ class OrderJournal:
             query = query.where(c.position == position)
         with self._store.read() as conn:
             return int(conn.execute(query).scalar_one())
+
+    def order_updates_after(self, outcome_id: int) -> list[OrderUpdate]:
+        """Reports journaled after ``outcome_id`` that changed their order's status or executed
+        quantity, in journal order (a later report in the same state only adds the fee read
+        from the trades: it is not an update)."""
+        intents, outcomes = schema.order_intents, schema.order_outcomes
+        earlier = outcomes.alias("earlier")
+        repeats = exists().where(
+            earlier.c.client_order_id == outcomes.c.client_order_id,
+            earlier.c.id < outcomes.c.id,
+            earlier.c.status == outcomes.c.status,
+            earlier.c.executed_quantity == outcomes.c.executed_quantity,
+        )
+        query = (
+            select(intents, outcomes)
+            .join(outcomes, outcomes.c.client_order_id == intents.c.client_order_id)
+            .where(outcomes.c.id > outcome_id, ~repeats)
+            .order_by(outcomes.c.id)
+        )
+        with self._store.read() as conn:
+            found = conn.execute(query).all()
+        return [
+            OrderUpdate(
+                outcome_id=row.id,
+                journaled=rows.journaled_intent(row),
+                report=rows.order_report(row),
+                recorded_at=from_ms(row.recorded_ms),
+            )
+            for row in found
+        ]
 
     def _orders(
         self,

@@ -11,12 +11,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, select
 from bot.journal import rows, schema, sql
 from bot.journal.columns import Instant, to_ms
 from bot.journal.errors import JournalConflictError, JournalUnknownRecordError
-from bot.journal.records import (
-    PENDING_TX_STATUSES,
-    TxIntent,
-    TxRecord,
-    TxStatus,
-)
+from bot.journal.records import FINAL_TX_STATUSES, PENDING_TX_STATUSES, TxIntent, TxRecord, TxStatus
 from bot.journal.store import Store
 
 log = structlog.get_logger(__name__)
@@ -217,6 +212,16 @@ class TxJournal:
             conditions.append(c.status == status.value)
         with self._store.read() as conn:
             return rows.tx_records(conn, and_(*conditions))
+
+    def txs_settled_since(self, since: Instant) -> list[TxRecord]:
+        """Transactions that reached a final status (mined, reverted, failed, dropped) and were
+        last updated at or after ``since``, by that update (then key)."""
+        c = schema.chain_txs.c
+        final = [s.value for s in FINAL_TX_STATUSES]
+        condition = and_(c.status.in_(final), c.updated_ms >= to_ms(since, field="since"))
+        with self._store.read() as conn:
+            records = rows.tx_records(conn, condition)
+        return sorted(records, key=lambda r: (r.updated_at, r.intent.tx_key))
 
     @staticmethod
     def _tx_status(conn: Connection, tx_key: str) -> TxStatus:
