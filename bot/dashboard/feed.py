@@ -19,9 +19,10 @@ from bot.config.models import HedgebotConfig
 from bot.config.secrets import read_secret
 from bot.daemon.board import MarketBoard
 from bot.daemon.status import account_status
-from bot.daemon.wiring import account_name, journal_for
+from bot.daemon.wiring import account_name
 from bot.dashboard.auth import is_loopback
 from bot.dashboard.model import GuardLines, dashboard_model
+from bot.journal import Journal
 
 log = structlog.get_logger(__name__)
 
@@ -73,7 +74,8 @@ class DashboardFeed:
         config = self._config
         reports = account_status(config, crash_pct=None)
         now = self._clock()
-        journal = journal_for(config)
+        # History only: read-only, so a page view never migrates, writes or takes the lock.
+        journal = Journal.open_read_only(config.journal.url)
         try:
             cycles = journal.recent_cycles(account_name(config), limit=HISTORY_CYCLES)
             since = now - timedelta(hours=24)

@@ -1,5 +1,6 @@
 """The journal database: cycles, order intents and outcomes, funding, alerts, operator actions,
-the pause flag, paper-exchange state and on-chain transactions (SQLite or PostgreSQL)."""
+the pause flag and guard switches, paper-exchange state, on-chain transactions, money moves and
+Telegram offsets (SQLite or PostgreSQL), behind one facade, ``Journal``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from bot.journal.columns import Instant, from_ms, to_ms
 from bot.journal.errors import (
     JournalConflictError,
     JournalError,
+    JournalNotCreated,
     JournalReplaced,
     JournalSchemaError,
     JournalUnavailable,
@@ -31,6 +33,7 @@ from bot.journal.records import (
     MoveStage,
     OperatorAction,
     OrderRecord,
+    OrderUpdate,
     PauseState,
     ShareLine,
     TxIntent,
@@ -55,6 +58,7 @@ __all__ = [
     "Journal",
     "JournalConflictError",
     "JournalError",
+    "JournalNotCreated",
     "JournalReplaced",
     "JournalSchemaError",
     "JournalUnavailable",
@@ -66,6 +70,7 @@ __all__ = [
     "MoveStage",
     "OperatorAction",
     "OrderRecord",
+    "OrderUpdate",
     "PauseState",
     "ShareLine",
     "TxIntent",

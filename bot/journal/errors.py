@@ -3,7 +3,10 @@
 JournalError
  ├── JournalSchemaError    the database's schema version cannot be used by this code
  ├── JournalConflictError  a record with the same key exists and differs (a caller bug)
- └── JournalUnknownRecordError  an update names a record that was never written
+ ├── JournalUnknownRecordError  an update names a record that was never written
+ ├── JournalReplaced       the database is not the one opened (deleted, replaced)
+ └── JournalUnavailable    the database cannot be opened (or read, at this schema version)
+      └── JournalNotCreated  a reader found no journal yet
 """
 
 from __future__ import annotations
@@ -32,3 +35,8 @@ class JournalReplaced(JournalError):
 
 class JournalUnavailable(JournalError):
     """The journal's database cannot be opened (server down, path not writable)."""
+
+
+class JournalNotCreated(JournalUnavailable):
+    """A read-only opener found no journal: no daemon has created it yet (a reader never
+    creates one)."""

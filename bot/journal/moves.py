@@ -5,16 +5,16 @@ instead of sending it again."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Row, func, select
 
 from bot.journal import schema, sql
 from bot.journal.columns import Instant, from_ms
 from bot.journal.errors import JournalUnknownRecordError
 from bot.journal.records import MoveIntent, MoveKind, MoveRecord, MoveStage
+from bot.journal.store import Store
 
 FINAL_STAGES = (MoveStage.DONE.value, MoveStage.FAILED.value)
 
@@ -44,21 +44,15 @@ def _record(row: Row[Any]) -> MoveRecord:
 
 
 class MoveJournal:
-    """Mixed into ``Journal``: it provides the connection and clock helpers below."""
+    """Money moves by id: intent, stages, and the sums the daily caps count."""
 
-    def _write(self) -> AbstractContextManager[Connection]:
-        raise NotImplementedError
-
-    def _read(self) -> AbstractContextManager[Connection]:
-        raise NotImplementedError
-
-    def _ms(self, now: Instant | None) -> int:
-        raise NotImplementedError
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
     def record_move_intent(self, intent: MoveIntent, *, now: Instant | None = None) -> bool:
         """Commit ``intent`` before anything is sent; False when it was already recorded (the
         same id must carry the same move)."""
-        at = self._ms(now)
+        at = self._store.ms(now)
         values = {
             "move_id": intent.move_id,
             "kind": intent.kind.value,
@@ -71,7 +65,7 @@ class MoveJournal:
             "reason": intent.reason,
         }
         table = schema.money_moves
-        with self._write() as conn:
+        with self._store.write() as conn:
             existing = conn.execute(select(table).where(table.c.move_id == intent.move_id)).first()
             if existing is None:
                 conn.execute(
@@ -86,6 +80,7 @@ class MoveJournal:
 
     def update_move(
         self,
+        /,
         move_id: str,
         *,
         stage: MoveStage | None = None,
@@ -99,13 +94,13 @@ class MoveJournal:
         if unknown:
             raise ValueError(f"money move fields {sorted(unknown)} do not exist")
         table = schema.money_moves
-        with self._write() as conn:
+        with self._store.write() as conn:
             row = conn.execute(select(table).where(table.c.move_id == move_id)).first()
             if row is None:
                 raise JournalUnknownRecordError(f"money move {move_id!r} was never recorded")
             if row.stage in FINAL_STAGES:
                 return _record(row)
-            values: dict[str, Any] = {**fields, "updated_ms": self._ms(now)}
+            values: dict[str, Any] = {**fields, "updated_ms": self._store.ms(now)}
             if stage is not None:
                 values["stage"] = stage.value
             conn.execute(table.update().where(table.c.move_id == move_id).values(**values))
@@ -114,7 +109,7 @@ class MoveJournal:
 
     def move(self, move_id: str) -> MoveRecord | None:
         table = schema.money_moves
-        with self._read() as conn:
+        with self._store.read() as conn:
             row = conn.execute(select(table).where(table.c.move_id == move_id)).first()
         return None if row is None else _record(row)
 
@@ -134,12 +129,12 @@ class MoveJournal:
         )
         if account is not None:
             query = query.where(table.c.account == account)
-        with self._read() as conn:
+        with self._store.read() as conn:
             row = conn.execute(query).first()
         return None if row is None else _record(row)
 
     def moves_since(self, since: Instant, *, account: str | None = None) -> list[MoveRecord]:
-        return list(self._moves(account=account, since_ms=self._ms(since)))
+        return list(self._moves(account=account, since_ms=self._store.ms(since)))
 
     def moved_since(self, kind: MoveKind, since: Instant, *, account: str | None = None) -> Decimal:
         """What moves of ``kind`` asked since ``since`` (failed ones excepted): the daily caps
@@ -147,12 +142,12 @@ class MoveJournal:
         table = schema.money_moves
         query = select(func.coalesce(func.sum(table.c.amount), 0)).where(
             table.c.kind == kind.value,
-            table.c.created_ms >= self._ms(since),
+            table.c.created_ms >= self._store.ms(since),
             table.c.stage != MoveStage.FAILED.value,
         )
         if account is not None:
             query = query.where(table.c.account == account)
-        with self._read() as conn:
+        with self._store.read() as conn:
             total = conn.execute(query).scalar_one()
         return Decimal(str(total))
 
@@ -167,7 +162,7 @@ class MoveJournal:
             query = query.where(table.c.stage.not_in(FINAL_STAGES))
         if since_ms is not None:
             query = query.where(table.c.created_ms >= since_ms)
-        with self._read() as conn:
+        with self._store.read() as conn:
             found = conn.execute(query).all()
         return (_record(row) for row in found)
 

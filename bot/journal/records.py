@@ -92,6 +92,17 @@ class OrderRecord:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OrderUpdate:
+    """One report that changed an order's state, with the journal's id for it (increasing, so
+    a reader can ask for the updates after the last one it saw)."""
+
+    outcome_id: int
+    journaled: JournaledIntent
+    report: OrderReport
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FundingRecord:
     symbol: str
     asset: str

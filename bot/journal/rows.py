@@ -122,26 +122,7 @@ def order_records(
     records = []
     for row in rows:
         journaled = journaled_intent(row)
-        outcome = None
-        if row.status is not None:
-            outcome = OrderReport(
-                symbol=row.symbol,
-                client_order_id=row.client_order_id,
-                status=OrderStatus(row.status),
-                exchange_order_id=row.exchange_order_id,
-                side=Side(row.side),
-                quantity=row.quantity,
-                executed_quantity=row.executed_quantity,
-                average_price=row.average_price,
-                fee=row.fee,
-                fee_asset=row.fee_asset,
-                reduce_only=row.reduce_only,
-                error_code=row.error_code,
-                error_message=row.error_message,
-                update_time_ms=row.exchange_update_ms,
-                paper=bool(row.paper),
-                fee_known=bool(row.fee_known),
-            )
+        outcome = None if row.status is None else order_report(row)
         records.append(
             OrderRecord(
                 journaled=journaled,
@@ -150,6 +131,28 @@ def order_records(
             )
         )
     return records
+
+
+def order_report(row: Row[Any]) -> OrderReport:
+    """The venue's report in a row joining an outcome to its intent."""
+    return OrderReport(
+        symbol=row.symbol,
+        client_order_id=row.client_order_id,
+        status=OrderStatus(row.status),
+        exchange_order_id=row.exchange_order_id,
+        side=Side(row.side),
+        quantity=row.quantity,
+        executed_quantity=row.executed_quantity,
+        average_price=row.average_price,
+        fee=row.fee,
+        fee_asset=row.fee_asset,
+        reduce_only=row.reduce_only,
+        error_code=row.error_code,
+        error_message=row.error_message,
+        update_time_ms=row.exchange_update_ms,
+        paper=bool(row.paper),
+        fee_known=bool(row.fee_known),
+    )
 
 
 def tx_records(conn: Connection, condition: ColumnElement[bool]) -> list[TxRecord]:

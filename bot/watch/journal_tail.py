@@ -1,23 +1,36 @@
-"""Follow the journal the daemon writes (SQLite, read-only): new orders, repay transactions,
-money moves between the exchange and the reserve, and the latest cycle's health factors and
-hedge targets.
+"""Follow the journal the daemon writes (SQLite or PostgreSQL, read-only): new orders, repay
+transactions, money moves between the exchange and the reserve, alerts, funding and operator
+actions, and the latest cycle's health factors and hedge targets.
 
-Read-only connections never take the write lock, so the daemon is not slowed; WAL gives each
-query a consistent view. Decimal columns are stored as their canonical text.
+Every read goes through the journal's own read-only reader (``Journal.open_read_only``): it
+never takes the write lock, so the daemon is not slowed, and the tail holds no copy of the
+schema's SQL.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
-from bot.journal.columns import from_ms
-from bot.journal.records import MoveIntent, MoveKind, MoveRecord, MoveStage
+from bot.journal import (
+    AlertRecord,
+    CycleOutcome,
+    FundingRecord,
+    Journal,
+    JournalUnavailable,
+    MoveRecord,
+    MoveStage,
+    OperatorAction,
+    OrderUpdate,
+    TxRecord,
+)
+from bot.journal.columns import from_ms, to_ms
 
-FINAL_TX = ("mined", "reverted", "dropped", "failed")
+_Note = TypeVar("_Note", AlertRecord, FundingRecord, OperatorAction)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,170 +91,91 @@ class CycleCounts:
     failed: int = 0
 
 
-def _dec(value: object) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
-
-
 class JournalTail:
-    """Remembers what it has already reported; each ``new_*`` call returns only news."""
+    """Remembers what it has already reported; each ``new_*`` call returns only news.
 
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._conn: sqlite3.Connection | None = None
+    ``location`` is the journal's path or URL (SQLite or PostgreSQL). Until a daemon has
+    created the journal at this hedgebot's schema version every read is empty and
+    ``unavailable`` says why; the next call tries again."""
+
+    def __init__(self, location: str | Path) -> None:
+        self._location = location
+        self._journal: Journal | None = None
+        self.unavailable = ""
         self._last_outcome = 0
         self._tx_seen: set[tuple[str, str]] = set()
+        self._tx_since_ms = 0
         self._move_stages: dict[str, MoveStage] = {}
         self._last_note_ids: dict[str, int] = {}
 
-    def _connect(self) -> sqlite3.Connection | None:
-        if self._conn is None:
-            if not self._path.exists():
+    def _reader(self) -> Journal | None:
+        if self._journal is None:
+            try:
+                self._journal = Journal.open_read_only(self._location)
+            except JournalUnavailable as exc:
+                # Not created yet, or the daemon is still migrating it.
+                self.unavailable = str(exc)
                 return None
-            uri = f"file:{self._path}?mode=ro"
-            self._conn = sqlite3.connect(uri, uri=True, timeout=5, check_same_thread=False)
-        return self._conn
+            self.unavailable = ""
+        return self._journal
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-    def _query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        conn = self._connect()
-        if conn is None:
-            return []
-        try:
-            return list(conn.execute(sql, params).fetchall())
-        except sqlite3.OperationalError as exc:
-            if "no such table" in str(exc):
-                return []  # the daemon has not migrated the schema yet
-            raise
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
 
     def cycle_counts(self) -> CycleCounts:
-        rows = self._query("SELECT outcome, COUNT(*) FROM cycles GROUP BY outcome")
-        by = {str(o): int(str(n)) for o, n in rows}
+        journal = self._reader()
+        by = {} if journal is None else journal.outcome_counts()
         return CycleCounts(
-            ok=by.get("ok", 0), skipped=by.get("skipped", 0), failed=by.get("failed", 0)
+            ok=by.get(CycleOutcome.OK, 0),
+            skipped=by.get(CycleOutcome.SKIPPED, 0),
+            failed=by.get(CycleOutcome.FAILED, 0),
         )
 
     def latest_cycle(self) -> CycleView | None:
-        rows = self._query(
-            "SELECT cycle_id, finished_ms, oracle_hf, shadow_hf, reasons FROM cycles "
-            "WHERE outcome = 'ok' ORDER BY finished_ms DESC LIMIT 1"
-        )
-        if not rows:
+        journal = self._reader()
+        cycle = None if journal is None else journal.latest_finished_cycle(CycleOutcome.OK)
+        if cycle is None or cycle.finished_at is None:
             return None
-        cycle_id, finished_ms, oracle_hf, shadow_hf, reasons = rows[0]
-        hedges = self._query(
-            "SELECT underlying, target_short_usd, current_short_usd FROM cycle_hedges "
-            "WHERE cycle_id = ?",
-            (cycle_id,),
-        )
+        summary = cycle.summary
         return CycleView(
-            cycle_id=str(cycle_id),
-            finished_ms=int(str(finished_ms)),
-            oracle_hf=_dec(oracle_hf),
-            shadow_hf=_dec(shadow_hf),
-            targets_usd={str(u): Decimal(str(t)) for u, t, _ in hedges},
-            reasons=str(reasons or ""),
-            current_usd={str(u): Decimal(str(c)) for u, _, c in hedges},
+            cycle_id=cycle.cycle_id,
+            finished_ms=to_ms(cycle.finished_at),
+            oracle_hf=summary.oracle_hf,
+            shadow_hf=summary.shadow_hf,
+            targets_usd={h.underlying: h.target_short_usd for h in summary.hedges},
+            reasons=json.dumps(list(summary.reasons)),  # as journaled: a JSON list
+            current_usd={h.underlying: h.current_short_usd for h in summary.hedges},
         )
 
     def new_orders(self) -> list[OrderEvent]:
-        rows = self._query(
-            "SELECT o.id, i.client_order_id, i.symbol, i.side, i.quantity, i.reduce_only, "
-            "o.status, o.executed_quantity, o.average_price, o.fee, o.fee_asset, "
-            "o.error_message, o.recorded_ms, i.reason "
-            "FROM order_outcomes o JOIN order_intents i ON i.client_order_id = o.client_order_id "
-            "WHERE o.id > ? "
-            # a later row with the same state only adds the fee read from the trades
-            "AND NOT EXISTS (SELECT 1 FROM order_outcomes p WHERE p.client_order_id = "
-            "o.client_order_id AND p.id < o.id AND p.status = o.status "
-            "AND p.executed_quantity = o.executed_quantity) "
-            "ORDER BY o.id",
-            (self._last_outcome,),
-        )
-        out = []
-        for r in rows:
-            out.append(
-                OrderEvent(
-                    outcome_id=int(str(r[0])),
-                    client_order_id=str(r[1]),
-                    symbol=str(r[2]),
-                    side=str(r[3]),
-                    quantity=Decimal(str(r[4])),
-                    reduce_only=bool(r[5]),
-                    status=str(r[6]),
-                    executed_quantity=Decimal(str(r[7])),
-                    average_price=Decimal(str(r[8])),
-                    fee=Decimal(str(r[9])),
-                    fee_asset=str(r[10]),
-                    error=str(r[11] or ""),
-                    recorded_ms=int(str(r[12])),
-                    reason=str(r[13] or ""),
-                )
-            )
-            self._last_outcome = max(self._last_outcome, out[-1].outcome_id)
-        return out
+        journal = self._reader()
+        updates = [] if journal is None else journal.order_updates_after(self._last_outcome)
+        if updates:
+            self._last_outcome = updates[-1].outcome_id
+        return [_order_event(update) for update in updates]
 
     def new_txs(self) -> list[TxEvent]:
         """Transactions that reached a final status since the last call."""
-        rows = self._query(
-            "SELECT tx_key, kind, amount, asset, status, mined_tx_hash, receipt_block, "
-            "revert_reason, updated_ms FROM chain_txs ORDER BY updated_ms, tx_key"
-        )
+        journal = self._reader()
+        if journal is None:
+            return []
         out = []
-        for r in rows:
-            key, status = str(r[0]), str(r[4])
-            if status not in FINAL_TX or (key, status) in self._tx_seen:
+        for record in journal.txs_settled_since(from_ms(self._tx_since_ms)):
+            key, status = record.intent.tx_key, record.status.value
+            # The cursor stays inclusive (two updates may share a millisecond): seen is kept.
+            self._tx_since_ms = max(self._tx_since_ms, to_ms(record.updated_at))
+            if (key, status) in self._tx_seen:
                 continue
             self._tx_seen.add((key, status))
-            out.append(
-                TxEvent(
-                    tx_key=key,
-                    kind=str(r[1]),
-                    amount=_dec(r[2]),
-                    asset=None if r[3] is None else str(r[3]),
-                    status=status,
-                    tx_hash=None if r[5] is None else str(r[5]),
-                    block=None if r[6] is None else int(str(r[6])),
-                    revert_reason=None if r[7] is None else str(r[7]),
-                    updated_ms=int(str(r[8])),
-                )
-            )
+            out.append(_tx_event(record))
         return out
 
     def moves(self) -> list[MoveRecord]:
         """Every money move (withdrawals and deposits), oldest first, as it stands now."""
-        rows = self._query(
-            "SELECT move_id, kind, account, coin, network, address, amount, fee, reason, stage, "
-            "venue_status, venue_id, transfer_id, tx_id, detail, created_ms, updated_ms "
-            "FROM money_moves ORDER BY created_ms, move_id"
-        )
-        return [
-            MoveRecord(
-                intent=MoveIntent(
-                    move_id=str(r[0]),
-                    kind=MoveKind(str(r[1])),
-                    account=str(r[2]),
-                    coin=str(r[3]),
-                    network=str(r[4]),
-                    address=str(r[5]),
-                    amount=Decimal(str(r[6])),
-                    fee=Decimal(str(r[7])),
-                    reason=str(r[8]),
-                ),
-                stage=MoveStage(str(r[9])),
-                venue_status=str(r[10] or ""),
-                venue_id=str(r[11] or ""),
-                transfer_id=str(r[12] or ""),
-                tx_id=str(r[13] or ""),
-                detail=str(r[14] or ""),
-                created_at=from_ms(int(str(r[15]))),
-                updated_at=from_ms(int(str(r[16]))),
-            )
-            for r in rows
-        ]
+        journal = self._reader()
+        return [] if journal is None else journal.moves_since(from_ms(0))
 
     def new_moves(self) -> list[tuple[MoveRecord, bool]]:
         """Money moves that appeared or reached another stage since the last call, each with
@@ -258,37 +192,78 @@ class JournalTail:
     def new_notes(self) -> list[NoteEvent]:
         """Alerts (with what became of each), funding payments and operator actions journaled
         since the last call, oldest first."""
+        journal = self._reader()
+        if journal is None:
+            return []
+        alerts = self._after("alert", journal.alerts_after)
+        funding = self._after("funding", journal.funding_after)
+        actions = self._after("operator", journal.operator_actions_after)
         notes = [
-            *self._news(
-                "alert",
-                "SELECT id, created_ms, severity, title, outcome FROM alerts",
-                lambda r: f"{r[2]} {r[3]} ({r[4]})",
-            ),
-            *self._news(
-                "funding",
-                "SELECT id, income_ms, symbol, amount, asset FROM funding_income",
-                lambda r: f"{r[2]} funding {Decimal(str(r[3])):+,.4f} {r[4]}",
-            ),
-            *self._news(
-                "operator",
-                "SELECT id, created_ms, action, actor, reason, position FROM operator_actions",
-                lambda r: f"{r[2]}" + (f" {r[5]}" if r[5] else "") + f" by {r[3]}: {r[4]}",
-            ),
+            *map(_alert_note, alerts),
+            *map(_funding_note, funding),
+            *map(_action_note, actions),
         ]
         return sorted(notes, key=lambda n: n.at_ms)
 
-    def _news(
-        self, kind: str, select: str, words: Callable[[tuple[object, ...]], str]
-    ) -> list[NoteEvent]:
-        last = self._last_note_ids.get(kind, 0)
-        rows = self._query(f"{select} WHERE id > ? ORDER BY id", (last,))
-        if rows:
-            self._last_note_ids[kind] = max(int(str(r[0])) for r in rows)
-        return [NoteEvent(kind=kind, at_ms=int(str(r[1])), text=words(r)) for r in rows]
+    def _after(self, kind: str, read: Callable[[int], list[tuple[int, _Note]]]) -> list[_Note]:
+        found = read(self._last_note_ids.get(kind, 0))
+        if found:
+            self._last_note_ids[kind] = found[-1][0]
+        return [record for _, record in found]
 
     def open_moves(self) -> int:
         """Moves not done nor failed yet."""
         return sum(1 for m in self.moves() if not m.stage.final)
+
+
+def _order_event(update: OrderUpdate) -> OrderEvent:
+    intent, report = update.journaled.intent, update.report
+    return OrderEvent(
+        outcome_id=update.outcome_id,
+        client_order_id=intent.client_order_id,
+        symbol=intent.symbol,
+        side=intent.side.value,
+        quantity=intent.quantity,
+        reduce_only=intent.reduce_only,
+        status=report.status.value,
+        executed_quantity=report.executed_quantity,
+        average_price=report.average_price,
+        fee=report.fee,
+        fee_asset=report.fee_asset,
+        error=report.error_message or "",
+        recorded_ms=to_ms(update.recorded_at),
+        reason=intent.reason,
+    )
+
+
+def _tx_event(record: TxRecord) -> TxEvent:
+    return TxEvent(
+        tx_key=record.intent.tx_key,
+        kind=record.intent.kind,
+        amount=record.intent.amount,
+        asset=record.intent.asset,
+        status=record.status.value,
+        tx_hash=record.mined_tx_hash,
+        block=record.receipt_block,
+        revert_reason=record.revert_reason,
+        updated_ms=to_ms(record.updated_at),
+    )
+
+
+def _alert_note(alert: AlertRecord) -> NoteEvent:
+    text = f"{alert.severity} {alert.title} ({alert.outcome})"
+    return NoteEvent(kind="alert", at_ms=to_ms(alert.created_at), text=text)
+
+
+def _funding_note(funding: FundingRecord) -> NoteEvent:
+    text = f"{funding.symbol} funding {funding.amount:+,.4f} {funding.asset}"
+    return NoteEvent(kind="funding", at_ms=to_ms(funding.income_at), text=text)
+
+
+def _action_note(action: OperatorAction) -> NoteEvent:
+    where = f" {action.position}" if action.position else ""
+    text = f"{action.action}{where} by {action.actor}: {action.reason}"
+    return NoteEvent(kind="operator", at_ms=to_ms(action.created_at), text=text)
 
 
 __all__ = ["CycleCounts", "CycleView", "JournalTail", "NoteEvent", "OrderEvent", "TxEvent"]

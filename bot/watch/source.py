@@ -24,7 +24,7 @@ from bot.watch.events import (
     order_text,
     tx_text,
 )
-from bot.watch.journal_ro import open_read_only, sqlite_path
+from bot.watch.journal_ro import open_read_only
 from bot.watch.journal_tail import CycleView, JournalTail
 from bot.watch.loops import LoopsReading, scrape
 from bot.watch.model import MARKS_PUBLIC, MarketReading, PositionReading, WatchEvent
@@ -82,8 +82,7 @@ class JournalSide:
     def __init__(self, config: HedgebotConfig) -> None:
         self._config = config
         self._journal: Journal | None = None
-        path = sqlite_path(config.journal.url)
-        self._tail = None if path is None else JournalTail(path)
+        self._tail = JournalTail(config.journal.url)
         self._events: list[WatchEvent] = []
         self.note = ""
 
@@ -99,12 +98,9 @@ class JournalSide:
         return self._journal
 
     def cycle(self) -> CycleView | None:
-        return None if self._tail is None else self._tail.latest_cycle()
+        return self._tail.latest_cycle()
 
     def events(self, token_symbols: dict[str, str]) -> list[WatchEvent]:
-        if self._tail is None:
-            self.note = "events are tailed from a SQLite journal only (this one is PostgreSQL)"
-            return []
         news = [
             WatchEvent(at_ms=o.recorded_ms, kind="order", text=order_text(o))
             for o in self._tail.new_orders()
@@ -127,8 +123,7 @@ class JournalSide:
         return list(self._events)
 
     def close(self) -> None:
-        if self._tail is not None:
-            self._tail.close()
+        self._tail.close()
         if self._journal is not None:
             self._journal.close()
 

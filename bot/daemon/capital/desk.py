@@ -28,8 +28,7 @@ from bot.exchange.treasury import (
     Withdrawal,
     WithdrawalStatus,
 )
-from bot.journal import MoveIntent, MoveKind, MoveRecord, MoveStage
-from bot.journal.moves import MoveJournal
+from bot.journal import Journal, MoveIntent, MoveKind, MoveRecord, MoveStage
 
 log = structlog.get_logger(__name__)
 
@@ -62,7 +61,7 @@ class MoveDesk:
     def __init__(
         self,
         treasury: Treasury,
-        journal: MoveJournal,
+        journal: Journal,
         *,
         venue: Venue,
         sender: DepositSender | None,

@@ -16,8 +16,7 @@ from bot.core.model import ZERO, Venue
 from bot.daemon.board import MarketBoard, MarketNote
 from bot.daemon.guard.read import ReserveWallet
 from bot.exchange import treasury as venue_wallet
-from bot.journal import MoveKind, MoveRecord
-from bot.journal.moves import MoveJournal
+from bot.journal import Journal, MoveKind, MoveRecord
 
 DAY = timedelta(hours=24)
 # Binance reports withdrawIntegerMultiple "0" for coins without a step: any 1e-8 amount goes.
@@ -80,7 +79,7 @@ class CapitalReads:
         reserve: ReserveWallet,
         board: MarketBoard,
         treasury: venue_wallet.Treasury,
-        journal: MoveJournal,
+        journal: Journal,
         max_age_secs: float,
         ms: Callable[[datetime], int],
     ) -> None:
