@@ -17,7 +17,7 @@ from bot.core.reserve import CrashReserve, reserve_for_crash, worst_fall_for
 from bot.core.totals import position_totals
 from bot.daemon.app import build_exchange
 from bot.daemon.status_report import LoopsState, StatusReport
-from bot.daemon.wiring import hedger_settings, journal_for, reader_for
+from bot.daemon.wiring import hedger_settings, reader_for, reading_journal
 from bot.journal import Journal
 
 
@@ -106,7 +106,7 @@ def account_status(config: HedgebotConfig, *, crash_pct: float | None) -> list[S
     """Every position, planned together as the daemon's hedger plans the account."""
     snapshots = {p.name: _read_snapshot(p) for p in config.positions}
     settings = hedger_settings(config)
-    journal = journal_for(config)
+    journal = reading_journal(config)
     try:
         dry = binance_credentials() is None
         account, margin = _assess(config, settings, snapshots, journal, dry_run=dry)

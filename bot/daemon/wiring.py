@@ -47,7 +47,8 @@ from bot.exchange.binance.network import is_production
 from bot.exchange.paper import JournalPaperStateStore, PaperExchange
 from bot.exchange.paper_funding import PaperFunding
 from bot.exchange.paper_liquidation import PaperLiquidation
-from bot.journal import Journal
+from bot.exchange.paper_state import ReadOnlyPaperStore
+from bot.journal import Journal, JournalNotCreated
 
 log = structlog.get_logger(__name__)
 
@@ -135,7 +136,8 @@ def paper_exchange(
     return PaperExchange(
         specs=public.contract_specs(),
         marks=public.mark_price,
-        store=JournalPaperStateStore(journal),
+        # Read-only: the book as the daemon saved it, never saved back over its fills.
+        store=ReadOnlyPaperStore(journal) if read_only else JournalPaperStateStore(journal),
         name=f"paper-{config.hedge.venue}",
         initial_balances={(venue, a): v for a, v in config.paper.initial_balances.items()},
         taker_fee=config.paper.taker_fee,
@@ -341,6 +343,16 @@ def journal_alert(journal: Journal, alert: Alert, sink: str, outcome: DeliveryOu
         sinks=(sink,) if sink else (),
         outcome=outcome.value,
     )
+
+
+def reading_journal(config: HedgebotConfig) -> Journal:
+    """The journal opened only to read (status, the dashboard, Telegram's /status): it never
+    migrates or writes what the running daemon owns. Before any daemon created it, an empty
+    in-memory journal: a new user's first status has no history yet, not an error."""
+    try:
+        return Journal.open_read_only(config.journal.url)
+    except JournalNotCreated:
+        return Journal.open("sqlite://")
 
 
 def journal_for(config: HedgebotConfig) -> Journal:

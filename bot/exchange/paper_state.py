@@ -45,6 +45,20 @@ class PaperStateJournal(Protocol):
     def load_paper_state(self, name: str) -> dict[str, Any] | None: ...
 
 
+class ReadOnlyPaperStore:
+    """The saved book, loaded and never saved: a second process (status) must not write the
+    book the running daemon owns."""
+
+    def __init__(self, journal: PaperStateJournal) -> None:
+        self._journal = journal
+
+    def load(self, name: str) -> dict[str, Any] | None:
+        return self._journal.load_paper_state(name)
+
+    def save(self, name: str, state: dict[str, Any]) -> None:
+        return None
+
+
 class JournalPaperStateStore:
     """Keeps the paper book in the journal database, so a restarted dry-run continues."""
 

@@ -55,6 +55,7 @@ def test_status_json_reports_position_hedge_and_reserve(
         app, ["status", "--config", str(path), "--json", "--crash-pct", "50"], env=env
     )
     assert result.exit_code == 0, result.output
+    assert not (tmp_path / "journal.db").exists(), "status is a reader: it creates no journal"
     (report,) = json.loads(result.output)
     assert Decimal(report["oracle_hf"]) == Decimal(devnet.account_data(wallet)[-1]) / 10**18
     btc = next(u for u in report["underlyings"] if u["underlying"] == "BTC")
