@@ -74,10 +74,10 @@ class Subscriber:
 
     def mark_streams_for(self, symbol: str) -> list[str]:
         lower = symbol.lower()
-        return [s for s in self.streams if s.startswith(f"{lower}@markPrice")]
+        return sorted(s for s in self.streams if s.startswith(f"{lower}@markPrice"))
 
     def wants_all_marks(self) -> list[str]:
-        return [s for s in self.streams if s.startswith("!markPrice@arr")]
+        return sorted(s for s in self.streams if s.startswith("!markPrice@arr"))
 
 
 class StreamHub:
