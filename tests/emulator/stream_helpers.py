@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 import websockets
 from binance import ThreadedWebsocketManager
@@ -34,6 +36,7 @@ class Inbox:
 
     def wait_for(self, match: Callable[[Any], bool], *, after: int = 0) -> Any:
         """The first message at index >= ``after`` that ``match`` accepts."""
+
         def found() -> Any:
             return next((m for m in self.messages[after:] if match(m)), None)
 
@@ -98,9 +101,23 @@ async def recv_until(
     raise AssertionError(f"no match in {limit} messages: {seen[-5:]!r}")
 
 
-def listen_key(emulator: EmulatorHandle, venue: str = "fapi") -> str:
-    import httpx
+async def drain(ws: websockets.ClientConnection) -> None:
+    """Receive until the server closes the socket (raises ``ConnectionClosed``)."""
+    while True:
+        await recv_json(ws)
 
+
+def wait_for_open(emulator: EmulatorHandle, kind: str, count: int) -> None:
+    """TWM's handshake is no callback event: poll the emulator until ``count`` sockets of
+    ``kind`` are open."""
+    deadline = time.monotonic() + WAIT_SECS
+    while emulator.control.streams_status()["open"][kind] != count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never saw {count} open {kind} socket(s)")
+        time.sleep(0.05)
+
+
+def listen_key(emulator: EmulatorHandle, venue: str = "fapi") -> str:
     response = httpx.post(
         f"{emulator.base_url}/{venue}/v1/listenKey", headers={"X-MBX-APIKEY": emulator.api_key}
     )

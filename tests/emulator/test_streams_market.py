@@ -12,7 +12,7 @@ from binance import ThreadedWebsocketManager
 from binance.enums import FuturesType
 
 from bot.emulator.testing import EmulatorHandle
-from tests.emulator.stream_helpers import Inbox, recv_json, recv_until, ws_url
+from tests.emulator.stream_helpers import Inbox, drain, recv_json, recv_until, ws_url
 
 USDM_KEYS = {"e", "E", "s", "p", "i", "P", "r", "ap", "T", "st"}
 COINM_KEYS = {"e", "E", "s", "p", "i", "P", "r", "T"}
@@ -41,7 +41,8 @@ def test_twm_mark_socket_gets_combined_frames_with_the_emulator_mark(
         1,
     )
     assert data["r"] == "0.00010000"
-    assert isinstance(data["E"], int) and data["T"] > data["E"]
+    assert isinstance(data["E"], int)
+    assert data["T"] > data["E"]
 
 
 def test_twm_coinm_mark_socket_on_the_d_prefix(
@@ -55,7 +56,8 @@ def test_twm_coinm_mark_socket_on_the_d_prefix(
     frame = inbox.wait_for(_data_with_price("65000.10000000"))
     assert frame["stream"] == "btcusd_perp@markPrice@1s"
     assert set(frame["data"]) == COINM_KEYS
-    assert frame["data"]["r"] != "" and frame["data"]["T"] > 0  # a perpetual
+    assert frame["data"]["r"] != ""
+    assert frame["data"]["T"] > 0
 
 
 def test_raw_path_sends_the_bare_payload_and_1s_3s_cadence_shape(
@@ -70,7 +72,8 @@ def test_raw_path_sends_the_bare_payload_and_1s_3s_cadence_shape(
             websockets.connect(url) as combined,
         ):
             bare = await recv_json(raw)
-            assert bare["e"] == "markPriceUpdate" and bare["s"] == "ETHUSDT"
+            assert bare["e"] == "markPriceUpdate"
+            assert bare["s"] == "ETHUSDT"
             slow = lambda m: m["stream"] == "ethusdt@markPrice"  # noqa: E731
             await recv_until(combined, slow)
             _, between = await recv_until(combined, slow)
@@ -112,7 +115,8 @@ def test_coinm_raw_stream_and_legacy_usdm_path_pushes_nothing(emulator: Emulator
             await asyncio.to_thread(emulator.control.set_mark, "BTCUSDT", "66000")
             first = await recv_json(coinm)
             await recv_json(coinm)  # a second tick: the legacy sockets had their chance
-            assert first["s"] == "BNBUSD_PERP" and set(first) == COINM_KEYS
+            assert first["s"] == "BNBUSD_PERP"
+            assert set(first) == COINM_KEYS
             for socket in (legacy, legacy_raw):
                 with pytest.raises(TimeoutError):
                     await asyncio.wait_for(socket.recv(), 0.2)
@@ -131,9 +135,9 @@ def test_live_subscribe_and_message_rate_limit(emulator: EmulatorHandle) -> None
             for ident in range(30):
                 await ws.send(f'{{"method":"LIST_SUBSCRIPTIONS","id":{ident}}}')
             with pytest.raises(websockets.ConnectionClosed) as closed:
-                while True:
-                    await recv_json(ws)
-            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+                await drain(ws)
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 1008
 
     asyncio.run(run())
 
@@ -144,8 +148,7 @@ def test_connection_is_closed_at_its_lifetime_and_stream_cap(emulator: EmulatorH
     async def run() -> None:
         async with websockets.connect(ws_url(emulator, "/market/ws/btcusdt@markPrice")) as ws:
             with pytest.raises(websockets.ConnectionClosedOK):
-                while True:
-                    await recv_json(ws)
+                await drain(ws)
         names = "/".join(f"s{i}@markPrice" for i in range(1025))
         with pytest.raises(websockets.InvalidStatus):
             async with websockets.connect(ws_url(emulator, f"/market/stream?streams={names}")):

@@ -177,7 +177,9 @@ def _income_updates(venue_account: VenueAccount, start: int, now_ms: int) -> lis
     return events
 
 
-def capture(state: EmulatorState, owners: set[tuple[str, Venue]]) -> dict[tuple[str, Venue], VenueCapture]:
+def capture(
+    state: EmulatorState, owners: set[tuple[str, Venue]]
+) -> dict[tuple[str, Venue], VenueCapture]:
     found = {}
     for api_key, venue in owners:
         account = state.accounts.get(api_key)

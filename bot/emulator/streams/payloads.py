@@ -105,9 +105,7 @@ def balance_entry(venue_account: VenueAccount, asset: str, change: Decimal) -> J
     return {"a": asset, "wb": fmt8(wallet), "cw": fmt8(wallet - isolated), "bc": fmt8(change)}
 
 
-def position_entry(
-    venue_account: VenueAccount, position: Position, market: MarketState
-) -> Json:
+def position_entry(venue_account: VenueAccount, position: Position, market: MarketState) -> Json:
     spec = SPECS[position.symbol]
     isolated = venue_account.isolated.get(position.symbol, False)
     realized = sum(
@@ -132,9 +130,7 @@ def position_entry(
     }
 
 
-def account_update(
-    reason: str, balances: list[Json], positions: list[Json], now_ms: int
-) -> Json:
+def account_update(reason: str, balances: list[Json], positions: list[Json], now_ms: int) -> Json:
     return {
         "e": "ACCOUNT_UPDATE",
         "E": now_ms,
