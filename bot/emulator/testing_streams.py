@@ -106,5 +106,16 @@ def emulator_twm(
         api_key=api_key or handle.api_key,
         api_secret=api_secret or handle.api_secret,
         max_queue_size=max_queue_size,
+        loop=_fresh_thread_loop(),
     )
     return twm
+
+
+def _fresh_thread_loop() -> asyncio.AbstractEventLoop:
+    """A new event loop, made the calling thread's current one. python-binance runs a TWM on
+    the caller's current loop and schedules each socket's read loop on it from ``start_*``: with
+    the default, every TWM made on a thread shares one loop, and a TWM still stopping (its user
+    socket takes up to ~10 s) makes the next one fail ("This event loop is already running")."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    return loop

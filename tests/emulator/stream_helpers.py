@@ -77,7 +77,9 @@ def twm_factory(emulator: EmulatorHandle) -> Iterator[Callable[..., ThreadedWebs
     yield make
     for twm in started:
         twm.stop()
-        twm.join(timeout=10)
+    for twm in started:
+        twm.join(timeout=WAIT_SECS)  # python-binance's user socket takes up to ~10 s to stop
+        assert not twm.is_alive(), "a ThreadedWebsocketManager did not stop"
 
 
 def ws_url(emulator: EmulatorHandle, path: str) -> str:

@@ -130,11 +130,14 @@ def position_entry(venue_account: VenueAccount, position: Position, market: Mark
     }
 
 
-def account_update(reason: str, balances: list[Json], positions: list[Json], now_ms: int) -> Json:
+def account_update(
+    reason: str, balances: list[Json], positions: list[Json], now_ms: int, tx_ms: int
+) -> Json:
+    """``E`` is when the event is sent, ``T`` when the change happened."""
     return {
         "e": "ACCOUNT_UPDATE",
         "E": now_ms,
-        "T": now_ms,
+        "T": tx_ms,
         "a": {"m": reason, "B": balances, "P": positions},
     }
 
