@@ -43,7 +43,10 @@ class EmulatorConfig:
     stream_max_lifetime_secs: float = 86400.0
     stream_max_incoming_per_sec: int = 10
     stream_queue_size: int = 1000
-    stream_push_on_mark_change: bool = True  # an emulator convenience, not a Binance promise
+    # Binance pushes markPrice on its 1 s / 3 s cadence only, never because the mark moved; the
+    # emulator also pushes at once when the control plane moves a mark (tests, benchmarks), so
+    # a client must not depend on it: switch it off to check
+    stream_push_on_mark_change: bool = True
 
 
 class Exchange:
