@@ -6,6 +6,7 @@ consumers; per account, frames keep the order the state changed in."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 Frame = tuple[str | None, Any]  # (stream name for the combined wrapper, payload)
 POLICY_VIOLATION = 1008
+log = logging.getLogger(__name__)
 GOING_AWAY = 1001
 
 
@@ -118,7 +120,10 @@ class StreamHub:
             yield
         finally:
             if self.ex.generation == generation:
-                self._publish_changes(before, marks)
+                try:
+                    self._publish_changes(before, marks)
+                except Exception:  # a stream bug must not turn a done REST call into a 500
+                    log.exception("stream events for this operation were not published")
 
     def _pushes_on_mark_change(self) -> bool:
         return self.ex.config.stream_push_on_mark_change and bool(self.subscribers("market"))
