@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import time
 from collections import deque
 from collections.abc import Coroutine
@@ -146,10 +147,13 @@ class Session:
         await self.ws.send_text(json.dumps({"result": result, "id": ident}))
 
     async def _tick(self) -> None:
-        tick = 0
+        tick, next_at = 0, math.floor(time.time()) + 1
         while True:
-            await asyncio.sleep(1.0 - time.time() % 1.0)
-            tick += 1
+            # asyncio may wake a timer up to its clock resolution early: sleep again until the
+            # second has really turned, so each second pushes once
+            while (delay := next_at - time.time()) > 0:
+                await asyncio.sleep(delay)
+            tick, next_at = tick + 1, max(next_at + 1, math.floor(time.time()) + 1)
             if self.faults.stalled_for("market") > 0:
                 continue
             due = due_streams(self.sub, tick)
