@@ -60,6 +60,10 @@ class StreamControl:
         return result
 
 
+# How often a test TWM's user socket looks up from its read (python-binance: 10 s).
+READ_TIMEOUT_SECS = 1.0
+
+
 def emulator_twm(
     handle: EmulatorHandle,
     *,
@@ -81,6 +85,13 @@ def emulator_twm(
     class EmulatorSocketManager(BinanceSocketManager):  # type: ignore[misc]
         FSTREAM_URL = f"{ws_base}/"
         DSTREAM_URL = f"{ws_base}/d/"
+
+        def _get_account_socket(self, *args: Any, **kwargs: Any) -> Any:
+            # A user socket notices it was stopped only when its read times out (10 s in
+            # python-binance): every test with one spent 10 s in teardown.
+            socket = super()._get_account_socket(*args, **kwargs)
+            socket.TIMEOUT = READ_TIMEOUT_SECS
+            return socket
 
     class EmulatorWebsocketManager(ThreadedWebsocketManager):  # type: ignore[misc]
         async def socket_listener(self) -> None:
