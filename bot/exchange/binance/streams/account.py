@@ -1,0 +1,240 @@
+"""Positions and balances kept from the user data stream, seeded by a REST read.
+
+``ACCOUNT_UPDATE`` rows carry absolute values (position amount, wallet balance), so applying
+the same event twice is a no-op and an event older than the one applied for that position or
+wallet (by ``E``) is ignored. Events are not replayed after a gap: the state is then unsynced
+until a REST read seeds it again; events arriving while that read is in flight are applied
+again on top of it (absolute values: correct whichever of the two is newer).
+
+Written by the socket thread, read by the hedger's thread: every access holds the lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from bot.core.futures import estimated_liquidation_price
+from bot.core.model import (
+    STABLECOIN_ASSETS,
+    ZERO,
+    ContractSpec,
+    HedgePosition,
+    MarginBalance,
+    MarginType,
+    Venue,
+)
+from bot.exchange.binance.schemas.streams import (
+    AccountUpdate,
+    BalanceUpdate,
+    LeverageUpdate,
+    OrderTradeUpdate,
+    PositionUpdate,
+)
+
+_ORDER_KEYS_KEPT = 4096
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountView:
+    positions: tuple[HedgePosition, ...]
+    balances: tuple[MarginBalance, ...]
+
+
+class AccountStreamState:
+    def __init__(self, specs: Mapping[str, ContractSpec]) -> None:
+        self._specs = dict(specs)
+        self._lock = threading.Lock()
+        self._synced = False
+        self._generation = 0
+        self._seeding: list[tuple[Venue, AccountUpdate]] | None = None
+        self._positions: dict[str, HedgePosition] = {}
+        self._balances: dict[tuple[Venue, str], MarginBalance] = {}
+        self._cross_wallets: dict[tuple[Venue, str], Decimal] = {}
+        self._leverage: dict[str, int] = {}
+        self._event_ms: dict[object, int] = {}
+        self._order_keys: deque[tuple[int, str, Decimal, int]] = deque(maxlen=_ORDER_KEYS_KEPT)
+        self.order_status: dict[str, str] = {}
+        self.duplicates = 0
+        self.out_of_order = 0
+
+    # -- sync --------------------------------------------------------------------------------
+
+    @property
+    def synced(self) -> bool:
+        with self._lock:
+            return self._synced
+
+    def gap(self) -> None:
+        """Events may have been missed: answer from REST until the next seed."""
+        with self._lock:
+            self._synced = False
+            self._generation += 1
+            self._seeding = None
+
+    def begin_seed(self) -> int:
+        with self._lock:
+            self._seeding = []
+            return self._generation
+
+    def finish_seed(
+        self,
+        token: int,
+        positions: Sequence[HedgePosition],
+        balances: Sequence[MarginBalance],
+    ) -> bool:
+        """Install a REST read begun at ``token``; False (nothing installed) when a gap came
+        in between."""
+        with self._lock:
+            if token != self._generation or self._seeding is None:
+                return False
+            replay, self._seeding = self._seeding, None
+            self._positions = {p.symbol: p for p in positions if p.quantity != ZERO}
+            self._leverage |= {p.symbol: p.leverage for p in positions}
+            self._balances = {(b.venue, b.asset): b for b in balances}
+            self._cross_wallets = {k: b.wallet_balance for k, b in self._balances.items()}
+            self._synced = True
+            for venue, event in replay:
+                self._apply_account(venue, event)
+            return self._synced
+
+    def set_leverage(self, symbol: str, leverage: int) -> None:
+        with self._lock:
+            self._leverage[symbol] = leverage
+
+    def view(self) -> AccountView | None:
+        with self._lock:
+            if not self._synced:
+                return None
+            return AccountView(
+                positions=tuple(sorted(self._positions.values(), key=lambda p: p.symbol)),
+                balances=tuple(self._balances.values()),
+            )
+
+    # -- events ------------------------------------------------------------------------------
+
+    def apply_account(self, venue: Venue, event: AccountUpdate) -> None:
+        with self._lock:
+            if self._seeding is not None:
+                self._seeding.append((venue, event))
+            self._apply_account(venue, event)
+
+    def apply_leverage(self, event: LeverageUpdate) -> None:
+        with self._lock:
+            if self._newer(("leverage", event.symbol), event.event_time_ms):
+                self._leverage[event.symbol] = event.leverage
+                held = self._positions.get(event.symbol)
+                if held is not None:
+                    self._positions[event.symbol] = replace(held, leverage=event.leverage)
+
+    def apply_order(self, event: OrderTradeUpdate) -> bool:
+        """Record an order update; False for a duplicate or one older than the order's last."""
+        with self._lock:
+            if event.key in self._order_keys:
+                self.duplicates += 1
+                return False
+            if not self._newer(("order", event.order_id), event.event_time_ms, equal_ok=True):
+                return False
+            self._order_keys.append(event.key)
+            self.order_status[event.client_order_id] = event.status
+            return True
+
+    def _newer(self, key: object, event_ms: int, *, equal_ok: bool = False) -> bool:
+        held = self._event_ms.get(key)
+        if held is not None and (event_ms < held or (event_ms == held and not equal_ok)):
+            if event_ms < held:
+                self.out_of_order += 1
+            else:
+                self.duplicates += 1
+            return False
+        self._event_ms[key] = event_ms
+        return True
+
+    def _apply_account(self, venue: Venue, event: AccountUpdate) -> None:
+        for balance in event.balances:
+            if self._newer(("balance", venue, balance.asset), event.event_time_ms):
+                self._apply_balance(venue, balance)
+        for position in event.positions:
+            wanted = position.symbol in self._specs and position.position_side == "BOTH"
+            if wanted and self._newer(("position", position.symbol), event.event_time_ms):
+                self._apply_position(venue, position)
+
+    def _apply_balance(self, venue: Venue, update: BalanceUpdate) -> None:
+        key = (venue, update.asset)
+        self._cross_wallets[key] = update.cross_wallet_balance
+        held = self._balances.get(key)
+        if held is None or held.wallet_balance == ZERO:
+            if update.asset not in STABLECOIN_ASSETS:
+                self._synced = False  # a new non-stable wallet: its USD value needs a REST read
+                return
+            unit = Decimal(1)
+            available = update.wallet_balance
+        else:
+            unit = held.usd_value / held.wallet_balance
+            # Margin locked by positions is not in the event: keep what REST said was locked.
+            available = held.available_balance + update.wallet_balance - held.wallet_balance
+        self._balances[key] = MarginBalance(
+            asset=update.asset,
+            wallet_balance=update.wallet_balance,
+            available_balance=available,
+            usd_value=update.wallet_balance * unit,
+            venue=venue,
+        )
+
+    def _apply_position(self, venue: Venue, update: PositionUpdate) -> None:
+        if update.amount == ZERO:
+            self._positions.pop(update.symbol, None)
+            return
+        leverage = self._leverage.get(update.symbol)
+        if leverage is None:
+            self._synced = False  # no leverage known for this symbol: REST tells
+            return
+        held = self._positions.get(update.symbol)
+        position = HedgePosition(
+            symbol=update.symbol,
+            quantity=update.amount,
+            entry_price=update.entry_price,
+            mark_price=held.mark_price if held else update.entry_price,
+            unrealized_pnl=update.unrealized_pnl,
+            leverage=leverage,
+            margin_type=update.margin_type,
+            liquidation_price=held.liquidation_price if held else None,
+            isolated_margin=update.isolated_wallet,
+        )
+        moved = held is None or (held.quantity, held.entry_price) != (
+            update.amount,
+            update.entry_price,
+        )
+        estimated = self._with_liquidation(venue, position) if moved else position
+        if estimated is not None:
+            self._positions[update.symbol] = estimated
+
+    def _with_liquidation(self, venue: Venue, position: HedgePosition) -> HedgePosition | None:
+        """No event carries the liquidation price: estimate it as Binance computes it, or
+        leave the state unsynced (REST tells) when the estimate would be a guess."""
+        if position.margin_type is MarginType.ISOLATED:
+            return replace(position, liquidation_price=None)  # the engine estimates it from iw
+        spec = self._specs[position.symbol]
+        sharing = [
+            p
+            for p in self._positions.values()
+            if p.symbol != position.symbol
+            and self._specs[p.symbol].margin_asset == spec.margin_asset
+            and p.margin_type is MarginType.CROSS
+        ]
+        wallet = self._cross_wallets.get((venue, spec.margin_asset))
+        if sharing or wallet is None:
+            self._synced = False
+            return None
+        liquidation = estimated_liquidation_price(
+            spec,
+            position.quantity,
+            position.entry_price,
+            position.leverage,
+            MarginType.CROSS,
+            wallet_margin=wallet,
+        )
+        return replace(position, liquidation_price=liquidation)
