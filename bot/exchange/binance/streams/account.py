@@ -98,7 +98,7 @@ class AccountStreamState:
             self._cross_wallets = {k: b.wallet_balance for k, b in self._balances.items()}
             self._synced = True
             for venue, event in replay:
-                self._apply_account(venue, event)
+                self._apply_account(venue, event, replay=True)
             return self._synced
 
     def set_leverage(self, symbol: str, leverage: int) -> None:
@@ -153,13 +153,19 @@ class AccountStreamState:
         self._event_ms[key] = event_ms
         return True
 
-    def _apply_account(self, venue: Venue, event: AccountUpdate) -> None:
+    def _apply_account(self, venue: Venue, event: AccountUpdate, *, replay: bool = False) -> None:
+        # A replay (after a seed) applies again only what is still the newest for its key.
+        def take(key: object) -> bool:
+            if replay:
+                return self._event_ms.get(key) == event.event_time_ms
+            return self._newer(key, event.event_time_ms)
+
         for balance in event.balances:
-            if self._newer(("balance", venue, balance.asset), event.event_time_ms):
+            if take(("balance", venue, balance.asset)):
                 self._apply_balance(venue, balance)
         for position in event.positions:
             wanted = position.symbol in self._specs and position.position_side == "BOTH"
-            if wanted and self._newer(("position", position.symbol), event.event_time_ms):
+            if wanted and take(("position", position.symbol)):
                 self._apply_position(venue, position)
 
     def _apply_balance(self, venue: Venue, update: BalanceUpdate) -> None:

@@ -103,6 +103,7 @@ class StreamClient:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self.restarts = 0
+        self._epoch = 0  # which manager's callbacks may still ask for a restart
         self.last_restart_reason = ""
 
     @property
@@ -124,7 +125,11 @@ class StreamClient:
             self._thread.join(timeout)
             self._thread = None
 
-    def request_restart(self, reason: str) -> None:
+    def request_restart(self, reason: str, *, epoch: int | None = None) -> None:
+        """Ask the supervisor for new sockets; a superseded socket's (flooding) errors are
+        ignored."""
+        if epoch is not None and epoch != self._epoch:
+            return
         if not self._restart.is_set():
             self.last_restart_reason = reason
             self._restart.set()
@@ -132,6 +137,7 @@ class StreamClient:
     def _supervise(self) -> None:
         failures = 0
         while not self._stopping.is_set():
+            self._epoch += 1
             manager = self._factory()
             started = self._open(manager)
             self._manager = manager if started else None
@@ -156,7 +162,7 @@ class StreamClient:
                     f"{s.lower()}@markPrice@1s" for s, v in self._symbols.items() if v is venue
                 ]
                 manager.start_futures_multiplex_socket(
-                    callback=self._mark_callback(venue),
+                    callback=self._mark_callback(venue, self._epoch),
                     streams=streams,
                     futures_type=_FUTURES_TYPE[venue],
                 )
@@ -169,7 +175,7 @@ class StreamClient:
         return True
 
     def _start_user_socket(self, manager: SocketManager, venue: Venue) -> None:
-        callback = self._user_callback(venue)
+        callback = self._user_callback(venue, self._epoch)
         if venue is Venue.USDM:
             manager.start_futures_user_socket(callback=callback)
         else:
@@ -198,7 +204,7 @@ class StreamClient:
 
     # -- callbacks (the TWM loop thread) -----------------------------------------------------
 
-    def _mark_callback(self, venue: Venue) -> Callable[[Any], None]:
+    def _mark_callback(self, venue: Venue, epoch: int) -> Callable[[Any], None]:
         def on_message(raw: Any) -> None:
             try:
                 event = parse_market_message(raw)
@@ -208,15 +214,17 @@ class StreamClient:
             if isinstance(event, MarkPriceUpdate) and event.symbol in self._symbols:
                 self.marks.apply(event, received_at=self._clock(), max_lag_ms=self._max_lag_ms)
             elif isinstance(event, StreamError) and event.kind in FATAL_ERRORS:
-                self.request_restart(f"{venue.value} marks: {event.kind}")
+                self.request_restart(f"{venue.value} marks: {event.kind}", epoch=epoch)
 
         return on_message
 
-    def _user_callback(self, venue: Venue) -> Callable[[Any], None]:
+    def _user_callback(self, venue: Venue, epoch: int) -> Callable[[Any], None]:
         account = self.account
         assert account is not None
 
         def on_message(raw: Any) -> None:
+            if epoch != self._epoch:
+                return  # a superseded socket: what it says is about a connection now gone
             try:
                 event = parse_user_message(raw)
             except WireFormatError as exc:
@@ -231,10 +239,10 @@ class StreamClient:
                 account.apply_leverage(event)
             elif isinstance(event, ListenKeyExpired):
                 account.gap()
-                self.request_restart(f"{venue.value} user stream: listenKeyExpired")
+                self.request_restart(f"{venue.value} user stream: listenKeyExpired", epoch=epoch)
             elif isinstance(event, StreamError):
                 account.gap()  # the socket dropped: events are not replayed
                 if event.kind in FATAL_ERRORS:
-                    self.request_restart(f"{venue.value} user stream: {event.kind}")
+                    self.request_restart(f"{venue.value} user stream: {event.kind}", epoch=epoch)
 
         return on_message
