@@ -33,9 +33,19 @@ from bot.emulator.params import Params
 from bot.emulator.ratelimit import RateLimitedError
 from bot.emulator.routing import ROUTES, Call, Endpoint, venue_of
 from bot.emulator.signing import check_api_key, check_timestamp, verify_signature
+from bot.emulator.streams import rest as routes_streams
+from bot.emulator.streams.control import stream_control_routes
+from bot.emulator.streams.sockets import stream_routes
 
 # Imported for their @route registrations.
-_ROUTE_MODULES = (routes_account, routes_market, routes_settings, routes_trade, routes_wallet)
+_ROUTE_MODULES = (
+    routes_account,
+    routes_market,
+    routes_settings,
+    routes_streams,
+    routes_trade,
+    routes_wallet,
+)
 PRE_FAULTS = ("http_500", "http_502", "http_429", "http_418", "clock_skew_1021")
 DEFAULT_TIMEOUT_SECS = 12.0  # python-binance's default request timeout is 10 s
 NOT_FOUND_HTML = b"<html><body><h1>404 Not Found</h1></body></html>"
@@ -159,6 +169,8 @@ def _dispatch(ex: Exchange, endpoint: Endpoint, req: _Incoming) -> Response:
         if fault is not None and fault.kind in PRE_FAULTS:
             return _fault_response(fault, headers, wall, sapi=weights.is_sapi(req.path))
         api_key = _authenticate(ex, req, params, wall) if endpoint.signed else None
+        if endpoint.keyed:  # USER_STREAM / MARKET_DATA: key header, no signature
+            api_key = check_api_key(req.headers, ex.secrets, req.ip)
         weights.charge_uid(ex, endpoint, req.route, weight, api_key, wall, headers)
         if endpoint.order:
             assert api_key is not None
@@ -210,9 +222,14 @@ def build_app(ex: Exchange) -> Starlette:
             headers=request.headers,
             ip=_client_ip(request),
         )
-        with ex.lock:  # never held across an await
+        with ex.lock, ex.streams.observing():  # never held across an await
             return _dispatch(ex, endpoint, incoming)
 
     methods = ["GET", "POST", "PUT", "DELETE"]
-    routes = [*control_routes(ex), Route("/{path:path}", api, methods=methods)]
+    routes = [
+        *control_routes(ex),
+        *stream_control_routes(ex),
+        *stream_routes(ex),
+        Route("/{path:path}", api, methods=methods),
+    ]
     return Starlette(routes=routes)

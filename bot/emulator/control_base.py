@@ -52,7 +52,7 @@ def control_op(ex: Exchange, fn: Callable[[Body], Any]) -> Callable[[Request], A
             body = json.loads(raw) if raw else {}
             if not isinstance(body, dict):
                 raise ControlError("request body must be a JSON object")
-            with ex.lock:  # the chain link's thread changes the state too
+            with ex.lock, ex.streams.observing():  # the chain link's thread changes it too
                 result = fn(body)
                 if request.method != "GET":
                     ex.save()

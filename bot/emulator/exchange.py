@@ -18,7 +18,16 @@ from bot.emulator.markets import SPECS, VENUES, Venue
 from bot.emulator.ratelimit import Limits, RateLimiter, SapiLimiter
 from bot.emulator.settlement import Settlement
 from bot.emulator.state import Account, MarketState, initial_state, new_account
+from bot.emulator.streams.hub import StreamHub
 from bot.redact import MASK
+
+STREAM_OPTIONS: dict[str, Any] = {
+    "listen_key_validity_secs": float,
+    "stream_max_lifetime_secs": float,
+    "stream_max_incoming_per_sec": int,
+    "stream_queue_size": int,
+    "stream_push_on_mark_change": bool,
+}
 
 
 @dataclass
@@ -28,6 +37,13 @@ class EmulatorConfig:
     allow_coinm_stop_orders: bool = False
     api_keys: list[tuple[str, str]] = field(default_factory=list)
     limits: Limits = field(default_factory=Limits)
+    # WebSocket streams (bot/emulator/streams): Binance's values by default
+    listen_key_validity_secs: float = 3600.0
+    stream_ping_interval_secs: float = 180.0  # read once, when uvicorn starts
+    stream_max_lifetime_secs: float = 86400.0
+    stream_max_incoming_per_sec: int = 10
+    stream_queue_size: int = 1000
+    stream_push_on_mark_change: bool = True  # an emulator convenience, not a Binance promise
 
 
 class Exchange:
@@ -44,6 +60,7 @@ class Exchange:
         self.spot_limiter = RateLimiter(config.limits)
         self.sapi_limiter = SapiLimiter()
         self.wallet = WalletConfig()
+        self.streams = StreamHub(self)
         self.chain: Settlement | None = None
         self.lenient_signatures = 0
         self.weight_by_endpoint: Counter[str] = Counter()  # "GET /fapi/v3/balance" -> weight
@@ -146,6 +163,7 @@ class Exchange:
         self.generation += 1
         self.secrets = {k: a.api_secret for k, a in self.state.accounts.items()}
         self.faults.clear()
+        self.streams.reset()
         self.limiter.reset()
         self.spot_limiter.reset()
         self.sapi_limiter.reset()
@@ -165,6 +183,8 @@ class Exchange:
                 self.config.server_skew_ms = int(value)
             elif name in ("strict_signatures", "allow_coinm_stop_orders"):
                 setattr(self.config, name, bool(value))
+            elif name in STREAM_OPTIONS:
+                setattr(self.config, name, STREAM_OPTIONS[name](value))
             else:
                 raise ValueError(f"unknown emulator option {name!r}")
         self.limiter.limits = self.config.limits

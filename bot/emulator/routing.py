@@ -72,6 +72,7 @@ def route(
     order: bool = False,
     mutates: bool = False,
     uid: bool = False,
+    keyed: bool = False,
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         for path in paths:
@@ -82,6 +83,7 @@ def route(
                 order=order,
                 mutates=mutates or method != "GET",
                 uid=uid,
+                keyed=keyed,
             )
         return handler
 

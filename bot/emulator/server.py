@@ -48,10 +48,14 @@ def _uvicorn_config(ex: Exchange, host: str, port: int, log_level: str) -> uvico
         loop="auto",
         http="h11",
         timeout_keep_alive=30,
+        ws="websockets-sansio",
+        ws_ping_interval=ex.config.stream_ping_interval_secs,
+        ws_ping_timeout=600.0,  # Binance: no pong within 10 minutes disconnects
     )
 
 
 def banner(base_url: str) -> str:
+    ws_url = base_url.replace("http", "ws", 1)
     return "\n".join(
         [
             "hedgebot Binance Futures emulator",
@@ -60,6 +64,10 @@ def banner(base_url: str) -> str:
             f"  spot    {base_url}/api    (python-binance API_URL: ping, time, account)",
             f"  wallet  {base_url}/sapi   (python-binance MARGIN_API_URL)",
             f"  control {base_url}/_emulator/",
+            f"  streams {ws_url}/market/stream?streams=btcusdt@markPrice@1s  "
+            "(TWM FSTREAM_URL ws://host:port/)",
+            f"          {ws_url}/private/ws?listenKey=<POST /fapi/v1/listenKey>",
+            f"          {ws_url}/d/stream?streams=btcusd_perp@markPrice  (TWM DSTREAM_URL .../d/)",
             f"  default API key    {DEFAULT_API_KEY}",
             f"  default API secret {DEFAULT_API_SECRET}",
         ]
