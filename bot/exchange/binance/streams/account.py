@@ -36,6 +36,12 @@ from bot.exchange.binance.schemas.streams import (
 )
 
 _ORDER_KEYS_KEPT = 4096
+# An order's statuses in the order they can follow each other (a final one last).
+_STATUS_RANK = {"NEW": 0, "PARTIALLY_FILLED": 1}
+
+
+def _rank(status: str) -> int:
+    return _STATUS_RANK.get(status, 2)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,6 +63,7 @@ class AccountStreamState:
         self._leverage: dict[str, int] = {}
         self._event_ms: dict[object, int] = {}
         self._order_keys: deque[tuple[int, str, Decimal, int]] = deque(maxlen=_ORDER_KEYS_KEPT)
+        self._order_progress: dict[int, tuple[int, Decimal, int]] = {}
         self.order_status: dict[str, str] = {}
         self.duplicates = 0
         self.out_of_order = 0
@@ -136,15 +143,19 @@ class AccountStreamState:
             if event.key in self._order_keys:
                 self.duplicates += 1
                 return False
-            if not self._newer(("order", event.order_id), event.event_time_ms, equal_ok=True):
+            progress = (event.event_time_ms, event.cumulative_filled_qty, _rank(event.status))
+            held = self._order_progress.get(event.order_id)
+            if held is not None and progress <= held:
+                self.out_of_order += 1
                 return False
+            self._order_progress[event.order_id] = progress
             self._order_keys.append(event.key)
             self.order_status[event.client_order_id] = event.status
             return True
 
-    def _newer(self, key: object, event_ms: int, *, equal_ok: bool = False) -> bool:
+    def _newer(self, key: object, event_ms: int) -> bool:
         held = self._event_ms.get(key)
-        if held is not None and (event_ms < held or (event_ms == held and not equal_ok)):
+        if held is not None and event_ms <= held:
             if event_ms < held:
                 self.out_of_order += 1
             else:

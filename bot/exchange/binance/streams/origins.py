@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +73,10 @@ class OriginWebsocketManager(ThreadedWebsocketManager):  # type: ignore[misc]
         keepalive_secs: float = KEEPALIVE_SECS,
         max_queue_size: int = 1000,
     ) -> None:
+        # python-binance runs on, and builds its sockets for, the loop of the thread that
+        # creates the manager and starts the sockets: a new one per manager, so a restarted
+        # manager does not find its loop still owned by the one before it.
+        asyncio.set_event_loop(asyncio.new_event_loop())
         super().__init__(
             api_key=api_key or None,
             api_secret=api_secret or None,
@@ -81,6 +86,12 @@ class OriginWebsocketManager(ThreadedWebsocketManager):  # type: ignore[misc]
         self._client_params["demo"] = network is Network.DEMO
         self._origins = origins
         self._keepalive_secs = keepalive_secs
+
+    def run(self) -> None:
+        try:
+            super().run()
+        finally:
+            self._loop.close()
 
     async def socket_listener(self) -> None:
         # As ThreadedApiManager.socket_listener, with the client class that knows the origin.
@@ -112,6 +123,25 @@ class OriginWebsocketManager(ThreadedWebsocketManager):  # type: ignore[misc]
         for attribute in ("DSTREAM_URL", "DSTREAM_TESTNET_URL", "DSTREAM_DEMO_URL"):
             setattr(manager, attribute, self._origins.dstream)
         self._bsm = manager
+
+    # python-binance keys both user sockets by None (their listenKey is not known yet), so
+    # they share one running flag and the second to stop raises KeyError: name them.
+    def start_futures_user_socket(self, callback: Callable[[Any], None]) -> str:
+        return str(
+            self._start_async_socket(
+                callback=callback, socket_name="futures_user_socket", params={}, path="user-usdm"
+            )
+        )
+
+    def start_coin_futures_user_socket(self, callback: Callable[[Any], None]) -> str:
+        return str(
+            self._start_async_socket(
+                callback=callback,
+                socket_name="coin_futures_user_socket",
+                params={},
+                path="user-coinm",
+            )
+        )
 
     def connection_states(self) -> dict[str, str]:
         """Each open socket's python-binance state ("Streaming", "Reconnecting", ...)."""
