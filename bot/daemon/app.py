@@ -26,6 +26,7 @@ from bot.daemon.hedger.build import build_hedger, first_contact
 from bot.daemon.hedger.venue import VenueGate
 from bot.daemon.loops import Loop
 from bot.daemon.service import Daemon, utc_now
+from bot.daemon.streams_loop import StreamsLoop
 from bot.daemon.wiring import (
     TradingMode,
     account_setup,
@@ -33,9 +34,11 @@ from bot.daemon.wiring import (
     journal_for,
     live_exchange,
     paper_exchange,
+    streamed_exchange,
     trading_mode,
 )
 from bot.exchange.base import Exchange
+from bot.exchange.binance.streams import StreamedExchange
 from bot.exchange.cached import AccountCache
 from bot.journal import Journal
 from bot.metrics import HealthTracker, HedgebotMetrics, MetricsServer
@@ -55,12 +58,25 @@ class Services:
 
 
 def build_exchange(
-    config: HedgebotConfig, journal: Journal, *, dry_run: bool, live: bool
+    config: HedgebotConfig,
+    journal: Journal,
+    *,
+    dry_run: bool,
+    live: bool,
+    streams: list[StreamedExchange] | None = None,
 ) -> Exchange:
+    """``streams``: when given (the daemon) and enabled, marks and the account come from the
+    WebSocket streams; the streamed exchange is appended there for the caller to start."""
     credentials = None if dry_run else binance_credentials()
     public = live_exchange(config, credentials, live=live)
+    source: Exchange = public
+    if streams is not None and config.hedge.streams.enabled:
+        streams.append(streamed_exchange(config, public, credentials))
+        source = streams[-1]
     if dry_run:
-        return paper_exchange(config, journal, public)
+        return paper_exchange(config, journal, source)  # public marks from the mark stream
+    if source is not public:
+        return source  # REST checks the stream state itself: no AccountCache
     refresh = config.hedge.account_refresh_secs
     return AccountCache(public, refresh_secs=refresh) if refresh > 0 else public
 
@@ -76,7 +92,11 @@ def build_loops(
         )
         for index in range(len(config.positions))
     ]  # fmt: skip
-    exchange = build_exchange(config, s.journal, dry_run=mode.dry_run, live=live)
+    streams: list[StreamedExchange] = []
+    exchange = build_exchange(config, s.journal, dry_run=mode.dry_run, live=live, streams=streams)
+    for streamed in streams:
+        streamed.start()
+        loops.append(StreamsLoop(streamed, s.metrics))
     venue = VenueGate(
         exchange,
         account_setup(config),

@@ -61,7 +61,7 @@ class AccountStreamState:
         self._balances: dict[tuple[Venue, str], MarginBalance] = {}
         self._cross_wallets: dict[tuple[Venue, str], Decimal] = {}
         self._leverage: dict[str, int] = {}
-        self._event_ms: dict[object, int] = {}
+        self._event_ms: dict[tuple[object, ...], int] = {}
         self._order_keys: deque[tuple[int, str, Decimal, int]] = deque(maxlen=_ORDER_KEYS_KEPT)
         self._order_progress: dict[int, tuple[int, Decimal, int]] = {}
         self.order_status: dict[str, str] = {}
@@ -99,6 +99,13 @@ class AccountStreamState:
             if token != self._generation or self._seeding is None:
                 return False
             replay, self._seeding = self._seeding, None
+            # The REST read is the new baseline: event times order updates within one
+            # connection, not against events from before the gap.
+            replayed = {
+                k: self._event_ms[k] for k in self._event_ms if k in self._replay_keys(replay)
+            }
+            self._event_ms = {k: v for k, v in self._event_ms.items() if k[0] == "leverage"}
+            self._event_ms |= replayed
             self._positions = {p.symbol: p for p in positions if p.quantity != ZERO}
             self._leverage |= {p.symbol: p.leverage for p in positions}
             self._balances = {(b.venue, b.asset): b for b in balances}
@@ -107,6 +114,14 @@ class AccountStreamState:
             for venue, event in replay:
                 self._apply_account(venue, event, replay=True)
             return self._synced
+
+    @staticmethod
+    def _replay_keys(replay: list[tuple[Venue, AccountUpdate]]) -> set[tuple[object, ...]]:
+        keys: set[tuple[object, ...]] = set()
+        for venue, event in replay:
+            keys |= {("balance", venue, b.asset) for b in event.balances}
+            keys |= {("position", p.symbol) for p in event.positions}
+        return keys
 
     def set_leverage(self, symbol: str, leverage: int) -> None:
         with self._lock:
@@ -153,7 +168,7 @@ class AccountStreamState:
             self.order_status[event.client_order_id] = event.status
             return True
 
-    def _newer(self, key: object, event_ms: int) -> bool:
+    def _newer(self, key: tuple[object, ...], event_ms: int) -> bool:
         held = self._event_ms.get(key)
         if held is not None and event_ms <= held:
             if event_ms < held:
@@ -166,7 +181,7 @@ class AccountStreamState:
 
     def _apply_account(self, venue: Venue, event: AccountUpdate, *, replay: bool = False) -> None:
         # A replay (after a seed) applies again only what is still the newest for its key.
-        def take(key: object) -> bool:
+        def take(key: tuple[object, ...]) -> bool:
             if replay:
                 return self._event_ms.get(key) == event.event_time_ms
             return self._newer(key, event.event_time_ms)

@@ -83,6 +83,7 @@ class OriginWebsocketManager(ThreadedWebsocketManager):  # type: ignore[misc]
             testnet=network is Network.TESTNET,
             max_queue_size=max_queue_size,
         )
+        self.daemon = True  # never keeps the process alive: stop() is the clean way out
         self._client_params["demo"] = network is Network.DEMO
         self._origins = origins
         self._keepalive_secs = keepalive_secs
