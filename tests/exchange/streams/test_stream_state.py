@@ -7,7 +7,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.model import Venue
+from bot.core.futures import estimated_liquidation_price
+from bot.core.model import MarginType, Venue
 from bot.exchange.binance.schemas.streams import (
     AccountUpdate,
     MarkPriceUpdate,
@@ -164,3 +165,25 @@ def test_order_updates_are_counted_once() -> None:
     assert isinstance(older_event, OrderTradeUpdate)
     assert not state.apply_order(older_event)
     assert state.order_status == {"hb-1": "FILLED"}
+
+
+def test_a_transfer_out_of_the_cross_wallet_brings_the_shorts_liquidation_nearer() -> None:
+    """No event carries a liquidation price and Binance pushes no position row for a
+    transfer: the short's liquidation price must follow the wallet, or the daemon sees its
+    short far from a liquidation it is near (and adds no margin before it happens)."""
+    state = AccountStreamState(SPECS)
+    token = state.begin_seed()
+    short = position("BNBUSDT", "-10", liquidation="900")  # REST: wallet 3,000 behind it
+    assert state.finish_seed(token, [short], [usdt("3000")])
+    withdrawn = payloads.account_update(5000, balances=(("USDT", "1500"),), reason="WITHDRAW")
+    state.apply_account(Venue.USDM, _account(withdrawn))
+    view = state.view()
+    assert view is not None
+    (held,) = view.positions
+    expected = estimated_liquidation_price(
+        SPECS["BNBUSDT"], Decimal(-10), Decimal(600), 5, MarginType.CROSS,
+        wallet_margin=Decimal(1500),
+    )  # fmt: skip
+    assert held.liquidation_price == expected
+    assert expected is not None
+    assert expected < Decimal(760)

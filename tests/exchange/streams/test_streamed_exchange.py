@@ -104,6 +104,20 @@ def test_positions_come_from_rest_once_then_from_the_stream(
     assert {s.stream: s.state for s in exchange.status()}["user-usdm"] == STREAMING
 
 
+def test_a_streamed_position_is_valued_at_the_streamed_mark(
+    exchange: StreamedExchange, rest: RestExchange, managers: Managers
+) -> None:
+    """No position row comes when only the mark moves: the short opened at 600 shows the
+    loss at 660 (what REST's unRealizedProfit would say), with no REST read."""
+    exchange.positions()
+    managers.made[0].user(payloads.account_update(5000, positions=(("BNBUSDT", "-2", "600"),)))
+    managers.made[0].mark(payloads.mark("BNBUSDT", "660", 6000))
+    (held,) = exchange.positions()
+    assert held.mark_price == Decimal(660)
+    assert held.unrealized_pnl == Decimal(-120)
+    assert rest.mark_reads == 0
+
+
 def test_a_dropped_user_socket_answers_from_rest_until_reseeded(
     exchange: StreamedExchange, rest: RestExchange, managers: Managers
 ) -> None:

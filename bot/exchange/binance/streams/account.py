@@ -189,6 +189,7 @@ class AccountStreamState:
         for balance in event.balances:
             if take(("balance", venue, balance.asset)):
                 self._apply_balance(venue, balance)
+                self._reprice_cross(venue, balance.asset)
         for position in event.positions:
             wanted = position.symbol in self._specs and position.position_side == "BOTH"
             if wanted and take(("position", position.symbol)):
@@ -215,6 +216,21 @@ class AccountStreamState:
             usd_value=update.wallet_balance * unit,
             venue=venue,
         )
+
+    def _reprice_cross(self, venue: Venue, asset: str) -> None:
+        """A cross position's liquidation price moves with the wallet behind it (a transfer
+        out, a fee, funding) though its amount does not: estimate it again, or leave the state
+        unsynced. Kept, the old price would show a short far from a liquidation it is near."""
+        for symbol, held in list(self._positions.items()):
+            spec = self._specs[symbol]
+            if spec.venue is not venue or spec.margin_asset != asset:
+                continue
+            if held.margin_type is not MarginType.CROSS:
+                continue
+            repriced = self._with_liquidation(venue, held)
+            if repriced is None:
+                return  # the state is unsynced: REST tells
+            self._positions[symbol] = repriced
 
     def _apply_position(self, venue: Venue, update: PositionUpdate) -> None:
         if update.amount == ZERO:

@@ -14,11 +14,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import structlog
 
+from bot.core.futures import hedge_pnl_usd, inverse_pnl_coin
 from bot.core.model import (
     ContractSpec,
     HedgePosition,
@@ -105,7 +106,22 @@ class StreamedExchange:
 
     def positions(self) -> list[HedgePosition]:
         view = self._account_view()
-        return list(view.positions) if view is not None else self._rest_positions()
+        if view is None:
+            return self._rest_positions()
+        return [self._at_mark(p) for p in view.positions]
+
+    def _at_mark(self, position: HedgePosition) -> HedgePosition:
+        """Binance pushes no position row when only the mark moves: the mark and the PnL of a
+        streamed position are those of its last fill until valued at today's mark here."""
+        spec = self.inner.contract_specs()[position.symbol]
+        mark = self.mark_price(position.symbol)
+        quantity, entry = position.quantity, position.entry_price
+        pnl = (
+            inverse_pnl_coin(spec, quantity, mark, entry)
+            if spec.inverse
+            else hedge_pnl_usd(spec, quantity, mark, entry)
+        )
+        return replace(position, mark_price=mark, unrealized_pnl=pnl)
 
     def balances(self) -> list[MarginBalance]:
         view = self._account_view()
