@@ -21,20 +21,22 @@ from typing import Any, Literal
 import httpx
 from binance.client import Client
 
-from bot.emulator.exchange import Exchange
+from bot.emulator.exchange import STREAM_OPTIONS, EmulatorConfig, Exchange
 from bot.emulator.ratelimit import Limits
 from bot.emulator.server import make_exchange, start_in_thread
 from bot.emulator.state import DEFAULT_API_KEY, DEFAULT_API_SECRET
+from bot.emulator.testing_streams import StreamControl
 from bot.emulator.testing_wallet import WalletControl
 
 Number = Decimal | str | int | float
+STREAM_DEFAULTS = {name: getattr(EmulatorConfig(), name) for name in STREAM_OPTIONS}
 
 
 class ControlError(RuntimeError):
     """The control plane rejected a call (the message names the field and value)."""
 
 
-class EmulatorControl(WalletControl):
+class EmulatorControl(StreamControl, WalletControl):
     """httpx client for the emulator's /_emulator/ control plane."""
 
     def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
@@ -99,6 +101,7 @@ class EmulatorControl(WalletControl):
             server_skew_ms=0,
             strict_signatures=False,
             allow_coinm_stop_orders=False,
+            **STREAM_DEFAULTS,
         )
 
     def snapshot(self) -> dict[str, Any]:

@@ -14,8 +14,16 @@ from binance.client import Client
 
 from bot.devnet.pytest_fixtures import devnet, devnet_session
 from bot.emulator.testing import EmulatorHandle, python_binance_client, running_emulator
+from tests.emulator.stream_helpers import twm_factory
 
-__all__ = ["client", "devnet", "devnet_session", "emulator", "emulator_session"]
+__all__ = [
+    "client",
+    "devnet",
+    "devnet_session",
+    "emulator",
+    "emulator_session",
+    "twm_factory",
+]
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,9 @@ def kinds_of(scope: str) -> tuple[Kind, ...]:
     try:
         return SCOPES[scope]
     except KeyError:
-        raise ValueError(f"stream fault scope must be one of {sorted(SCOPES)}, got {scope!r}") from None
+        raise ValueError(
+            f"stream fault scope must be one of {sorted(SCOPES)}, got {scope!r}"
+        ) from None
 
 
 class StreamFaults:
@@ -90,7 +92,9 @@ class StreamFaults:
     def describe(self) -> dict[str, Any]:
         with self._lock:
             return {
-                "stalled_for": {k: max(0.0, v - time.monotonic()) for k, v in self._stall_until.items()},
+                "stalled_for": {
+                    k: max(0.0, v - time.monotonic()) for k, v in self._stall_until.items()
+                },
                 "duplicates": dict(self._duplicates),
                 "reorders": self._reorders,
             }

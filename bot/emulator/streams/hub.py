@@ -74,10 +74,10 @@ class Subscriber:
 
     def mark_streams_for(self, symbol: str) -> list[str]:
         lower = symbol.lower()
-        return [s for s in self.streams if s.startswith(f"{lower}@markPrice")]
+        return sorted(s for s in self.streams if s.startswith(f"{lower}@markPrice"))
 
     def wants_all_marks(self) -> list[str]:
-        return [s for s in self.streams if s.startswith("!markPrice@arr")]
+        return sorted(s for s in self.streams if s.startswith("!markPrice@arr"))
 
 
 class StreamHub:
@@ -150,7 +150,9 @@ class StreamHub:
             if sub.api_key == api_key and sub.venue == venue and not sub.expired:
                 sub.send_later(frames)
 
-    def mark_frames(self, sub: Subscriber, symbols: list[str], now_ms: int, *, due: set[str] | None = None) -> list[Frame]:
+    def mark_frames(
+        self, sub: Subscriber, symbols: list[str], now_ms: int, *, due: set[str] | None = None
+    ) -> list[Frame]:
         """Frames for ``sub``'s mark streams about ``symbols`` (only streams in ``due`` if
         given). Caller holds ex.lock."""
         frames: list[Frame] = []

@@ -78,7 +78,7 @@ class _OrderEvents:
         self.events.append(
             payloads.order_update(
                 order,
-                now_ms=order.time,
+                now_ms=self.now_ms,
                 execution="NEW",
                 status="NEW",
                 filled=ZERO,
@@ -95,7 +95,7 @@ class _OrderEvents:
         self.events.append(
             payloads.order_update(
                 order,
-                now_ms=trade.time,
+                now_ms=self.now_ms,
                 execution="TRADE",
                 status=status,
                 filled=filled,
@@ -111,7 +111,7 @@ class _OrderEvents:
         self.events.append(
             payloads.order_update(
                 order,
-                now_ms=order.update_time,
+                now_ms=self.now_ms,
                 execution=order.status,
                 status=order.status,
                 filled=order.executed_qty,
@@ -155,7 +155,7 @@ def _fills_update(
         if position is not None:
             entry = payloads.position_entry(venue_account, position, state.markets[symbol])
             positions.append(entry)
-    return payloads.account_update("ORDER", balances, positions, now_ms)
+    return payloads.account_update("ORDER", balances, positions, now_ms, trades[-1].time)
 
 
 def _income_updates(venue_account: VenueAccount, start: int, now_ms: int) -> list[Json]:
@@ -170,14 +170,16 @@ def _income_updates(venue_account: VenueAccount, start: int, now_ms: int) -> lis
         else:
             continue  # REALIZED_PNL and COMMISSION travel with their fill
         balance = payloads.balance_entry(venue_account, row.asset, change)
-        event = payloads.account_update(reason, [balance], [], row.time or now_ms)
+        event = payloads.account_update(reason, [balance], [], now_ms, row.time)
         if reason == "FUNDING_FEE":
             event["a"]["S"] = row.symbol
         events.append(event)
     return events
 
 
-def capture(state: EmulatorState, owners: set[tuple[str, Venue]]) -> dict[tuple[str, Venue], VenueCapture]:
+def capture(
+    state: EmulatorState, owners: set[tuple[str, Venue]]
+) -> dict[tuple[str, Venue], VenueCapture]:
     found = {}
     for api_key, venue in owners:
         account = state.accounts.get(api_key)

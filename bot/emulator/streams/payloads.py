@@ -105,9 +105,7 @@ def balance_entry(venue_account: VenueAccount, asset: str, change: Decimal) -> J
     return {"a": asset, "wb": fmt8(wallet), "cw": fmt8(wallet - isolated), "bc": fmt8(change)}
 
 
-def position_entry(
-    venue_account: VenueAccount, position: Position, market: MarketState
-) -> Json:
+def position_entry(venue_account: VenueAccount, position: Position, market: MarketState) -> Json:
     spec = SPECS[position.symbol]
     isolated = venue_account.isolated.get(position.symbol, False)
     realized = sum(
@@ -133,12 +131,13 @@ def position_entry(
 
 
 def account_update(
-    reason: str, balances: list[Json], positions: list[Json], now_ms: int
+    reason: str, balances: list[Json], positions: list[Json], now_ms: int, tx_ms: int
 ) -> Json:
+    """``E`` is when the event is sent, ``T`` when the change happened."""
     return {
         "e": "ACCOUNT_UPDATE",
         "E": now_ms,
-        "T": now_ms,
+        "T": tx_ms,
         "a": {"m": reason, "B": balances, "P": positions},
     }
 

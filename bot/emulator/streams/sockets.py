@@ -38,11 +38,15 @@ def stream_routes(ex: Exchange) -> list[WebSocketRoute]:
         loop = asyncio.get_running_loop()
         return Subscriber(loop=loop, queue=asyncio.Queue(maxsize=size), **fields)  # type: ignore[arg-type]
 
-    async def market(ws: WebSocket, venue: Venue, streams: list[str], *, combined: bool, silent: bool = False) -> None:
+    async def market(
+        ws: WebSocket, venue: Venue, streams: list[str], *, combined: bool, silent: bool = False
+    ) -> None:
         if not streams or len(streams) > MAX_STREAMS:
             await ws.close(code=POLICY_VIOLATION)
             return
-        sub = new_sub(ws, kind="market", venue=venue, streams=set(streams), combined=combined, silent=silent)
+        sub = new_sub(
+            ws, kind="market", venue=venue, streams=set(streams), combined=combined, silent=silent
+        )
         await Session(ex, ws, sub).run()
 
     async def user(ws: WebSocket, venue: Venue, listen_key: str) -> None:
