@@ -279,9 +279,9 @@ class StreamsConfig(Strict):
     """Marks, fills and positions by Binance's WebSocket streams (no request weight), REST as
     the fallback and the periodic check."""
 
-    # Off by default until tests/daemon/test_backtest_parity.py passes with it on (the
-    # streamed account state missed a fill there; see the streams work's report).
-    enabled: bool = False
+    # On by default (live, testnet, custom origins; dry-run takes its marks from it): REST
+    # answers whenever a stream cannot.
+    enabled: bool = True
     # A streamed mark older than this is never used (REST answers): the stream's period is 1 s.
     mark_max_age_secs: Float = Field(default=3.0, gt=0, le=60)
     # REST re-reads positions and balances this often and corrects the stream state from it.

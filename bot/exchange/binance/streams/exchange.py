@@ -137,6 +137,8 @@ class StreamedExchange:
         view = account.view() if connected else None
         if connected and (view is None or due):
             self._seed(disagreement_check=view is not None)
+            if view is None:  # a (re)connect or a gap: the state is REST's read from here
+                log.info("binance user stream seeded from REST", synced=account.synced)
             view = account.view()
         for venue in self.streams.venues:
             self._note(f"user-{venue.value}", STREAMING if view is not None else REST_FALLBACK)
