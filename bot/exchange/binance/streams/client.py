@@ -145,9 +145,15 @@ class StreamClient:
             self._manager = None
             if self.account is not None:
                 self.account.gap()
-            self._close(manager)
             if self._stopping.is_set():
+                self._close(manager)
                 return
+            # python-binance's stop takes up to its 10 s read timeout: the new sockets do not
+            # wait for it (the old manager's user events are ignored by epoch, its marks are
+            # still real prices).
+            threading.Thread(
+                target=self._close, args=(manager,), name="binance-streams-close", daemon=True
+            ).start()
             self.restarts += 1
             failures = 0 if started else failures + 1
             log.warning("binance streams restart", reason=self.last_restart_reason)
