@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.futures import estimated_liquidation_price
-from bot.core.model import MarginType, Venue
+from bot.core.model import MarginBalance, MarginType, Venue
 from bot.exchange.binance.schemas.streams import (
     AccountUpdate,
     MarkPriceUpdate,
@@ -187,3 +187,19 @@ def test_a_transfer_out_of_the_cross_wallet_brings_the_shorts_liquidation_nearer
     assert held.liquidation_price == expected
     assert expected is not None
     assert expected < Decimal(760)
+
+
+def test_a_fill_beside_another_margin_wallet_is_left_to_rest() -> None:
+    """Multi-Assets Mode: BNB in the wallet backs the USDT contract too, at a haircut no
+    event carries, so the liquidation price is not estimated from USDT alone."""
+    state = AccountStreamState(SPECS)
+    state.set_leverage("BNBUSDT", 5)
+    token = state.begin_seed()
+    bnb = MarginBalance(
+        asset="BNB", wallet_balance=Decimal(50), available_balance=Decimal(50),
+        usd_value=Decimal(30_000), venue=Venue.USDM,
+    )  # fmt: skip
+    assert state.finish_seed(token, [], [usdt("1000"), bnb])
+    fill = payloads.account_update(5000, positions=(("BNBUSDT", "-1", "600"),))
+    state.apply_account(Venue.USDM, _account(fill))
+    assert state.view() is None

@@ -274,7 +274,13 @@ class AccountStreamState:
             and p.margin_type is MarginType.CROSS
         ]
         wallet = self._cross_wallets.get((venue, spec.margin_asset))
-        if sharing or wallet is None:
+        # Multi-Assets Mode pools every wallet of the venue behind the position (at haircut
+        # prices no event carries): only a lone margin asset makes the estimate exact.
+        pooled = any(
+            v is venue and asset != spec.margin_asset and held.wallet_balance != ZERO
+            for (v, asset), held in self._balances.items()
+        )
+        if sharing or pooled or wallet is None:
             self._synced = False
             return None
         liquidation = estimated_liquidation_price(
