@@ -83,57 +83,60 @@ def test_the_state_answers_nothing_until_seeded_and_again_after_a_gap() -> None:
     assert state.view() is None
 
 
-def test_a_fill_updates_the_position_and_the_same_event_twice_is_a_no_op() -> None:
+def test_a_fill_sends_the_state_to_rest_and_the_same_event_twice_is_a_duplicate() -> None:
+    """The margin a fill locks is in no event: the available balance and the liquidation
+    price come from REST's next read (a stale balance would let the planner short again)."""
     state = _seeded()
     state.set_leverage("BNBUSDT", 5)
     fill = _account(payloads.account_update(5000, positions=(("BNBUSDT", "-1.5", "600"),)))
     state.apply_account(Venue.USDM, fill)
     state.apply_account(Venue.USDM, fill)
+    assert state.view() is None
+    assert state.duplicates == 1
+    token = state.begin_seed()
+    assert state.finish_seed(token, [position("BNBUSDT", "-1.5")], [usdt("1000")])
     view = state.view()
     assert view is not None
-    (held,) = view.positions
-    assert held.quantity == Decimal("-1.5")
-    assert held.leverage == 5
-    assert held.liquidation_price is not None
-    assert held.liquidation_price > Decimal(600)
-    assert state.duplicates == 1
+    assert [p.quantity for p in view.positions] == [Decimal("-1.5")]
 
 
 def test_an_older_account_event_is_ignored() -> None:
     state = _seeded(("-1",))
-    newer = payloads.account_update(5000, positions=(("BNBUSDT", "-2", "600"),))
-    older = payloads.account_update(4000, positions=(("BNBUSDT", "-1", "600"),))
+    newer = payloads.account_update(5000, balances=(("USDT", "990"),), reason="FUNDING_FEE")
+    older = payloads.account_update(4000, balances=(("USDT", "995"),), reason="FUNDING_FEE")
     state.apply_account(Venue.USDM, _account(newer))
     state.apply_account(Venue.USDM, _account(older))
     view = state.view()
     assert view is not None
-    assert view.positions[0].quantity == Decimal(-2)
+    assert view.balances[0].wallet_balance == Decimal(990)
     assert state.out_of_order == 1
 
 
-def test_a_closed_position_leaves_and_a_wallet_change_shows() -> None:
+def test_a_closed_position_goes_to_rest_and_a_wallet_change_shows() -> None:
     state = _seeded(("-1",))
-    raw = payloads.account_update(
+    state.apply_account(Venue.USDM, _account(payloads.account_update(
         5000, positions=(("BNBUSDT", "0", "0"),), balances=(("USDT", "990.5"),)
+    )))  # fmt: skip
+    assert state.view() is None
+    state = _seeded()
+    state.apply_account(
+        Venue.USDM, _account(payloads.account_update(5000, balances=(("USDT", "990.5"),)))
     )
-    state.apply_account(Venue.USDM, _account(raw))
     view = state.view()
     assert view is not None
-    assert view.positions == ()
     assert view.balances[0].wallet_balance == Decimal("990.5")
     assert view.balances[0].usd_value == Decimal("990.5")
 
 
 def test_an_event_during_the_seed_read_is_applied_on_top_of_it() -> None:
     state = AccountStreamState(SPECS)
-    state.set_leverage("BNBUSDT", 5)
     token = state.begin_seed()
-    fill = payloads.account_update(5000, positions=(("BNBUSDT", "-3", "600"),))
-    state.apply_account(Venue.USDM, _account(fill))
-    assert state.finish_seed(token, [], [usdt("1000")])  # REST answered before the fill
+    moved = payloads.account_update(5000, balances=(("USDT", "900"),), reason="WITHDRAW")
+    state.apply_account(Venue.USDM, _account(moved))
+    assert state.finish_seed(token, [], [usdt("1000")])  # REST answered before the transfer
     view = state.view()
     assert view is not None
-    assert view.positions[0].quantity == Decimal(-3)
+    assert view.balances[0].wallet_balance == Decimal(900)
 
 
 def test_a_seed_overtaken_by_a_gap_is_not_installed() -> None:

@@ -94,13 +94,16 @@ def test_positions_come_from_rest_once_then_from_the_stream(
 ) -> None:
     assert exchange.positions() == []
     assert rest.position_reads == 1  # the seed
+    # A fill: the margin it locks is in no event, so the next read is REST's, once.
+    rest.held = [position("BNBUSDT", "-2")]
     managers.made[0].user(payloads.account_update(5000, positions=(("BNBUSDT", "-2", "600"),)))
     (held,) = exchange.positions()
     assert held.quantity == Decimal(-2)
     assert held.leverage == 5
+    exchange.positions()
     exchange.balances()
-    assert rest.position_reads == 1
-    assert rest.balance_reads == 1
+    assert rest.position_reads == 2
+    assert rest.balance_reads == 2
     assert {s.stream: s.state for s in exchange.status()}["user-usdm"] == STREAMING
 
 
@@ -108,9 +111,8 @@ def test_a_streamed_position_is_valued_at_the_streamed_mark(
     exchange: StreamedExchange, rest: RestExchange, managers: Managers
 ) -> None:
     """No position row comes when only the mark moves: the short opened at 600 shows the
-    loss at 660 (what REST's unRealizedProfit would say), with no REST read."""
-    exchange.positions()
-    managers.made[0].user(payloads.account_update(5000, positions=(("BNBUSDT", "-2", "600"),)))
+    loss at 660 (what REST's unRealizedProfit would say), with no REST mark read."""
+    rest.held = [position("BNBUSDT", "-2")]  # entry 600
     managers.made[0].mark(payloads.mark("BNBUSDT", "660", 6000))
     (held,) = exchange.positions()
     assert held.mark_price == Decimal(660)
@@ -155,11 +157,12 @@ def test_an_expired_listen_key_restarts_the_sockets_and_resyncs(
     assert exchange.streams.account is not None
     assert exchange.streams.account.view() is None
     second = managers.wait_for(2)
-    assert managers.made[0].stopped.is_set()
+    assert managers.made[0].stopped.wait(10)  # closed beside the new sockets, not before
     rest.held = [position("BNBUSDT", "-1")]
     assert [p.quantity for p in exchange.positions()] == [Decimal(-1)]
+    rest.held = [position("BNBUSDT", "-2")]
     second.user(payloads.account_update(9000, positions=(("BNBUSDT", "-2", "600"),)))
-    assert [p.quantity for p in exchange.positions()] == [Decimal(-2)]
+    assert [p.quantity for p in exchange.positions()] == [Decimal(-2)]  # the fill: REST again
     assert exchange.streams.restarts == 1
 
 

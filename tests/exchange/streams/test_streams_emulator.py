@@ -97,17 +97,23 @@ def test_streamed_marks_stop_the_rest_mark_reads(emulator: Any, streamed: Stream
     assert weight(emulator, MARK_ROUTES) == before
 
 
-def test_a_fill_reaches_the_positions_without_a_rest_read(
+def test_a_fill_is_read_once_from_rest_then_served_by_the_stream(
     emulator: Any, streamed: StreamedExchange
 ) -> None:
+    """The margin a fill locks is in no event: its ACCOUNT_UPDATE sends the next read to
+    REST; after that the position costs no weight."""
     wait_until("the user stream synced", lambda: _user_synced(streamed))
-    before = weight(emulator, POSITION_ROUTES)
+    reads = streamed.account_reads
     report = streamed.place(intent("BNBUSDT", Side.SELL, "0.5", "hb-stream-1"))
     assert report.executed_quantity == Decimal("0.5")
     wait_until(
         "the fill on the stream",
         lambda: [p.quantity for p in streamed.positions()] == [Decimal("-0.5")],
     )
+    assert streamed.account_reads > reads
+    before = weight(emulator, POSITION_ROUTES)
+    for _ in range(3):
+        assert [p.quantity for p in streamed.positions()] == [Decimal("-0.5")]
     assert weight(emulator, POSITION_ROUTES) == before
 
 

@@ -4,7 +4,9 @@
 the same event twice is a no-op and an event older than the one applied for that position or
 wallet (by ``E``) is ignored. Events are not replayed after a gap: the state is then unsynced
 until a REST read seeds it again; events arriving while that read is in flight are applied
-again on top of it (absolute values: correct whichever of the two is newer).
+again on top of it (absolute values: correct whichever of the two is newer). A fill also
+leaves the state unsynced: the margin it locks is in no event (see ``_apply_position``), so
+the streams save the steady state's reads, and a cycle after a fill reads REST once.
 
 Written by the socket thread, read by the hedger's thread: every access holds the lock.
 """
@@ -233,6 +235,12 @@ class AccountStreamState:
             self._positions[symbol] = repriced
 
     def _apply_position(self, venue: Venue, update: PositionUpdate) -> None:
+        before = self._positions.get(update.symbol)
+        if update.amount != (before.quantity if before else ZERO):
+            # A fill locks or frees margin, and no event says how much: the available balance
+            # (what the planner sizes a short on) and the liquidation price come from REST's
+            # next read. Left as it was, the balance would let the next cycle short again.
+            self._synced = False
         if update.amount == ZERO:
             self._positions.pop(update.symbol, None)
             return
