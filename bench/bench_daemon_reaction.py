@@ -168,19 +168,19 @@ def main() -> int:
         )
         # Each round trip sells at 48,000 and buys back at 60,000: keep margin for all of them.
         em.control.fund("USDT", Decimal(1_000_000))
-        config = write_config(
-            tmp / "bench.yaml",
-            daemon_config(
-                devnet=dn,
-                emulator=em,
-                wallet=borrower.address,
-                journal_path=tmp / "journal.db",
-                interval_secs=INTERVAL_S,
-                fast_interval_secs=INTERVAL_S,
-                alert_hf=3.0,  # always on the fast cadence
-                count_margin_as_exposure=False,
-            ),
+        settings = daemon_config(
+            devnet=dn,
+            emulator=em,
+            wallet=borrower.address,
+            journal_path=tmp / "journal.db",
+            interval_secs=INTERVAL_S,
+            fast_interval_secs=INTERVAL_S,
+            alert_hf=3.0,  # always on the fast cadence
+            count_margin_as_exposure=False,
         )
+        # Marks and the account from the streams: then each block wakes the hedger too.
+        settings["hedge"]["streams"] = {"enabled": True}
+        config = write_config(tmp / "bench.yaml", settings)
         env = daemon_env(em, wallet_key=borrower.key)
         with (
             BlockCadence(dn, BLOCK_TIME_S) as blocks,

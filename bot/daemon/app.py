@@ -26,6 +26,7 @@ from bot.daemon.hedger.build import build_hedger, first_contact
 from bot.daemon.hedger.venue import VenueGate
 from bot.daemon.loops import Loop
 from bot.daemon.service import Daemon, utc_now
+from bot.daemon.streams_loop import StreamsLoop
 from bot.daemon.wake import BlockWake, build_block_wake
 from bot.daemon.wiring import (
     TradingMode,
@@ -34,9 +35,11 @@ from bot.daemon.wiring import (
     journal_for,
     live_exchange,
     paper_exchange,
+    streamed_exchange,
     trading_mode,
 )
 from bot.exchange.base import Exchange
+from bot.exchange.binance.streams import StreamedExchange
 from bot.exchange.cached import AccountCache
 from bot.journal import Journal
 from bot.metrics import HealthTracker, HedgebotMetrics, MetricsServer
@@ -63,11 +66,22 @@ def build_exchange(
     live: bool,
     read_only: bool = False,
     alerts: AlertDispatcher | None = None,
+    streams: list[StreamedExchange] | None = None,
 ) -> Exchange:
+    """``streams``: when given (the daemon) and enabled, marks and the account come from the
+    WebSocket streams; the streamed exchange is appended there for the caller to start."""
     credentials = None if dry_run else binance_credentials()
     public = live_exchange(config, credentials, live=live)
+    source: Exchange = public
+    if streams is not None and config.hedge.streams.enabled:
+        streams.append(streamed_exchange(config, public, credentials))
+        source = streams[-1]
     if dry_run:
-        return paper_exchange(config, journal, public, read_only=read_only, alerts=alerts)
+        return paper_exchange(
+            config, journal, public, marks=source, read_only=read_only, alerts=alerts
+        )  # public marks from the mark stream when it runs
+    if source is not public:
+        return source  # REST checks the stream state itself: no AccountCache
     refresh = config.hedge.account_refresh_secs
     return AccountCache(public, refresh_secs=refresh) if refresh > 0 else public
 
@@ -83,7 +97,13 @@ def build_loops(
         )
         for index in range(len(config.positions))
     ]  # fmt: skip
-    exchange = build_exchange(config, s.journal, dry_run=mode.dry_run, live=live, alerts=s.alerts)
+    streams: list[StreamedExchange] = []
+    exchange = build_exchange(
+        config, s.journal, dry_run=mode.dry_run, live=live, alerts=s.alerts, streams=streams
+    )
+    for streamed in streams:
+        streamed.start()
+        loops.append(StreamsLoop(streamed, s.metrics))
     venue = VenueGate(
         exchange,
         account_setup(config),

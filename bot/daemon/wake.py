@@ -1,5 +1,6 @@
 """Wake the loops on each new block: one head watcher per chain of the config, shared by every
-position on it; each head wakes the guards of that chain's positions and the hedger.
+position on it; each head wakes the guards of that chain's positions, and the hedger when its
+marks and account come from the exchange's streams (``hedge.streams.enabled``).
 
 A loop that already read the head's block is not woken again (its last tick saw it). The
 watchers only ever shorten a wait: the scheduler's intervals keep running whatever happens to
@@ -76,7 +77,13 @@ def build_block_wake(
     for position in config.positions:
         by_chain[position.chain_id].append(position)
     by_name = {loop.name: loop for loop in loops}
-    hedgers = [loop for loop in loops if loop.name.endswith(":hedger")]
+    # The hedger reads marks and the account: on REST a cycle per BNB Chain block (2.2 a
+    # second) costs more request weight than its cadence; on the streams it costs none.
+    hedgers = (
+        [loop for loop in loops if loop.name.endswith(":hedger")]
+        if config.hedge.streams.enabled
+        else []
+    )
     targets = {
         chain: [
             *(_target(by_name.get(f"{p.name}:guard")) for p in positions),

@@ -44,6 +44,13 @@ from bot.core.model import Venue
 from bot.exchange.base import AccountSetup, Exchange, SymbolSetup
 from bot.exchange.binance.adapter import BinanceFutures
 from bot.exchange.binance.network import is_production
+from bot.exchange.binance.streams import (
+    AccountStreamState,
+    MarkBook,
+    StreamClient,
+    StreamedExchange,
+    stream_origins,
+)
 from bot.exchange.paper import JournalPaperStateStore, PaperExchange
 from bot.exchange.paper_funding import PaperFunding
 from bot.exchange.paper_liquidation import PaperLiquidation
@@ -121,21 +128,51 @@ def live_exchange(
     )
 
 
+def streamed_exchange(
+    config: HedgebotConfig, public: BinanceFutures, credentials: ApiCredentials | None
+) -> StreamedExchange:
+    """``public`` with marks (and, with keys, the account) from the WebSocket streams; its
+    sockets open on ``start()``."""
+    streams = config.hedge.streams
+    specs = public.contract_specs()
+    client = StreamClient(
+        symbols={s: spec.venue for s, spec in specs.items()},
+        marks=MarkBook(),
+        account=AccountStreamState(specs) if credentials is not None else None,
+        network=public.network,
+        origins=stream_origins(
+            public.network,
+            str(config.exchange_base_url).rstrip("/") if config.exchange_base_url else None,
+        ),
+        api_key=credentials.key.reveal() if credentials else "",
+        api_secret=credentials.secret.reveal() if credentials else "",
+        mark_max_lag_ms=int(streams.mark_max_age_secs * 1000),
+    )
+    return StreamedExchange(
+        public,
+        client,
+        mark_max_age_secs=streams.mark_max_age_secs,
+        account_check_secs=streams.account_check_secs,
+    )
+
+
 def paper_exchange(
     config: HedgebotConfig,
     journal: Journal,
     public: BinanceFutures,
     *,
+    marks: Exchange | None = None,
     read_only: bool = False,
     alerts: AlertDispatcher | None = None,
 ) -> Exchange:
-    """Paper trading at the venue's public mark prices and published funding, its state kept
-    in the journal. ``read_only`` (status): the book is looked at, nothing is settled or saved
-    (the running daemon owns the book; a second writer would overwrite its fills)."""
+    """Paper trading at the venue's public mark prices (``marks``: the mark stream when it
+    runs) and published funding, its state kept in the journal. ``read_only`` (status): the
+    book is looked at, nothing is settled or saved (the running daemon owns the book; a
+    second writer would overwrite its fills)."""
     venue = Venue(config.hedge.venue)
     return PaperExchange(
         specs=public.contract_specs(),
-        marks=public.mark_price,
+        marks=(marks or public).mark_price,
         # Read-only: the book as the daemon saved it, never saved back over its fills.
         store=ReadOnlyPaperStore(journal) if read_only else JournalPaperStateStore(journal),
         name=f"paper-{config.hedge.venue}",

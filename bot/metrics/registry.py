@@ -55,6 +55,23 @@ class HedgebotMetrics:
             ["position", "underlying"],
             registry=r,
         )
+        self.stream_streaming = Gauge(
+            "hedgebot_stream_streaming",
+            "1 while a Binance stream answers (streaming), 0 while REST does (rest-fallback)",
+            ["stream"],
+            registry=r,
+        )
+        self.stream_age = Gauge(
+            "hedgebot_stream_mark_age_seconds",
+            "Age of the oldest streamed mark of the stream's symbols",
+            ["stream"],
+            registry=r,
+        )
+        self.mark_rest_fallbacks = Gauge(
+            "hedgebot_stream_mark_rest_fallbacks",
+            "Mark reads answered by REST because no fresh streamed mark was held (since start)",
+            registry=r,
+        )
         self.orders = Counter(
             "hedgebot_orders",
             "Orders by final or latest status reported by the venue",
@@ -172,6 +189,14 @@ class HedgebotMetrics:
         self.hedge_current.labels(position=position, underlying=underlying).set(
             float(current_short_usd)
         )
+
+    def set_stream(self, *, stream: str, streaming: bool, age_secs: float | None) -> None:
+        self.stream_streaming.labels(stream=stream).set(1 if streaming else 0)
+        if age_secs is not None:
+            self.stream_age.labels(stream=stream).set(age_secs)
+
+    def set_mark_rest_fallbacks(self, count: int) -> None:
+        self.mark_rest_fallbacks.set(count)
 
     def count_order(self, *, position: str, status: OrderStatus | str) -> None:
         self.orders.labels(position=position, status=str(status)).inc()

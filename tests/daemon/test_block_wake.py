@@ -35,7 +35,12 @@ INTERVAL_SECS = 30.0
 
 
 def _config(
-    devnet: Devnet, emulator: EmulatorHandle, borrower: Borrower, tmp_path: Path
+    devnet: Devnet,
+    emulator: EmulatorHandle,
+    borrower: Borrower,
+    tmp_path: Path,
+    *,
+    streams: bool = False,
 ) -> tuple[Path, Path]:
     journal_path = tmp_path / "journal.db"
     config: dict[str, Any] = daemon_config(
@@ -47,6 +52,8 @@ def _config(
         fast_interval_secs=INTERVAL_SECS,
     )
     config["protect"]["poll_interval_secs"] = INTERVAL_SECS
+    # Blocks wake the hedger only when its marks and account come from the streams.
+    config["hedge"]["streams"] = {"enabled": streams}
     return write_config(tmp_path / "hedgebot.yaml", config), journal_path
 
 
@@ -58,7 +65,7 @@ def test_a_block_moving_the_oracle_wakes_the_hedger_long_before_its_interval(
     devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path
 ) -> None:
     borrower = open_borrower(devnet, emulator)
-    config, _ = _config(devnet, emulator, borrower, tmp_path)
+    config, _ = _config(devnet, emulator, borrower, tmp_path, streams=True)
     env = daemon_env(emulator, wallet_key=borrower.key)
     with running_daemon(config, env, tmp_path / "daemon.log") as daemon:
         daemon.wait_event("chain heads streaming", timeout=30)
