@@ -60,6 +60,23 @@ def _client_class(rest: str | None) -> type[AsyncClient]:
     )
 
 
+# How long a socket's read waits before it looks whether it was stopped (python-binance: 10 s,
+# so every stop - a restart, the daemon's SIGTERM - waited up to 10 s for each socket).
+SOCKET_READ_TIMEOUT_SECS = 1.0
+
+
+class _QuickStopSocketManager(BinanceSocketManager):  # type: ignore[misc]
+    def _get_socket(self, *args: Any, **kwargs: Any) -> Any:
+        socket = super()._get_socket(*args, **kwargs)
+        socket.TIMEOUT = SOCKET_READ_TIMEOUT_SECS
+        return socket
+
+    def _get_account_socket(self, *args: Any, **kwargs: Any) -> Any:
+        socket = super()._get_account_socket(*args, **kwargs)
+        socket.TIMEOUT = SOCKET_READ_TIMEOUT_SECS
+        return socket
+
+
 class OriginWebsocketManager(ThreadedWebsocketManager):  # type: ignore[misc]
     """A TWM whose REST client and sockets use ``origins`` (and demo's hosts for demo)."""
 
@@ -114,7 +131,7 @@ class OriginWebsocketManager(ThreadedWebsocketManager):  # type: ignore[misc]
 
     async def _before_socket_listener_start(self) -> None:
         assert self._client is not None
-        manager: Any = BinanceSocketManager(
+        manager: Any = _QuickStopSocketManager(
             client=self._client,
             user_timeout=self._keepalive_secs,
             max_queue_size=self._max_queue_size,
