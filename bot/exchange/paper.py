@@ -274,10 +274,7 @@ class PaperExchange:
                     intent, FilterViolation(code=-2019, message="Margin is insufficient.")
                 )
         fill = apply_fill(spec, book, sign * quantity, price, self.taker_fee)
-        self.state.positions[intent.symbol] = fill.position
-        self.state.credit(spec.venue, spec.margin_asset, fill.realized_pnl - fill.fee)
-        self.state.add(self.state.realized_pnl, intent.symbol, fill.realized_pnl)
-        self.state.add(self.state.fees, intent.symbol, fill.fee)
+        self.state.book_fill(intent.symbol, spec.venue, spec.margin_asset, fill)
         report = OrderReport(
             symbol=intent.symbol,
             client_order_id=intent.client_order_id,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.core.model import ZERO, ContractSpec, Venue
-from bot.exchange.paper_book import BookPosition, apply_fill, notional, unrealized_pnl
+from bot.exchange.paper_book import apply_fill, notional, unrealized_pnl
 from bot.exchange.paper_margin import MarkSource, wallet_margin
 from bot.exchange.paper_state import PaperState
 
@@ -79,10 +79,7 @@ def liquidate_underwater(
         for symbol in pool.symbols:
             spec, book, mark = specs[symbol], state.positions[symbol], marks(symbol)
             fill = apply_fill(spec, book, -book.quantity, mark, fee_rate)
-            state.positions[symbol] = BookPosition()
-            state.credit(spec.venue, spec.margin_asset, fill.realized_pnl - fill.fee)
-            state.add(state.realized_pnl, symbol, fill.realized_pnl)
-            state.add(state.fees, symbol, fill.fee)
+            state.book_fill(symbol, spec.venue, spec.margin_asset, fill)
             closed.append(
                 PaperLiquidation(
                     symbol=symbol,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
 from bot.core.model import ZERO, MarginType, OrderReport, OrderStatus, Side, Venue
-from bot.exchange.paper_book import BookPosition
+from bot.exchange.paper_book import BookPosition, FillResult
 
 STATE_VERSION = 1
 
@@ -45,20 +45,6 @@ class PaperStateJournal(Protocol):
     def load_paper_state(self, name: str) -> dict[str, Any] | None: ...
 
 
-class ReadOnlyPaperStore:
-    """The saved book, loaded and never saved: a second process (status) must not write the
-    book the running daemon owns."""
-
-    def __init__(self, journal: PaperStateJournal) -> None:
-        self._journal = journal
-
-    def load(self, name: str) -> dict[str, Any] | None:
-        return self._journal.load_paper_state(name)
-
-    def save(self, name: str, state: dict[str, Any]) -> None:
-        return None
-
-
 class JournalPaperStateStore:
     """Keeps the paper book in the journal database, so a restarted dry-run continues."""
 
@@ -70,6 +56,14 @@ class JournalPaperStateStore:
 
     def save(self, name: str, state: dict[str, Any]) -> None:
         self._journal.save_paper_state(name, state)
+
+
+class ReadOnlyPaperStore(JournalPaperStateStore):
+    """The saved book, loaded and never saved: a second process (status) must not write the
+    book the running daemon owns."""
+
+    def save(self, name: str, state: dict[str, Any]) -> None:
+        return None
 
 
 def _report_to_json(r: OrderReport) -> dict[str, Any]:
@@ -141,6 +135,13 @@ class PaperState:
 
     def add(self, book: dict[str, Decimal], symbol: str, amount: Decimal) -> None:
         book[symbol] = book.get(symbol, ZERO) + amount
+
+    def book_fill(self, symbol: str, venue: Venue, asset: str, fill: FillResult) -> None:
+        """``symbol``'s position after ``fill``, its PnL less the fee on the ``asset`` wallet."""
+        self.positions[symbol] = fill.position
+        self.credit(venue, asset, fill.realized_pnl - fill.fee)
+        self.add(self.realized_pnl, symbol, fill.realized_pnl)
+        self.add(self.fees, symbol, fill.fee)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -117,8 +117,9 @@ class BinanceFutures:
         self._specs: dict[str, ContractSpec] | None = None
         self._monotonic = clock
         self._symbol_config_cache: dict[Venue, tuple[float, dict[str, SymbolConfig]]] = {}
-        self._recent_marks: dict[str, tuple[float, Decimal]] = {}
-        self._next_funding: dict[str, tuple[float, int]] = {}
+        # The latest premiumIndex row per symbol: a cycle's marks, read a moment ago, also
+        # value collateral and date the next funding time without another request.
+        self._recent_index: dict[str, tuple[float, PremiumIndex]] = {}
 
     # -- metrics and clock -----------------------------------------------------------------
 
@@ -169,17 +170,20 @@ class BinanceFutures:
         for row in rows(raw):
             if row.get("symbol") == symbol:
                 found = PremiumIndex.from_json(row)
-                self._next_funding[symbol] = (self._monotonic(), found.next_funding_time_ms)
+                self._recent_index[symbol] = (self._monotonic(), found)
                 return found
         raise ExchangeError(f"premiumIndex has no row for {symbol}")
 
-    def next_funding_ms(self, symbol: str, *, fresh: bool = False) -> int:
-        recent = self._next_funding.get(symbol)
-        if fresh:
-            recent = None
+    def _recent_premium_index(self, symbol: str) -> PremiumIndex:
+        """The row read a moment ago if there is one, else a fresh read."""
+        recent = self._recent_index.get(symbol)
         if recent is not None and self._monotonic() - recent[0] <= VALUATION_MARK_MAX_AGE_SECS:
             return recent[1]
-        return self.premium_index(symbol).next_funding_time_ms
+        return self.premium_index(symbol)
+
+    def next_funding_ms(self, symbol: str, *, fresh: bool = False) -> int:
+        found = self.premium_index(symbol) if fresh else self._recent_premium_index(symbol)
+        return found.next_funding_time_ms
 
     def funding_events(self, symbol: str, *, start_ms: int, end_ms: int) -> list[FundingEvent]:
         raw = self.transport.call(
@@ -197,17 +201,11 @@ class BinanceFutures:
         ]
 
     def mark_price(self, symbol: str) -> Decimal:
-        mark = self.premium_index(symbol).mark_price
-        self._recent_marks[symbol] = (self._monotonic(), mark)
-        return mark
+        return self.premium_index(symbol).mark_price
 
     def _valuation_mark(self, symbol: str) -> Decimal:
-        """A mark to value collateral with: the one the cycle read a moment ago if there is one
-        (balances are read right after the marks), else a fresh read."""
-        recent = self._recent_marks.get(symbol)
-        if recent is not None and self._monotonic() - recent[0] <= VALUATION_MARK_MAX_AGE_SECS:
-            return recent[1]
-        return self.mark_price(symbol)
+        """A mark to value collateral with (balances are read right after the marks)."""
+        return self._recent_premium_index(symbol).mark_price
 
     def funding_rate(self, symbol: str) -> Decimal:
         """The rate Binance will apply at the next funding time (``lastFundingRate``)."""
