@@ -286,11 +286,9 @@ class StreamsConfig(Strict):
     """Marks, fills and positions by Binance's WebSocket streams (no request weight), REST as
     the fallback and the periodic check."""
 
-    # Off by default: with it on, tests/daemon still fails where the daemon's REST reads are
-    # what the test breaks (empty position reading, breaker, exchange unreachable at start:
-    # streamed_exchange reads the contract specs before the daemon's own start-up handling).
-    # See the streams work's report.
-    enabled: bool = False
+    # On by default: the hedger then reacts to each block at zero request weight; off, every
+    # cycle reads marks and the account over REST (and is not woken per block).
+    enabled: bool = True
     # A streamed mark older than this is never used (REST answers): the stream's period is 1 s.
     mark_max_age_secs: Float = Field(default=3.0, gt=0, le=60)
     # REST re-reads positions and balances this often and corrects the stream state from it.

@@ -8,8 +8,9 @@ at start delays the hedgers, never the guards.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
@@ -56,6 +57,8 @@ class Services:
     metrics: HedgebotMetrics
     health: HealthTracker
     board: MarketBoard
+    # Set on SIGTERM/SIGINT (the daemon's stop event): a plan in progress sends no more orders.
+    stopping: threading.Event = field(default_factory=threading.Event)
 
 
 def build_exchange(
@@ -115,7 +118,7 @@ def build_loops(
     # One hedger for the exchange account: its positions' targets are summed into one plan.
     hedger = build_hedger(
         config, exchange=exchange, venue=venue, journal=s.journal, alerts=s.alerts,
-        metrics=s.metrics, health=s.health, board=s.board,
+        metrics=s.metrics, health=s.health, board=s.board, stopping=s.stopping,
     )  # fmt: skip
     # Without protect there is no reserve wallet to refill (the config refuses an enabled
     # capital section then; a disabled one is left out).
@@ -172,6 +175,7 @@ def run_daemon(
             misfire_grace_secs=config.schedule.misfire_grace_secs,
             clock=clock,
             max_cycles=max_cycles,
+            stop_event=services.stopping,
         )
         wake = build_block_wake(config, loops, daemon.wake)
         return _serve(daemon, config, mode, services.alerts, wake)

@@ -44,11 +44,12 @@ class Daemon:
         misfire_grace_secs: float,
         clock: Callable[[], datetime] = utc_now,
         max_cycles: int | None = None,
+        stop_event: threading.Event | None = None,
     ) -> None:
         self._loops = {loop.name: loop for loop in loops}
         self._clock = clock
         self._grace = misfire_grace_secs
-        self._stop = threading.Event()
+        self._stop = stop_event or threading.Event()
         self._max_cycles = max_cycles
         self._count = 0
         self._count_lock = threading.Lock()

@@ -134,11 +134,10 @@ def streamed_exchange(
     """``public`` with marks (and, with keys, the account) from the WebSocket streams; its
     sockets open on ``start()``."""
     streams = config.hedge.streams
-    specs = public.contract_specs()
     client = StreamClient(
-        symbols={s: spec.venue for s, spec in specs.items()},
+        symbols=symbol_venues(config),
         marks=MarkBook(),
-        account=AccountStreamState(specs) if credentials is not None else None,
+        account=AccountStreamState() if credentials is not None else None,
         network=public.network,
         origins=stream_origins(
             public.network,

@@ -122,3 +122,11 @@ class FundingFeed(Protocol):
     def funding_events(self, symbol: str, *, start_ms: int, end_ms: int) -> list[FundingEvent]:
         """Funding times in ``[start_ms, end_ms]`` the venue has settled, oldest first."""
         ...
+
+
+@runtime_checkable
+class AccountRereads(Protocol):
+    """An exchange that may answer positions and balances from what it holds (a cache, a
+    stream): ``invalidate`` makes its next account read ask the venue."""
+
+    def invalidate(self) -> None: ...

@@ -90,13 +90,20 @@ def settle_step(
     block: int,
     after: int,
     quiet: Callable[[dict[str, Any]], bool],
+    held_ok: bool = False,
 ) -> int:
     """A price step is over once the hedger has read ``block`` (the move), the guard has done
     what it can (the loan back above its trigger, or no reserve left), and two capital passes
-    after that are ``quiet``. Returns the index of the last event waited for."""
+    after that are ``quiet``. ``held_ok``: a cycle held on a position the venue closed (its
+    liquidation) counts as the hedger's read. Returns the index of the last event waited for."""
+
+    def hedger_read(e: dict[str, Any]) -> bool:
+        if e.get("event") == "cycle done":
+            return int(e.get("block", -1)) >= block
+        return held_ok and e.get("event") == "cycle skipped" and "reports 0" in e["reason"]
+
     index, _ = daemon.wait_for(
-        lambda e: e.get("event") == "cycle done" and int(e.get("block", -1)) >= block,
-        what=f"a hedger cycle at block {block} or later", after=after,
+        hedger_read, what=f"a hedger cycle at block {block} or later", after=after,
         timeout=STEP_DEADLINE_SECS,
     )  # fmt: skip
     wait_until(

@@ -86,6 +86,14 @@ def move_price(devnet: Devnet, emulator: EmulatorHandle, token: str, usd: Decima
     return block
 
 
+def exchange_outage(emulator: EmulatorHandle, fault: str, **fault_args: Any) -> None:
+    """The venue's REST answers ``fault`` on /fapi, and every stream socket drops: an outage
+    as the daemon meets it (marks and the account come from the streams; after the drop the
+    account is read over REST again, and a user stream needs a REST listenKey)."""
+    emulator.control.inject_fault("/fapi/*", fault, count=1_000_000, **fault_args)
+    emulator.control.stream_drop("all")
+
+
 # --- the config file ---------------------------------------------------------------------
 
 

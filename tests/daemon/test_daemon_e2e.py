@@ -36,6 +36,7 @@ from tests.daemon.harness import (
     daemon_env,
     emulator_orders,
     emulator_positions,
+    exchange_outage,
     move_price,
     open_borrower,
     running_daemon,
@@ -254,7 +255,7 @@ def test_metrics_and_healthz_answer_and_healthz_fails_when_the_guard_stops_readi
 
         # Every exchange read fails: the hedger's cycles fail and /healthz says "degraded",
         # still 200: the guard, which needs no exchange, keeps the daemon useful.
-        emulator.control.inject_fault("/fapi/*", "http_500", count=100_000, method="GET")
+        exchange_outage(emulator, "http_500", method="GET")
         deadline = time.monotonic() + 20
         while "degraded" not in (answer := httpx.get(f"{base}/healthz", timeout=5)).text:
             assert time.monotonic() < deadline, f"healthz never degraded: {answer.text}"
@@ -401,6 +402,9 @@ def test_an_empty_position_reading_is_held_not_traded_on(
         before = emulator_positions(emulator)
         orders_before = len(emulator_orders(emulator))
         emulator.control.inject_fault("/fapi/v3/positionRisk", "empty_list", count=3, method="GET")
+        # With the user stream the venue's REST positions are read when the stream (re)connects
+        # and when the hedger doubts a reading: a reconnect brings the bad answer in.
+        emulator.control.stream_drop("user")
         _, held = daemon.wait_for(
             lambda e: (
                 e.get("event") == "cycle skipped" and str(e.get("reason", "")).startswith("held:")

@@ -40,6 +40,7 @@ from tests.daemon.harness import (
     cli,
     daemon_config,
     daemon_env,
+    exchange_outage,
     open_borrower,
     running_daemon,
     write_config,
@@ -54,15 +55,15 @@ SECOND_FACTOR = Decimal("0.79")
 
 
 def _trouble_5xx(emulator: EmulatorHandle, **_: Any) -> None:
-    emulator.control.inject_fault("/fapi/*", "http_500", count=1_000_000)
+    exchange_outage(emulator, "http_500")
 
 
 def _trouble_timeouts(emulator: EmulatorHandle, **_: Any) -> None:
-    emulator.control.inject_fault("/fapi/*", "timeout_executed", count=1_000_000, timeout_secs=3)
+    exchange_outage(emulator, "timeout_executed", timeout_secs=3)
 
 
 def _trouble_ban(emulator: EmulatorHandle, **_: Any) -> None:
-    emulator.control.inject_fault("/fapi/*", "http_418", count=1_000_000)
+    exchange_outage(emulator, "http_418")
 
 
 def _trouble_pause(config: Path, env: dict[str, str], **_: Any) -> None:
@@ -80,7 +81,7 @@ def _trouble_breaker(
     emulator: EmulatorHandle, daemon: DaemonProcess, journal_path: Path, **_: Any
 ) -> None:
     """Failed cycles until the breaker pauses the hedger, then the exchange recovers."""
-    emulator.control.inject_fault("/fapi/*", "http_500", count=1_000_000)
+    exchange_outage(emulator, "http_500")
     daemon.wait_event("pause flag set", actor="circuit-breaker", timeout=60)
     emulator.control.clear_faults()
     with Journal.open(f"sqlite:///{journal_path}") as journal:

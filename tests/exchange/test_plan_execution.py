@@ -69,3 +69,26 @@ def test_a_filled_reduction_lets_the_increases_go(
     assert [r.client_order_id for r in done.reports] == ["reduce-1", "grow-1"]
     assert done.halted_reason is None
     assert {"reduce-1", "grow-1"} <= client_ids(emulator)
+
+
+def test_a_stop_requested_during_a_plan_sends_no_further_order(
+    emulator: Any, live: BinanceFutures, journal: Journal
+) -> None:
+    """SIGTERM while the first order of a plan is at the venue: that order is settled, the
+    next is neither journaled nor sent (the next run plans on the venue's positions)."""
+    live.place(intent("BNBUSDT", Side.SELL, "4", "open-1"))
+    asked: list[bool] = []
+
+    def stopping() -> bool:
+        asked.append(True)
+        return len(asked) > 1  # the stop comes while the first order is out
+
+    done = execute(
+        plan(), exchange=live, journal=journal, position="main", cycle_id=None, now=NOW,
+        stopping=stopping,
+    )  # fmt: skip
+
+    assert [r.client_order_id for r in done.reports] == ["reduce-1"]
+    assert done.halted_reason == "stop requested: 1 order(s) not sent"
+    assert "grow-1" not in client_ids(emulator)
+    assert not journal.pending_intents("main")

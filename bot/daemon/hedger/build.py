@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 import structlog
@@ -14,8 +15,7 @@ from bot.daemon.hedger.publish import AlertSubmitter, HedgerPublisher
 from bot.daemon.hedger.read import HedgerReads, LoanSource
 from bot.daemon.hedger.venue import VenueGate
 from bot.daemon.wiring import hedger_settings, reader_for
-from bot.exchange.base import Exchange
-from bot.exchange.cached import AccountCache
+from bot.exchange.base import AccountRereads, Exchange
 from bot.exchange.errors import ClockSkew, RateLimited, TransientExchangeError
 from bot.journal import Journal
 from bot.metrics import HealthTracker, HedgebotMetrics
@@ -46,6 +46,7 @@ def build_hedger(
     metrics: HedgebotMetrics,
     health: HealthTracker,
     board: MarketBoard,
+    stopping: threading.Event | None = None,
 ) -> HedgerLoop:
     settings = hedger_settings(config)
     name = f"{settings.name}:hedger"
@@ -57,7 +58,7 @@ def build_hedger(
         journal=journal,
         metrics=metrics,
         symbols=list(config.hedge.symbols.values()),
-        invalidate=exchange.invalidate if isinstance(exchange, AccountCache) else lambda: None,
+        invalidate=exchange.invalidate if isinstance(exchange, AccountRereads) else lambda: None,
         board=board,
     )
     publisher = HedgerPublisher(
@@ -83,6 +84,7 @@ def build_hedger(
             list(config.hedge.symbols.values()),
             adopt=config.hedge.on_unexplained_position == "adopt",
         ),
+        stopping=stopping,
     )
 
 

@@ -11,7 +11,7 @@ rest of the plan's increases wait for the next cycle, which plans on the true po
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -59,11 +59,19 @@ def execute(
     position: str,
     cycle_id: str | None,
     now: datetime,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> Execution:
+    """``stopping``: the daemon was asked to stop; the rest of the plan is not sent (the next
+    run plans again on the venue's positions), so a stop never waits on a slow venue for
+    orders nobody will watch."""
     reports: list[OrderReport] = []
     unknown: list[str] = []
     short_reduction: str | None = None
     for index, intent in enumerate(intents):
+        if stopping():
+            log.warning("stop requested: rest of the plan not sent", skipped=len(intents) - index)
+            halted = f"stop requested: {len(intents) - index} order(s) not sent"
+            return Execution(reports=tuple(reports), unknown=tuple(unknown), halted_reason=halted)
         if short_reduction is not None and not intent.reduce_only:
             rest = sum(1 for i in intents[index:] if not i.reduce_only)
             log.warning("increases deferred to the next cycle", cause=short_reduction, skipped=rest)

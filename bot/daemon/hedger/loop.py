@@ -7,6 +7,7 @@ stages; every decision is made by ``bot.core.hedger.decide_hedge``.
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import datetime
 from decimal import Decimal
@@ -48,6 +49,7 @@ class HedgerLoop:
         health: HealthTracker,
         publisher: HedgerPublisher,
         positions: PositionGuardrail,
+        stopping: threading.Event | None = None,
     ) -> None:
         self.settings = settings
         self.name = f"{settings.name}:hedger"
@@ -60,6 +62,7 @@ class HedgerLoop:
         self._health = health
         self._publisher = publisher
         self._positions = positions
+        self._stopping = stopping or threading.Event()
         self._memory = HedgerMemory()
         self._fees_settled_at: datetime | None = None
 
@@ -201,6 +204,7 @@ class HedgerLoop:
                 position=self.settings.name,
                 cycle_id=cycle_id,
                 now=now,
+                stopping=self._stopping.is_set,
             )
         except IpBanned as exc:
             self._alerts.submit(alert_events.exchange_banned(detail=str(exc), at=now))

@@ -53,8 +53,10 @@ class AccountView:
 
 
 class AccountStreamState:
-    def __init__(self, specs: Mapping[str, ContractSpec]) -> None:
-        self._specs = dict(specs)
+    def __init__(self, specs: Mapping[str, ContractSpec] | None = None) -> None:
+        # The specs may come with the first REST seed: a daemon must start (its guard runs)
+        # while the exchange cannot be reached.
+        self._specs = dict(specs or {})
         self._lock = threading.Lock()
         self._synced = False
         self._generation = 0
@@ -94,10 +96,14 @@ class AccountStreamState:
         token: int,
         positions: Sequence[HedgePosition],
         balances: Sequence[MarginBalance],
+        *,
+        specs: Mapping[str, ContractSpec] | None = None,
     ) -> bool:
         """Install a REST read begun at ``token``; False (nothing installed) when a gap came
         in between."""
         with self._lock:
+            if specs is not None:
+                self._specs = dict(specs)
             if token != self._generation or self._seeding is None:
                 return False
             replay, self._seeding = self._seeding, None

@@ -110,6 +110,10 @@ class StreamClient:
     def venues(self) -> list[Venue]:
         return sorted(set(self._symbols.values()))
 
+    @property
+    def symbols(self) -> Mapping[str, Venue]:
+        return dict(self._symbols)
+
     # -- life --------------------------------------------------------------------------------
 
     def start(self) -> None:

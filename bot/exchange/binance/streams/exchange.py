@@ -64,7 +64,7 @@ class StreamedExchange:
         self._check_secs = account_check_secs
         self._clock = clock
         self._lock = threading.Lock()
-        self._venues = {s: spec.venue for s, spec in inner.contract_specs().items()}
+        self._venues = streams.symbols
         self._last_check: float | None = None
         self._states: dict[str, str] = {}
         self.mark_fallbacks = 0
@@ -87,6 +87,11 @@ class StreamedExchange:
 
     def contract_specs(self) -> Mapping[str, ContractSpec]:
         return self.inner.contract_specs()
+
+    def invalidate(self) -> None:
+        """The next account read seeds from REST (a reading the hedger doubts is read again
+        from the venue, not from the stream state that gave it)."""
+        self._last_check = None
 
     # -- marks -------------------------------------------------------------------------------
 
@@ -153,7 +158,7 @@ class StreamedExchange:
         self._last_check = self._clock()
         if disagreement_check and before is not None:
             self._log_disagreement(before, positions, balances)
-        account.finish_seed(token, positions, balances)
+        account.finish_seed(token, positions, balances, specs=self.inner.contract_specs())
 
     def _log_disagreement(
         self, held: AccountView, positions: list[HedgePosition], balances: list[MarginBalance]
