@@ -619,5 +619,56 @@ def demo(
         raise typer.Exit(1) from exc
 
 
+@app.command("devnet")
+def devnet(
+    protocol: Annotated[
+        str, typer.Option("--protocol", help="Lending protocol: aave (v3) or venus (core pool).")
+    ] = "aave",
+    host: Annotated[str, typer.Option(help="Interface anvil listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="anvil's port.")] = 8545,
+    rpc_url: Annotated[
+        str | None,
+        typer.Option(help="anvil's URL as the daemon and the emulator reach it (default: ours)."),
+    ] = None,
+    exchange_url: Annotated[
+        str, typer.Option(help="The running emulator (`hedgebot emulator`) to set up.")
+    ] = "http://127.0.0.1:8700",
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Where the daemon's config, keys and journal go.")
+    ] = Path("var/demo"),
+    ready_file: Annotated[
+        Path | None, typer.Option(help="Touched once the stack is set up (a health check).")
+    ] = None,
+) -> None:
+    """The demo's stack without its script, for a daemon started elsewhere (docker compose):
+    anvil with the cached deployment and the demo's borrower, reserve and exchange wallet
+    link; writes the daemon's config and keys to --out. Runs until SIGTERM."""
+    from bot.demo.chains import DEMO_CHAINS
+    from bot.demo.daemon_process import DemoError
+    from bot.demo.stack import StackUrls
+    from bot.demo.standing import StandingStack, serve_standing_stack
+    from bot.devnet import DevnetError
+    from bot.emulator.testing import ControlError
+
+    if protocol not in DEMO_CHAINS:
+        err.print(f"--protocol must be one of {', '.join(sorted(DEMO_CHAINS))}, got {protocol}")
+        raise typer.Exit(EXIT_CONFIG)
+    spec = StandingStack(
+        protocol=protocol,
+        host=host,
+        port=port,
+        urls=StackUrls(rpc_url=rpc_url or f"http://127.0.0.1:{port}", exchange_url=exchange_url),
+        out_dir=out_dir,
+        ready_file=ready_file,
+    )
+    try:
+        serve_standing_stack(spec, console=out)
+    except KeyboardInterrupt:
+        err.print("stopped: anvil is down")  # SIGTERM is how a container is stopped: exit 0
+    except (DemoError, DevnetError, ConfigError, ControlError) as exc:
+        err.print(f"[bold red]devnet failed:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+
+
 def main() -> None:
     app()

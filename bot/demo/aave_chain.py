@@ -14,6 +14,7 @@ from decimal import Decimal
 from bot.demo.liquidator import Liquidator, LiquidatorBot
 from bot.demo.protocols import AAVE_WORDS, ChainWords, OnDevnet
 from bot.devnet import Devnet, start_devnet
+from bot.devnet.anvil import LOOPBACK
 
 
 @dataclass(slots=True)
@@ -63,8 +64,8 @@ class AaveDemoChain(OnDevnet):
 
 
 @contextmanager
-def aave_chain() -> Iterator[AaveDemoChain]:
-    with start_devnet() as dn:
+def aave_chain(*, host: str = LOOPBACK, port: int | None = None) -> Iterator[AaveDemoChain]:
+    with start_devnet(host=host, port=port) as dn:
         yield AaveDemoChain(dn)
 
 

@@ -1,4 +1,5 @@
-"""The real daemon as a child process: ``python -m bot run --config ... --log-format json``.
+"""The real daemon as a child process: ``python -m bot run --config ... --log-format json``
+(``daemon_args``).
 
 Its environment is the caller's without any hedgebot setting or secret the user happens to
 have exported (so nothing outside the demo leaks in), plus the demo's overrides and keys. Its
@@ -20,6 +21,12 @@ from bot.config.loader import ENV_PREFIX
 
 # Variables the daemon reads secrets from: only the demo's own values may reach it.
 _SECRET_PREFIXES = ("BINANCE_API_", "HEDGEBOT_WALLET_", "HEDGEBOT_KEYSTORE_")
+
+
+def daemon_args(config: str | Path) -> list[str]:
+    """``hedgebot run`` as the demo runs it: JSON log lines (the demo's loop view reads them).
+    docker/compose.yaml's demo bot runs the same (``bot.demo.services``)."""
+    return ["run", "--config", str(config), "--log-format", "json"]
 
 
 class DemoError(RuntimeError):
@@ -45,16 +52,8 @@ class DaemonProcess:
     def __init__(
         self, config: Path, *, env: Mapping[str, str], log_path: Path, stop_timeout_secs: float = 15
     ) -> None:
-        self._args = [
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--config",
-            str(config),
-            "--log-format",
-            "json",
-        ]
+        # `python -m bot` is the `hedgebot` entry point of this very interpreter's install
+        self._args = [sys.executable, "-m", "bot", *daemon_args(config)]
         self._env = dict(env)
         self.log_path = log_path
         self._stop_timeout = stop_timeout_secs
@@ -125,4 +124,4 @@ class DaemonProcess:
         self.stop()
 
 
-__all__ = ["DaemonProcess", "DemoError", "daemon_env"]
+__all__ = ["DaemonProcess", "DemoError", "daemon_args", "daemon_env"]

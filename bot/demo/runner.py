@@ -13,21 +13,15 @@ SIGTERM included.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import signal
-import threading
 import time
-from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from types import FrameType
 
-from eth_account import Account
 from rich.console import Console
 from rich.live import Live
 
@@ -38,28 +32,24 @@ from bot.daemon.wiring import reader_for
 from bot.demo.chains import start_demo_chain
 from bot.demo.chart import write_chart
 from bot.demo.daemon_process import DaemonProcess, DemoError, daemon_env
+from bot.demo.interrupts import raise_if_interrupted, sigterm_as_interrupt
 from bot.demo.liquidator import LiquidatorBot
 from bot.demo.live_view import ViewModel, event_line, render
 from bot.demo.loops import LoopsWatch
 from bot.demo.observe import Observation, Observer
 from bot.demo.recorder import Event, EventKind, Recorder, Sample
 from bot.demo.scenario import Scenario, crash_scenario
+from bot.demo.services import write_daemon_config
 from bot.demo.stack import (
-    BORROWER_INDEX,
-    BORROWER_KEY,
     DEMO_CONFIG,
     HOT_WALLET_INDEX,
-    HOT_WALLET_KEY,
     LIQUIDATOR_INDEX,
     DemoSettings,
+    StackUrls,
     cadence_overrides,
-    capital_overrides,
     checkpoint,
-    interval_mining,
-    link_exchange_wallet,
-    open_borrower,
+    prepare_stack,
     remove_journal,
-    stack_overrides,
     token_balance,
 )
 from bot.demo.summary import DemoSummary, MoneyMoveLine, summarize, summary_table
@@ -109,37 +99,6 @@ class DemoResult:
     @property
     def hf_end(self) -> Decimal:
         return self.summary.hf_end
-
-
-# Set by Ctrl-C or SIGTERM. The handler raises KeyboardInterrupt at whatever bytecode runs,
-# and Python swallows it when that is a __del__ (a requests/urllib3 connection collected
-# mid-loop: "Exception ignored in ..."), so the market loop checks this each tick too.
-_INTERRUPTED = threading.Event()
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM unwinds like Ctrl-C, so every ``finally`` below stops what it started."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        _INTERRUPTED.set()
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    _INTERRUPTED.clear()
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)
-
-
-def _raise_if_interrupted() -> None:
-    if _INTERRUPTED.is_set():
-        raise KeyboardInterrupt("interrupted")
 
 
 class _Run:
@@ -267,7 +226,7 @@ def run_demo(
     scenario = crash_scenario()
     started = time.monotonic()
 
-    with _sigterm_as_interrupt(), ExitStack() as stack:
+    with sigterm_as_interrupt(), ExitStack() as stack:
         console.print(f"[bold]hedgebot demo ({label})[/]: starting anvil and the emulator")
         chain = stack.enter_context(chain_context)
         words = chain.words
@@ -275,45 +234,37 @@ def run_demo(
         out_dir.mkdir(parents=True, exist_ok=True)
         journal_path = out_dir / f"journal-{chain.file_tag}{label}.db"
         log_path = out_dir / f"daemon-{chain.file_tag}{label}.log"
+        config_path = out_dir / f"daemon-{chain.file_tag}{label}.yaml"
         chart_path = out_dir / f"demo-{chain.file_tag}{label}.png"
         summary_path = out_dir / f"demo-{chain.file_tag}{label}.json"
         remove_journal(journal_path)
         em = stack.enter_context(running_emulator())
-        borrower = chain.account(BORROWER_INDEX)
-        for index, key in ((BORROWER_INDEX, BORROWER_KEY), (HOT_WALLET_INDEX, HOT_WALLET_KEY)):
-            if Account.from_key(key).address != chain.account(index):
-                raise DemoError(
-                    f"anvil account {index} is {chain.account(index)}, not the demo key's"
-                )
-        stack.enter_context(interval_mining(chain.w3, settings.block_interval_secs))
-        deposit_address = link_exchange_wallet(chain, em, settings, borrower, speed=speed)
+        prepared = prepare_stack(
+            stack,
+            chain,
+            em,
+            settings=settings,
+            start_marks={a.underlying: (a.symbol, a.start_usd) for a in scenario.assets},
+            protect=protect,
+            speed=speed,
+            journal=journal_path,
+            urls=StackUrls(rpc_url=chain.rpc_url, exchange_url=em.base_url),
+        )
         stack.callback(em.control.unlink_chain)  # before the emulator and anvil stop
-        for a in scenario.assets:
-            token = chain.oracle_tokens[a.underlying]
-            if chain.price(token) != a.start_usd:
-                chain.set_price(token, a.start_usd)
-            em.control.set_mark(a.symbol, a.start_usd)
-        debt = open_borrower(chain, settings, borrower)
-        chain.fund(borrower, settings.debt_symbol, settings.reserve)
+        borrower, debt = prepared.borrower, prepared.debt
+        deposit_address = prepared.deposit_address
         liquidator_addr = chain.account(LIQUIDATOR_INDEX)
         chain.arm_liquidator(liquidator_addr, settings.debt_symbol, settings.liquidator_funds)
-        em.control.fund("BNB", settings.margin_bnb, venue="usdm")
 
-        overrides = stack_overrides(chain, em, borrower, journal_path)
-        secrets = {"BINANCE_API_KEY": em.api_key, "BINANCE_API_SECRET": em.api_secret}
-        if protect:
-            secrets["HEDGEBOT_WALLET_KEY"] = BORROWER_KEY
-            overrides.update(capital_overrides(settings, deposit_address))
-        else:
-            overrides["HEDGEBOT__PROTECT__ENABLED"] = "false"
-            # No capital section: nothing moves (an enabled one needs protect on).
-            overrides["HEDGEBOT__CAPITAL"] = "null"
+        # An ephemeral metrics port: a demo next to a running daemon must not collide.
+        overrides = {**prepared.overrides, "HEDGEBOT__METRICS__PORT": "0"}
         base_config = load_config(
             DEMO_CONFIG, env=daemon_env(os.environ, overrides=overrides, secrets={})
         )
         overrides.update(cadence_overrides(base_config, speed))
-        env = daemon_env(os.environ, overrides=overrides, secrets=secrets)
-        config = load_config(DEMO_CONFIG, env=env)
+        daemon_config = write_daemon_config(config_path, overrides)
+        env = daemon_env(os.environ, overrides={}, secrets=prepared.secrets)
+        config = load_config(daemon_config, env=env)
         position = config.positions[0]
         trigger = target = None
         if protect and config.protect is not None and config.protect.enabled:
@@ -400,7 +351,7 @@ def run_demo(
                 liquidator=liquidator_addr, borrower=borrower, debt=settings.debt_symbol
             )
         )
-        daemon = stack.enter_context(DaemonProcess(DEMO_CONFIG, env=env, log_path=log_path))
+        daemon = stack.enter_context(DaemonProcess(daemon_config, env=env, log_path=log_path))
         tail = JournalTail(journal_path)
         stack.callback(tail.close)
         loops = LoopsWatch(log_path, position.name)
@@ -421,7 +372,7 @@ def run_demo(
         while True:
             elapsed = time.monotonic() - run.t0_wall
             t = Decimal(str(round(elapsed * speed, 2)))
-            _raise_if_interrupted()
+            raise_if_interrupted()
             if t > scenario.duration_secs:
                 # The market holds its last prices while the moves in flight settle.
                 if settle_until is None:

@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
+from eth_account import Account
 from web3 import Web3
 from web3.contract import Contract
 
 from bot.chain.abis import load_abi
 from bot.config import HedgebotConfig
+from bot.demo.daemon_process import DemoError
 from bot.demo.protocols import DemoChain
 from bot.devnet.aave import transact
-from bot.emulator.testing import EmulatorHandle, python_binance_client
+from bot.emulator.testing import EmulatorEndpoint, python_binance_client
 
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
 # anvil's well-known development keys (public; they only ever hold devnet funds).
@@ -90,21 +93,23 @@ def open_borrower(chain: DemoChain, settings: DemoSettings, borrower: str) -> De
 
 def link_exchange_wallet(
     chain: DemoChain,
-    em: EmulatorHandle,
+    em: EmulatorEndpoint,
     settings: DemoSettings,
     reserve_wallet: str,
     *,
     speed: float,
+    rpc_url: str,
 ) -> str:
     """Settle the emulator's wallet on anvil: withdrawals are transfers of the debt token from
     a funded hot wallet (only to the whitelisted reserve wallet, after a delay compressed with
     the demo's time), deposits to the account's address are credited after confirmations.
-    Returns that deposit address (the daemon deposits only to the one its config names)."""
+    ``rpc_url`` is anvil's as the emulator reaches it. Returns that deposit address (the
+    daemon deposits only to the one its config names)."""
     symbol = settings.debt_symbol
     address, decimals = chain.token(symbol)
     chain.fund(chain.account(HOT_WALLET_INDEX), symbol, settings.hot_wallet_funds)
     em.control.link_chain(
-        rpc_url=chain.rpc_url,
+        rpc_url=rpc_url,
         hot_wallet_key=HOT_WALLET_KEY,
         coins=[
             {
@@ -170,17 +175,92 @@ def capital_overrides(settings: DemoSettings, deposit_address: str) -> dict[str,
 
 
 def stack_overrides(
-    chain: DemoChain, em: EmulatorHandle, borrower: str, journal: Path
+    chain: DemoChain, *, borrower: str, journal: Path, rpc_url: str, exchange_url: str
 ) -> dict[str, str]:
+    """Point ``config/demo.yaml`` at this stack, by the URLs the daemon reaches it at."""
     return {
         **chain.position_overrides(),
-        "HEDGEBOT__EXCHANGE_BASE_URL": em.base_url,
-        "HEDGEBOT__POSITIONS__0__RPC_URLS": f"[{chain.rpc_url}]",
+        "HEDGEBOT__EXCHANGE_BASE_URL": exchange_url,
+        "HEDGEBOT__POSITIONS__0__RPC_URLS": f"[{rpc_url}]",
         "HEDGEBOT__POSITIONS__0__CHAIN_ID": str(chain.chain_id),
         "HEDGEBOT__POSITIONS__0__WALLET": borrower,
         "HEDGEBOT__JOURNAL__URL": f"sqlite:///{journal.resolve()}",
-        "HEDGEBOT__METRICS__PORT": "0",
     }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreparedStack:
+    borrower: str
+    debt: Decimal  # what the borrower took
+    deposit_address: str  # the exchange account's, on anvil
+    overrides: dict[str, str]  # HEDGEBOT__ settings over config/demo.yaml
+    secrets: dict[str, str]  # the daemon's keys: the emulator's API pair, the wallet's if protected
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StackUrls:
+    """How the daemon and the emulator reach anvil, and how everyone reaches the emulator
+    (loopback for ``hedgebot demo``; service names in docker/compose.yaml)."""
+
+    rpc_url: str
+    exchange_url: str
+
+
+def prepare_stack(
+    stack: ExitStack,
+    chain: DemoChain,
+    em: EmulatorEndpoint,
+    *,
+    settings: DemoSettings,
+    start_marks: Mapping[str, tuple[str, Decimal]],
+    protect: bool,
+    speed: float,
+    journal: Path,
+    urls: StackUrls,
+) -> PreparedStack:
+    """Everything between a fresh chain + emulator and the daemon's start: the borrower's
+    position (HF ``start_hf``), the reserve, the exchange's wallet settling on anvil, the
+    margin, the start prices (``start_marks``: underlying -> exchange symbol, USD), and the
+    daemon's overrides and keys. Blocks are mined every ``block_interval_secs`` until
+    ``stack`` closes."""
+    borrower = chain.account(BORROWER_INDEX)
+    for index, key in ((BORROWER_INDEX, BORROWER_KEY), (HOT_WALLET_INDEX, HOT_WALLET_KEY)):
+        if Account.from_key(key).address != chain.account(index):
+            raise DemoError(f"anvil account {index} is {chain.account(index)}, not the demo key's")
+    stack.enter_context(interval_mining(chain.w3, settings.block_interval_secs))
+    deposit_address = link_exchange_wallet(
+        chain, em, settings, borrower, speed=speed, rpc_url=urls.rpc_url
+    )
+    for underlying, (symbol, usd) in start_marks.items():
+        token = chain.oracle_tokens[underlying]
+        if chain.price(token) != usd:
+            chain.set_price(token, usd)
+        em.control.set_mark(symbol, usd)
+    debt = open_borrower(chain, settings, borrower)
+    chain.fund(borrower, settings.debt_symbol, settings.reserve)
+    em.control.fund("BNB", settings.margin_bnb, venue="usdm")
+    overrides = stack_overrides(
+        chain,
+        borrower=borrower,
+        journal=journal,
+        rpc_url=urls.rpc_url,
+        exchange_url=urls.exchange_url,
+    )
+    secrets = {"BINANCE_API_KEY": em.api_key, "BINANCE_API_SECRET": em.api_secret}
+    if protect:
+        secrets["HEDGEBOT_WALLET_KEY"] = BORROWER_KEY
+        overrides.update(capital_overrides(settings, deposit_address))
+    else:
+        overrides["HEDGEBOT__PROTECT__ENABLED"] = "false"
+        # No capital section: nothing moves (an enabled one needs protect on).
+        overrides["HEDGEBOT__CAPITAL"] = "null"
+    return PreparedStack(
+        borrower=borrower,
+        debt=debt,
+        deposit_address=deposit_address,
+        overrides=overrides,
+        secrets=secrets,
+    )
 
 
 __all__ = [
@@ -192,12 +272,15 @@ __all__ = [
     "LIQUIDATOR_INDEX",
     "NETWORK",
     "DemoSettings",
+    "PreparedStack",
+    "StackUrls",
     "cadence_overrides",
     "capital_overrides",
     "checkpoint",
     "interval_mining",
     "link_exchange_wallet",
     "open_borrower",
+    "prepare_stack",
     "remove_journal",
     "stack_overrides",
     "token_balance",

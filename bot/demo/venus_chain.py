@@ -20,6 +20,7 @@ from bot.demo.liquidator import LiquidatorBot
 from bot.demo.protocols import ChainWords, OnDevnet
 from bot.demo.venus_liquidator import VenusLiquidator
 from bot.devnet import VenusDevnet, start_venus_devnet
+from bot.devnet.anvil import LOOPBACK
 
 VENUS_WORDS = ChainWords(
     protocol="Venus core pool",
@@ -92,8 +93,8 @@ class VenusDemoChain(OnDevnet):
 
 
 @contextmanager
-def venus_chain() -> Iterator[VenusDemoChain]:
-    with start_venus_devnet() as dn:
+def venus_chain(*, host: str = LOOPBACK, port: int | None = None) -> Iterator[VenusDemoChain]:
+    with start_venus_devnet(host=host, port=port) as dn:
         yield VenusDemoChain(dn)
 
 

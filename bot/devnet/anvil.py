@@ -23,6 +23,7 @@ from web3 import Web3
 
 ANVIL_RELATIVE_PATH = Path("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
 DEFAULT_CHAIN_ID = 31337
+LOOPBACK = "127.0.0.1"
 # anvil's default mnemonic ("test test ... junk") gives these unlocked, funded accounts.
 DEFAULT_ACCOUNT_COUNT = 20
 
@@ -76,14 +77,17 @@ class AnvilProcess:
         self,
         *,
         chain_id: int = DEFAULT_CHAIN_ID,
+        host: str = LOOPBACK,
         port: int | None = None,
         accounts: int = DEFAULT_ACCOUNT_COUNT,
         extra_args: tuple[str, ...] = (),
         start_timeout_secs: float = 20.0,
     ) -> None:
         self.chain_id = chain_id
+        self.host = host
         self.port = port or free_port()
-        self.rpc_url = f"http://127.0.0.1:{self.port}"
+        # this process always talks to it on loopback, whichever interface it listens on
+        self.rpc_url = f"http://{LOOPBACK}:{self.port}"
         self._accounts = accounts
         self._extra_args = extra_args
         self._start_timeout_secs = start_timeout_secs
@@ -94,7 +98,7 @@ class AnvilProcess:
         binary = anvil_binary()
         args = [
             str(binary),
-            "--host", "127.0.0.1",
+            "--host", self.host,
             "--port", str(self.port),
             "--chain-id", str(self.chain_id),
             "--accounts", str(self._accounts),

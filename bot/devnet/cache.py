@@ -12,7 +12,7 @@ from pathlib import Path
 from web3 import Web3
 
 from bot.devnet.aave import AaveDeployment, deploy_aave
-from bot.devnet.anvil import DEFAULT_CHAIN_ID, AnvilProcess
+from bot.devnet.anvil import DEFAULT_CHAIN_ID, LOOPBACK, AnvilProcess
 from bot.devnet.artifacts import aave_package_version
 from bot.devnet.devnet import LIQUIDITY_PROVIDER_INDEX, Devnet
 from bot.devnet.dump import DumpRecipe, build_dump, cached_or_built, start_from_dump
@@ -57,7 +57,11 @@ def ensure_cache() -> tuple[Path, Path]:
 
 
 @contextmanager
-def start_devnet(*, chain_id: int = DEFAULT_CHAIN_ID) -> Iterator[Devnet]:
+def start_devnet(
+    *, chain_id: int = DEFAULT_CHAIN_ID, host: str = LOOPBACK, port: int | None = None
+) -> Iterator[Devnet]:
     """A fresh anvil loaded with the cached Aave deployment (built on first use, ~seconds)."""
-    with start_from_dump(AAVE_DUMP, ensure_cache(), chain_id=chain_id) as devnet:
+    with start_from_dump(
+        AAVE_DUMP, ensure_cache(), chain_id=chain_id, host=host, port=port
+    ) as devnet:
         yield devnet

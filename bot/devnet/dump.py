@@ -20,7 +20,7 @@ from typing import Generic, Protocol, TypeVar
 
 from web3 import Web3
 
-from bot.devnet.anvil import AnvilProcess, anvil_binary, tools_dir
+from bot.devnet.anvil import LOOPBACK, AnvilProcess, anvil_binary, tools_dir
 
 __all__ = [
     "DumpRecipe",
@@ -119,11 +119,17 @@ def cached_or_built(
 
 @contextmanager
 def start_from_dump(
-    recipe: DumpRecipe[D], paths: tuple[Path, Path], *, chain_id: int
+    recipe: DumpRecipe[D],
+    paths: tuple[Path, Path],
+    *,
+    chain_id: int,
+    host: str = LOOPBACK,
+    port: int | None = None,
 ) -> Iterator[D]:
-    """A fresh anvil loaded with the dump at ``paths``."""
+    """A fresh anvil loaded with the dump at ``paths``, listening on ``host``:``port`` (a free
+    loopback port by default)."""
     state_path, addresses_path = paths
-    with AnvilProcess(chain_id=chain_id) as anvil:
+    with AnvilProcess(chain_id=chain_id, host=host, port=port) as anvil:
         anvil.rpc("anvil_loadState", state_path.read_text())
         anvil.rpc("anvil_mine", "0x1")  # a block at the current time after the dump's last one
         w3 = Web3(Web3.HTTPProvider(anvil.rpc_url))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from web3 import Web3
 
-from bot.devnet.anvil import DEFAULT_CHAIN_ID, AnvilProcess
+from bot.devnet.anvil import DEFAULT_CHAIN_ID, LOOPBACK, AnvilProcess
 from bot.devnet.dump import DumpRecipe, build_dump, cached_or_built, dump_paths, start_from_dump
 from bot.devnet.venus import VenusDeployment, deploy_venus
 from bot.devnet.venus_artifacts import venus_package_version, venus_pins
@@ -67,7 +67,11 @@ def ensure_venus_cache() -> tuple[Path, Path]:
 
 
 @contextmanager
-def start_venus_devnet(*, chain_id: int = DEFAULT_CHAIN_ID) -> Iterator[VenusDevnet]:
+def start_venus_devnet(
+    *, chain_id: int = DEFAULT_CHAIN_ID, host: str = LOOPBACK, port: int | None = None
+) -> Iterator[VenusDevnet]:
     """A fresh anvil loaded with the cached Venus core pool (built on first use, seconds)."""
-    with start_from_dump(VENUS_DUMP, ensure_venus_cache(), chain_id=chain_id) as devnet:
+    with start_from_dump(
+        VENUS_DUMP, ensure_venus_cache(), chain_id=chain_id, host=host, port=port
+    ) as devnet:
         yield devnet

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import httpx
 from binance.client import Client
@@ -119,6 +119,23 @@ class EmulatorControl(StreamControl, WalletControl):
         self._call("DELETE", "faults")
 
 
+class EmulatorEndpoint(Protocol):
+    """Where an emulator answers and the account it serves: the in-process handle below, or
+    one running as its own process (``hedgebot emulator``)."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def api_key(self) -> str: ...
+
+    @property
+    def api_secret(self) -> str: ...
+
+    @property
+    def control(self) -> EmulatorControl: ...
+
+
 @dataclass
 class EmulatorHandle:
     base_url: str
@@ -165,7 +182,7 @@ def running_emulator(
 
 
 def python_binance_client(
-    handle: EmulatorHandle,
+    handle: EmulatorEndpoint,
     *,
     api_key: str | None = None,
     api_secret: str | None = None,

@@ -4,7 +4,6 @@ HEALTHCHECK) in the venv against the local stack. There is no Docker engine on t
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -21,37 +20,9 @@ import yaml
 from bot.devnet import Devnet, free_port, start_devnet
 from bot.emulator.testing import EmulatorHandle, running_emulator
 from bot.journal import CycleOutcome, Journal
+from tests.docker.dockerfile import REPO, healthcheck, image_env, instruction
 
-REPO = Path(__file__).resolve().parents[2]
-DOCKERFILE = REPO / "docker" / "Dockerfile"
 BORROWER_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"
-
-
-def _instruction(name: str) -> list[str]:
-    """The JSON-array form of the last ``name`` instruction (ENTRYPOINT, CMD)."""
-    found = None
-    for line in DOCKERFILE.read_text().splitlines():
-        if line.startswith(f"{name} ["):
-            found = json.loads(line[len(name) + 1 :])
-    assert found is not None, f"{DOCKERFILE} has no JSON-form {name}"
-    return list(found)
-
-
-def _healthcheck() -> list[str]:
-    text = DOCKERFILE.read_text().replace("\\\n", " ")
-    line = next(ln for ln in text.splitlines() if ln.startswith("HEALTHCHECK"))
-    return list(json.loads(line[line.index("CMD ") + 4 :]))
-
-
-def _env() -> dict[str, str]:
-    env: dict[str, str] = {}
-    text = DOCKERFILE.read_text().replace("\\\n", " ")
-    for line in text.splitlines():
-        if line.startswith("ENV "):
-            for pair in line[4:].split():
-                key, _, value = pair.partition("=")
-                env[key] = value
-    return env
 
 
 @pytest.fixture
@@ -80,11 +51,11 @@ def test_entry_command_runs_the_daemon_healthy_and_stops_cleanly(
         wallet=borrower,
     )
     (etc / "config.yaml").write_text(yaml.safe_dump(config))
-    command = [*_entry_in_venv(), *_instruction("CMD")]
+    command = [*_entry_in_venv(), *instruction("CMD")]
     command = [c.replace("/etc/hedgebot", str(etc)) for c in command]
     port = free_port()
     env = dict(os.environ)
-    env.update(_env())
+    env.update(image_env())
     env.update(
         PATH=f"{Path(sys.executable).parent}:{env['PATH']}",
         HEDGEBOT__JOURNAL__URL=f"sqlite:///{tmp_path / 'journal.db'}",
@@ -95,7 +66,7 @@ def test_entry_command_runs_the_daemon_healthy_and_stops_cleanly(
         HEDGEBOT_WALLET_KEY=BORROWER_KEY,
         HEDGEBOT_SECRETS_DIR=str(tmp_path / "no-secrets"),
     )
-    health = [c.replace("9108", str(port)) for c in _healthcheck()]
+    health = [c.replace("9108", str(port)) for c in healthcheck()]
     health[0] = sys.executable
     daemon = subprocess.Popen(
         command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -131,6 +102,6 @@ def _finished_cycles(path: Path) -> int:
 
 
 def _entry_in_venv() -> list[str]:
-    entry = _instruction("ENTRYPOINT")
+    entry = instruction("ENTRYPOINT")
     assert entry == ["hedgebot"], entry
     return [str(Path(sys.executable).parent / "hedgebot")]
