@@ -91,7 +91,8 @@ def build_exchange(
 
 def build_loops(
     config: HedgebotConfig, mode: TradingMode, *, live: bool, services: Services, now: datetime
-) -> list[Loop]:
+) -> tuple[list[Loop], Exchange]:
+    """The loops, and the exchange the hedger trades on (the dashboard reads through it)."""
     s = services
     loops: list[Loop] = [
         build_guard(
@@ -129,7 +130,7 @@ def build_loops(
                 health=s.health, board=s.board, dry_run=mode.dry_run, live=live,
             )
         )  # fmt: skip
-    return [*loops, hedger]
+    return [*loops, hedger], exchange
 
 
 def run_daemon(
@@ -163,7 +164,9 @@ def run_daemon(
 
     listener = None
     try:
-        loops = build_loops(config, mode, live=live, services=services, now=clock())
+        loops, exchange = build_loops(config, mode, live=live, services=services, now=clock())
+        if not mode.dry_run:  # the paper book is the hedger's alone: status builds its own view
+            feed.read_account_through(exchange)
         # Its own thread and journal connection: a Telegram outage never reaches a loop.
         listener = command_listener(config, dry_run=mode.dry_run, live=live)
         if listener is not None:

@@ -4,9 +4,12 @@ share of the exchange account's hedge when several positions share it."""
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from bot.chain.protocol import LendingProtocol
 from bot.config.models import HedgebotConfig, PositionConfig
 from bot.config.secrets import binance_credentials
 from bot.core.account import AccountAssessment, assess_account
@@ -18,6 +21,7 @@ from bot.core.totals import position_totals
 from bot.daemon.app import build_exchange
 from bot.daemon.status_report import LoopsState, StatusReport
 from bot.daemon.wiring import hedger_settings, reader_for, reading_journal
+from bot.exchange.base import Exchange
 from bot.journal import Journal
 
 
@@ -102,14 +106,32 @@ def _reserve(
     )
 
 
-def account_status(config: HedgebotConfig, *, crash_pct: float | None) -> list[StatusReport]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusSources:
+    """What a running daemon lends the reads of its dashboard, every few seconds while a page is
+    open: started readers (no start-up reads per look) and its own exchange (on the streams:
+    no request weight; else its account cache)."""
+
+    readers: Mapping[str, LendingProtocol] = field(default_factory=dict)
+    exchange: Exchange | None = None
+
+
+def account_status(
+    config: HedgebotConfig, *, crash_pct: float | None, sources: StatusSources | None = None
+) -> list[StatusReport]:
     """Every position, planned together as the daemon's hedger plans the account."""
-    snapshots = {p.name: _read_snapshot(p) for p in config.positions}
+    lent = sources or StatusSources()
+    snapshots = {p.name: _read_snapshot(p, lent.readers.get(p.name)) for p in config.positions}
     settings = hedger_settings(config)
     journal = reading_journal(config)
     try:
         dry = binance_credentials() is None
-        account, margin = _assess(config, settings, snapshots, journal, dry_run=dry)
+        exchange = lent.exchange or build_exchange(
+            config, journal, dry_run=dry, live=False, read_only=True
+        )
+        account, margin = _assess(
+            settings, snapshots, exchange, config.hedge.min_short_liq_distance
+        )
         loops = {p.name: loops_state(config, p.name, journal) for p in config.positions}
         since = datetime.now(UTC) - timedelta(hours=24)
         moves = tuple(journal.moves_since(since, account=settings.name))
@@ -145,21 +167,19 @@ def account_status(config: HedgebotConfig, *, crash_pct: float | None) -> list[S
     return reports
 
 
-def _read_snapshot(position: PositionConfig) -> PositionSnapshot:
-    reader = reader_for(position)
-    reader.start()
+def _read_snapshot(position: PositionConfig, reader: LendingProtocol | None) -> PositionSnapshot:
+    if reader is None:
+        reader = reader_for(position)
+        reader.start()
     return reader.snapshot(position.wallet, now=int(time.time()))
 
 
 def _assess(
-    config: HedgebotConfig,
     settings: HedgerSettings,
     snapshots: dict[str, PositionSnapshot],
-    journal: Journal,
-    *,
-    dry_run: bool,
+    exchange: Exchange,
+    min_short_liq_distance: Decimal,
 ) -> tuple[AccountAssessment, MarginNeed]:
-    exchange = build_exchange(config, journal, dry_run=dry_run, live=False, read_only=True)
     symbols = sorted(set(settings.symbol_for_underlying.values()))
     balances, specs = exchange.balances(), exchange.contract_specs()
     marks = {s: exchange.mark_price(s) for s in symbols}
@@ -183,6 +203,6 @@ def _assess(
         specs=specs,
         marks=marks,
         balances=balances,
-        distance=config.hedge.min_short_liq_distance,
+        distance=min_short_liq_distance,
     )
     return account, need
