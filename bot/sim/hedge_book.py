@@ -19,6 +19,17 @@ from bot.sim.params import HedgeModel
 
 F64 = npt.NDArray[np.float64]
 B1 = npt.NDArray[np.bool_]
+IDX2 = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]
+
+
+def nonzero_2d(mask: B1) -> IDX2:
+    """``np.nonzero`` of an (n_underlyings, n_paths) mask, in the same order; one underlying
+    (the common case, every step) takes the much cheaper 1-d search."""
+    if mask.shape[0] != 1:
+        rows, cols = np.nonzero(mask)
+        return rows, cols
+    cols = np.flatnonzero(mask[0])
+    return np.zeros(len(cols), dtype=np.intp), cols
 
 
 class HedgeBook:
@@ -155,7 +166,7 @@ class HedgeBook:
         above = s > self.s_max
         if not above.any():  # any() is much cheaper than nonzero() on the common no-op step
             return
-        idx = np.nonzero(above)
+        idx = nonzero_2d(above)
         if not len(idx[0]):
             return
         need = self._distance_wallet(s[idx], self.size[idx], self.entry[idx]) - self.wallet[idx]
@@ -178,16 +189,17 @@ class HedgeBook:
         cur = self.short_usd(s)
         if not self.outside:
             # As the planner: a growing short only as far as the margin there is backs it.
+            # (A target at or under the short is kept: max(afford, cur) >= cur >= target.)
             per_usd = max(1.0 / self.m.leverage, self._dist - 1.0)
-            afford = (self.wallet + self.free) / per_usd
-            target_usd = np.where(
-                target_usd > cur, np.minimum(target_usd, np.maximum(afford, cur)), target_usd
-            )
+            afford = self.wallet + self.free
+            afford /= per_usd
+            np.maximum(afford, cur, out=afford)
+            target_usd = np.minimum(target_usd, afford)
         diff = target_usd - cur
         band = np.maximum(self.m.band_rel * target_usd, self.m.band_abs_usd)
         out = (np.abs(diff) > band) & self.alive
         if out.any():
-            idx = np.nonzero(out)
+            idx = nonzero_2d(out)
             self._trade(idx, diff[idx], s[idx])
         self.top_up(s)
 
@@ -231,32 +243,6 @@ class HedgeBook:
         self._refresh_smax(idx)
         np.add.at(self.fees_usd, paths, fee_usd)
         np.add.at(self.slippage_usd, paths, notional_usd * slip)
-
-    def realise_many(self, paths: npt.NDArray[np.intp], s: F64, profit_usd: F64) -> B1:
-        """The (linear) shorts of ``paths``: buy back and sell again the share whose
-        unrealised profit is ``profit_usd`` (fee and slippage twice on it), so the profit
-        becomes wallet balance Binance lets leave. Returns where it happened (a profit)."""
-        q, e = self.size[0, paths], self.entry[0, paths]
-        upnl = q * (e - s)
-        done = (q > 0) & (upnl > 0) & (profit_usd > 0)
-        paths, s, q, e, upnl = paths[done], s[done], q[done], e[done], upnl[done]
-        share = np.minimum(profit_usd[done] / upnl, 1.0)
-        notional = share * q * s
-        cost = 2 * (self.m.taker_fee + self.m.slippage) * notional
-        self.wallet[0, paths] += share * upnl - cost
-        self.entry[0, paths] = e * (1 - share) + s * share
-        self.fees_usd[paths] += 2 * self.m.taker_fee * notional
-        self.slippage_usd[paths] += 2 * self.m.slippage * notional
-        self._refresh_smax((np.zeros(len(paths), dtype=np.intp), paths))
-        return done  # type: ignore[no-any-return]
-
-    def withdraw_many(self, paths: npt.NDArray[np.intp], amount: F64) -> None:
-        """``amount`` off each path's account: the free balance first, then the margin."""
-        from_free = np.minimum(amount, self.free[paths])
-        self.free[paths] -= from_free
-        self.wallet[0, paths] -= amount - from_free
-        self.withdrawn_usd[paths] += amount
-        self._refresh_smax((np.zeros(len(paths), dtype=np.intp), paths))
 
     def withdraw_gains(self, s: F64, mask: npt.NDArray[np.bool_]) -> F64:
         """On paths in ``mask``: where it frees money, realise the uPnL (close and reopen at the
