@@ -86,7 +86,7 @@ class CoreLoop:
         self.fees = np.zeros(n)  # withdrawal fees
         self.pend_amt = np.zeros(n)  # what lands
         self.pend_dir = np.zeros(n, dtype=np.int8)  # 0 none, 1 withdraw, 2 deposit
-        self.landing: dict[int, list[IDX]] = {}  # step -> paths whose transfer lands then
+        self.lands_at = np.zeros(n, dtype=np.int64)  # step the transfer in flight lands
         # What each step sent, by kind, for the day caps: a step counts while it is within
         # 24 hours of now (the Decimal loop's ``s > t - 24 h / dt``); ``day`` is the sum.
         self.day_steps = math.floor(24 / self.dt - 1e-9) + 1
@@ -110,6 +110,8 @@ class CoreLoop:
         c[tk.DIST] = (1.0 + h.min_short_liq_distance) * (1.0 + h.maint_margin_rate)  # book._dist
         c[tk.TAKER_FEE], c[tk.SLIPPAGE] = h.taker_fee, h.slippage
         c[tk.DEPOSIT_GAS] = params.protect.deposit_gas_usd
+        c[tk.REPAY_GAS] = params.protect.repay_gas_usd
+        c[tk.WITHDRAW_STEPS], c[tk.DEPOSIT_STEPS] = self.w_steps, self.d_steps
         return c
 
     # --- bookkeeping ---------------------------------------------------------------------
@@ -120,39 +122,32 @@ class CoreLoop:
         """Remember what step ``t`` sent (already in ``day``) to take it off a day later."""
         self.sent.setdefault(t, []).append((kind, idx, amount))
 
-    def arrive(self, t: int, book: HedgeBook) -> None:
-        for kind, idx, amount in self.sent.pop(t - self.day_steps, ()):  # a day old now
-            self.day[kind, idx] -= amount
-        due = [k for k in self.landing if k <= t]
-        if not due:
-            return
-        land = np.concatenate([i for k in due for i in self.landing.pop(k)])
-        kind = self.pend_dir[land]
-        wd = land[kind == 1]
-        self.reserve[wd] += self.pend_amt[wd]
-        dep = land[kind == 2]
-        if len(dep):
-            alive = book.size[0, dep] > 0
-            book.wallet[0, dep[alive]] += self.pend_amt[dep[alive]]
-            book.free[dep[~alive]] += self.pend_amt[dep[~alive]]
-            book._refresh_smax((np.zeros(len(dep), dtype=np.intp), dep))
-        self.pend_dir[land] = 0
-        self.pend_amt[land] = 0.0
+    def _arrays(self, book: HedgeBook) -> tuple[tuple[F64, ...], tuple[F64, ...]]:
+        """The book's arrays and the loop's own, in the kernels' order (``tk.B_*``, ``L_*``)."""
+        b: tuple[F64, ...] = (book.size[0], book.entry[0], book.wallet[0], book.free)
+        b += (book.s_max[0], book.fees_usd, book.slippage_usd, book.withdrawn_usd)
+        own: tuple[F64, ...] = (self.reserve, self.repaid, self.gas, self.fees, self.pend_amt)
+        own += (self.day[REPAY], self.day[WITHDRAW], self.day[DEPOSIT])
+        return b, own
 
-    # --- the guard -----------------------------------------------------------------------
-    def guard(self, t: int, loan: LoanBook, s: F64) -> None:
-        """Repay from the reserve where HF < trigger (``tk.guard_step``)."""
-        k, decided = tk.guard_step(
+    def arrive_and_guard(self, t: int, book: HedgeBook, loan: LoanBook, s: F64) -> None:
+        """Start of step ``t``: what was sent a day ago leaves the day caps, transfers due
+        land, and the guard repays from the reserve where HF < trigger."""
+        for kind, idx, amount in self.sent.pop(t - self.day_steps, ()):
+            self.day[kind, idx] -= amount
+        b, own = self._arrays(book)
+        k, decided = tk.land_and_guard(
+            t,
             loan.coll[0],
             s[0],
             float(loan.lt[0, 0]),
             loan.debt,
-            self.reserve,
-            self.repaid,
-            self.gas,
-            self.params.protect.repay_gas_usd,
-            self.day[REPAY],
+            b,
+            own,
+            self.pend_dir,
+            self.lands_at,
             self.repay_packed,
+            self.consts,
             self.out_idx[0],
             self.out_amt[0],
         )
@@ -163,39 +158,21 @@ class CoreLoop:
     # --- the capital loop ----------------------------------------------------------------
     def capital(self, t: int, book: HedgeBook, s: F64) -> None:
         """Move money between exchange and reserve where a decision can (``tk.capital_step``);
-        the transfers land in ``arrive``."""
+        the transfers land in ``arrive_and_guard``."""
+        b, own = self._arrays(book)
         n_wd, n_dep, decided = tk.capital_step(
+            t,
             s[0],
-            (
-                book.size[0],
-                book.entry[0],
-                book.wallet[0],
-                book.free,
-                book.s_max[0],
-                book.fees_usd,
-                book.slippage_usd,
-                book.withdrawn_usd,
-            ),
-            (
-                self.reserve,
-                self.gas,
-                self.fees,
-                self.pend_amt,
-                self.day[WITHDRAW],
-                self.day[DEPOSIT],
-            ),
+            b,
+            own,
             self.pend_dir,
+            self.lands_at,
             self.consts,
             self.twin_packed,
             self.out_idx,
             self.out_amt,
         )
         self.decisions += decided
-        for kind, row, k, steps in (
-            (WITHDRAW, 0, n_wd, self.w_steps),
-            (DEPOSIT, 1, n_dep, self.d_steps),
-        ):
+        for kind, row, k in ((WITHDRAW, 0, n_wd), (DEPOSIT, 1, n_dep)):
             if k:
-                idx = self.out_idx[row, :k].copy()
-                self.landing.setdefault(t + steps, []).append(idx)
-                self._book(kind, t, idx, self.out_amt[row, :k].copy())
+                self._book(kind, t, self.out_idx[row, :k].copy(), self.out_amt[row, :k].copy())

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from bot.sim import book_kernels as kernels
 from bot.sim import futures_vec as fv
 from bot.sim.params import HedgeModel
 
@@ -104,25 +105,31 @@ class HedgeBook:
     def liquidate(self, mark_high: F64) -> B1:
         """Liquidate shorts whose margin balance is at or under maintenance at ``mark_high``;
         return the mask of shorts liquidated now."""
+        mmr = self.m.maint_margin_rate
+        hit = np.zeros(self.size.shape, dtype=bool)
+        if not self.inverse:  # every step of a linear book: one compiled pass
+            kernels.liquidate_linear(
+                mark_high,
+                self.size,
+                self.entry,
+                self.wallet,
+                self.s_max,
+                mmr,
+                self.alive,
+                self.liquidated,
+                self.liq_loss_usd,
+                hit,
+            )
+            return hit
         # s_max (the distance floor's price) never exceeds the liquidation price, so below it
         # nothing can be liquidated: one comparison settles the common step.
         if not (mark_high >= self.s_max).any():
-            return np.zeros(self.size.shape, dtype=bool)
-        mmr = self.m.maint_margin_rate
-        if self.inverse:
-            bal = self.wallet + fv.inverse_short_pnl_coin(self.size, self.entry, mark_high)
-            hit = (self.size > 0) & (bal <= self.size / mark_high * mmr)
-        else:
-            # wallet + q (EP - MP) <= q MP MMR, rearranged to spend fewer array operations
-            hit = self.size * (mark_high * (1.0 + mmr) - self.entry) >= self.wallet
-            hit &= self.size > 0
+            return hit
+        bal = self.wallet + fv.inverse_short_pnl_coin(self.size, self.entry, mark_high)
+        hit = (self.size > 0) & (bal <= self.size / mark_high * mmr)
         if not hit.any():
             return hit
-        if self.inverse:
-            lost = np.where(hit, np.maximum(bal, 0.0) * mark_high, 0.0)
-        else:
-            bal = self.wallet + fv.linear_short_pnl_usd(self.size, self.entry, mark_high)
-            lost = np.where(hit, np.maximum(bal, 0.0), 0.0)
+        lost = np.where(hit, np.maximum(bal, 0.0) * mark_high, 0.0)
         # The remaining margin goes to the insurance fund; count it as capital lost.
         self.liq_loss_usd += lost.sum(axis=0)
         self.size[hit] = 0.0

@@ -21,3 +21,9 @@ def njit(fn: Fn) -> Fn:
     """``numba.njit(cache=True)`` keeping ``fn``'s signature for the type checker; IEEE
     arithmetic as numpy's (no fastmath), so results match the numpy code bit for bit."""
     return cast(Fn, numba.njit(cache=True)(fn))
+
+
+def njit_inline(fn: Fn) -> Fn:
+    """``njit`` inlined into its callers at compile time: a helper taking arrays then costs
+    no call (numba counts references to each array passed at every call)."""
+    return cast(Fn, numba.njit(cache=True, inline="always")(fn))

@@ -64,21 +64,19 @@ class LoanBook:
         if not under.any():
             return hit_any
         cols = np.flatnonzero(under)
-        hf = np.full(self.debt.shape, np.inf)
-        hf[cols] = wc[cols] / self.debt[cols]
+        hf = wc[cols] / self.debt[cols]  # HF of the paths in cols
         for _ in range(rounds):
             if not len(cols):
                 break
             hit_any[cols] = True
-            self._liquidate_cols(cols, s[:, cols], hf[cols])
+            self._liquidate_cols(cols, s[:, cols], hf)
             # Only the paths just liquidated can still be under 1: recheck those alone.
             sub = s[:, cols]
             wc = (self.coll[:, cols] * sub * self.lt).sum(axis=0)
             debt = self.debt[cols]
             left = (debt > 0) & (wc < debt)
             cols = cols[left]
-            hf = np.full(self.debt.shape, np.inf)
-            hf[cols] = wc[left] / debt[left]
+            hf = wc[left] / debt[left]
         return hit_any
 
     def _liquidate_cols(self, cols: npt.NDArray[np.intp], s: F64, hf: F64) -> None:

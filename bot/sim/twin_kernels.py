@@ -3,7 +3,7 @@
 ``decide_one`` and ``repay_one`` are the float twins of ``bot.core.capital.decide_money_move``
 and ``bot.core.repay.decide`` for one (path, step) pair; ``bot.sim.capital_twin`` runs them
 over arrays (what ``tests/sim/test_capital_twin.py`` holds against the Decimal functions) and
-``guard_step`` / ``capital_step`` run them over every path of one step for
+``land_and_guard`` / ``capital_step`` run them over every path of one step for
 ``bot.sim.capital_vec.CoreLoop``. Same formulas, in the same order of operations, as the numpy
 code they replace: the same results bit for bit, without numpy's cost per call on the few
 dozen paths where a decision acts each step.
@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from bot.sim.jit import njit
+from bot.sim.jit import njit, njit_inline
 
 F64 = npt.NDArray[np.float64]
 I8 = npt.NDArray[np.int8]
@@ -77,8 +77,11 @@ REPAY_FIELDS = 5
     TAKER_FEE,
     SLIPPAGE,
     DEPOSIT_GAS,
-) = range(11)
-LOOP_FIELDS = 11
+    REPAY_GAS,
+    WITHDRAW_STEPS,
+    DEPOSIT_STEPS,
+) = range(14)
+LOOP_FIELDS = 14
 
 
 @njit
@@ -286,27 +289,65 @@ def repay_many(weighted: F64, debt: F64, reserve: F64, spent_today: F64, r: F64,
 
 
 # --- the Monte Carlo's step kernels ---------------------------------------------------------
+# The hedge book's arrays for the first underlying (``HedgeBook``: ``size[0]`` ... views) and
+# the loop's own (``CoreLoop``), as the step kernels take them.
+B_SIZE, B_ENTRY, B_WALLET, B_FREE, B_SMAX, B_FEES, B_SLIP, B_WITHDRAWN = range(8)
+(
+    L_RESERVE,
+    L_REPAID,
+    L_GAS,
+    L_WD_FEES,
+    L_PEND_AMT,
+    L_DAY_REPAY,
+    L_DAY_WD,
+    L_DAY_DEP,
+) = range(8)
+Arrays = tuple[F64, ...]
+
+
+@njit_inline
+def _land(j: int, b: Arrays, loop: Arrays, pend_dir: I8, c: F64) -> None:
+    """Path ``j``'s transfer lands: a withdrawal in the reserve, a deposit on the short's
+    margin (its free balance once the short is gone)."""
+    amt = loop[L_PEND_AMT][j]
+    if pend_dir[j] == WITHDRAW:
+        loop[L_RESERVE][j] += amt
+    else:
+        if b[B_SIZE][j] > 0:
+            b[B_WALLET][j] += amt
+        else:
+            b[B_FREE][j] += amt
+        _refresh_smax(j, b, c)
+    pend_dir[j] = 0
+    loop[L_PEND_AMT][j] = 0.0
+
+
 @njit
-def guard_step(
+def land_and_guard(
+    t: int,
     coll: F64,
     price: F64,
     lt: float,
     debt: F64,
-    reserve: F64,
-    repaid: F64,
-    gas: F64,
-    repay_gas: float,
-    day_repay: F64,
+    b: Arrays,
+    loop: Arrays,
+    pend_dir: I8,
+    lands_at: I64,
     r: F64,
+    c: F64,
     out_idx: I64,
     out_amt: F64,
 ) -> tuple[int, int]:
-    """The guard on every path: where HF < trigger and the reserve holds USDC, repay what
-    ``repay_one`` says. Returns (repays, pairs decided); the repays' paths and amounts are
-    the first entries of ``out_idx`` / ``out_amt``."""
+    """Every path at the start of step ``t``: the transfer due by now lands, then the guard
+    repays what ``repay_one`` says where HF < trigger and the reserve holds USDC. Returns
+    (repays, pairs decided); the repays' paths and amounts are the first entries of
+    ``out_idx`` / ``out_amt``."""
     k = decided = 0
-    trigger = r[TRIGGER]
+    trigger, repay_gas = r[TRIGGER], c[REPAY_GAS]
+    reserve, day_repay = loop[L_RESERVE], loop[L_DAY_REPAY]
     for j in range(len(debt)):
+        if pend_dir[j] != 0 and lands_at[j] <= t:
+            _land(j, b, loop, pend_dir, c)
         wc = coll[j] * price[j] * lt
         if not wc < debt[j] * trigger or not reserve[j] >= 1e-6:  # USDC's unit: under it, 0
             continue
@@ -315,29 +356,22 @@ def guard_step(
         if amount > 0:
             debt[j] -= amount
             reserve[j] -= amount
-            repaid[j] += amount
-            gas[j] += repay_gas
+            loop[L_REPAID][j] += amount
+            loop[L_GAS][j] += repay_gas
             day_repay[j] += amount
             out_idx[k], out_amt[k] = j, amount
             k += 1
     return k, decided
 
 
-# The hedge book's arrays for the first underlying (``HedgeBook``: ``size[0]`` ... views) and
-# the loop's own, as ``capital_step`` takes them.
-B_SIZE, B_ENTRY, B_WALLET, B_FREE, B_SMAX, B_FEES, B_SLIP, B_WITHDRAWN = range(8)
-L_RESERVE, L_GAS, L_WD_FEES, L_PEND_AMT, L_DAY_WD, L_DAY_DEP = range(6)
-Arrays = tuple[F64, ...]
-
-
-@njit
+@njit_inline
 def _refresh_smax(j: int, b: Arrays, c: F64) -> None:
     """``HedgeBook._refresh_smax`` (linear) for path ``j``."""
     q = b[B_SIZE][j]
     b[B_SMAX][j] = (b[B_WALLET][j] + q * b[B_ENTRY][j]) / (q * c[DIST]) if q > 0 else np.inf
 
 
-@njit
+@njit_inline
 def _can_move(
     j: int, px: float, dep: bool, under: bool, b: Arrays, reserve: float, r: F64, c: F64
 ) -> bool:
@@ -360,7 +394,7 @@ def _can_move(
     return (dep and reserve >= least) or (under and most >= r[MIN_TRANSFER] - 1e-6)
 
 
-@njit
+@njit_inline
 def _decide_path(
     j: int, px: float, b: Arrays, loop: Arrays, c: F64, r: F64
 ) -> tuple[int, int, int, float, float, float, float, float, float]:
@@ -400,7 +434,7 @@ def _decide_path(
     return v, d, why, amt, fee, rec, real, movable, needed
 
 
-@njit
+@njit_inline
 def _realise(j: int, px: float, profit: float, b: Arrays, c: F64) -> bool:
     """Buy back and sell again the share of path ``j``'s (linear) short whose unrealised
     profit is ``profit`` (fee and slippage twice on it), so the profit becomes wallet
@@ -420,7 +454,7 @@ def _realise(j: int, px: float, profit: float, b: Arrays, c: F64) -> bool:
     return True
 
 
-@njit
+@njit_inline
 def _move(
     j: int, direction: int, amt: float, fee: float, received: float, b: Arrays, loop: Arrays, c: F64
 ) -> None:
@@ -444,7 +478,16 @@ def _move(
 
 @njit
 def capital_step(
-    price: F64, b: Arrays, loop: Arrays, pend_dir: I8, c: F64, r: F64, out_idx: I64, out_amt: F64
+    t: int,
+    price: F64,
+    b: Arrays,
+    loop: Arrays,
+    pend_dir: I8,
+    lands_at: I64,
+    c: F64,
+    r: F64,
+    out_idx: I64,
+    out_amt: F64,
 ) -> tuple[int, int, int]:
     """The capital loop on every path with nothing in flight where a decision can move
     something: decide; where realising profit first makes a withdrawal possible, realise
@@ -478,6 +521,7 @@ def capital_step(
             continue
         _move(j, d, amt, fee, rec, b, loop, c)
         pend_dir[j] = d
+        lands_at[j] = t + int(c[WITHDRAW_STEPS if d == WITHDRAW else DEPOSIT_STEPS])
         row = d - 1
         out_idx[row, sent[row]], out_amt[row, sent[row]] = j, amt
         sent[row] += 1
