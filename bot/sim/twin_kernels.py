@@ -459,7 +459,7 @@ def _move(
     j: int, direction: int, amt: float, fee: float, received: float, b: Arrays, loop: Arrays, c: F64
 ) -> None:
     """Send a decided transfer of path ``j``: off the exchange (the free balance first, then
-    the margin) or out of the reserve; it lands later (``CoreLoop.arrive``)."""
+    the margin) or out of the reserve; it lands later (``land_and_guard``)."""
     if direction == WITHDRAW:
         from_free = min(amt, b[B_FREE][j])
         b[B_FREE][j] -= from_free
