@@ -57,6 +57,11 @@ class HedgeBook:
         # Highest mark at which the wallet still meets the distance floor: a top-up is only
         # needed where the mark rose above it (one comparison per step instead of the formula).
         self.s_max = np.full(shape, np.inf)
+        m = np.zeros(kernels.MODEL_FIELDS)
+        m[kernels.LEVERAGE], m[kernels.DIST] = model.leverage, self._dist
+        m[kernels.BAND_REL], m[kernels.BAND_ABS] = model.band_rel, model.band_abs_usd
+        m[kernels.SLIPPAGE], m[kernels.TAKER_FEE] = model.slippage, model.taker_fee
+        self._packed = m  # as the kernels take the model
 
     @property
     def funding_usd(self) -> F64:
@@ -193,6 +198,15 @@ class HedgeBook:
 
     def rebalance(self, target_usd: F64, s: F64) -> None:
         """Trade to ``target_usd`` where outside the band, then restore the margin floor."""
+        # A linear book (every step of most runs): one compiled pass over the shorts. Money
+        # from the free balance alone is shared by a path's shorts, which the numpy code
+        # below caps together: the kernel takes one short per path there.
+        if not self.inverse and (self.outside or self.size.shape[0] == 1):
+            b: tuple[F64, ...] = (self.size, self.entry, self.wallet, self.s_max, self.free)
+            b += (self.fees_usd, self.slippage_usd, self.capital_in_usd)
+            target = np.ascontiguousarray(target_usd, dtype=np.float64)
+            kernels.rebalance_linear(target, s, b, self.alive, self.outside, self._packed)
+            return
         cur = self.short_usd(s)
         if not self.outside:
             # As the planner: a growing short only as far as the margin there is backs it.
