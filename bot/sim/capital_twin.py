@@ -9,9 +9,9 @@ in float: ``tests/sim/test_capital_twin.py`` draws random inputs and checks the 
 direction and alert reason are the Decimal functions' and the amounts agree within a cent.
 Live money never goes through here; the backtest calls the Decimal functions themselves.
 
-Rounding. Decimal inputs carry at most 8 decimals: sums are snapped to that grid
-(``np.round(x, 8)``) before a comparison or a step rounding, so a value the Decimal code sees
-exactly on a threshold or a step is on it here too instead of an ulp under it.
+Each element is decided by the compiled scalar twin (``bot.sim.twin_kernels``), the very
+function the Monte Carlo's step kernels call, so the parity test covers what the simulator
+runs. Rounding: see that module.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ import numpy.typing as npt
 
 from bot.core.capital_model import AlertReason, CapitalRules, CoinNetwork
 from bot.core.repay_params import ProtectParams
+from bot.sim import twin_kernels as tk
 
 F64 = npt.NDArray[np.float64]
 I8 = npt.NDArray[np.int8]
 B1 = npt.NDArray[np.bool_]
-GRID = 8  # decimals the inputs carry
 
 
 class V(IntEnum):
@@ -41,9 +41,7 @@ class V(IntEnum):
     DEPOSIT = 2
 
 
-# Plain ints for the hot path (an IntEnum member lookup costs a Python call).
 HOLD, MOVE, ALERT, WITHDRAW, DEPOSIT = 0, 1, 2, 1, 2
-
 
 # Alert reasons as codes: 0 none, then the enum's order.
 REASONS: tuple[AlertReason, ...] = tuple(AlertReason)
@@ -54,23 +52,22 @@ def reason_of(code: int) -> AlertReason | None:
     return None if code == 0 else REASONS[code - 1]
 
 
-_SCALE = 10.0**GRID
-
-
-def _snap(x: F64) -> F64:
-    """``np.round(x, 8)`` without its wrappers (this runs on every step)."""
-    return np.rint(x * _SCALE) / _SCALE
-
-
-def _step(x: F64, step: float, *, up: bool = False) -> F64:
-    """``bot.core.plan_rules.round_to_step`` for values on the 1e-8 grid: half a grid unit of
-    slack absorbs the float error of ``x / step`` without crossing a real step."""
-    if step == 1.0 / _SCALE:
-        return _snap(x)  # already on the step's grid
-    q = _snap(x) / step
-    slack = 0.5 / _SCALE / step
-    k = np.ceil(q - slack) if up else np.floor(q + slack)
-    return _snap(k * step)
+# The kernels' own reason codes (``tk.R_*``) as ``CODE``s.
+_KERNEL_REASON = np.zeros(10, dtype=np.int8)
+for _k, _r in (
+    (tk.R_DISABLED, AlertReason.DISABLED),
+    (tk.R_NETWORK_SUSPENDED, AlertReason.NETWORK_SUSPENDED),
+    (tk.R_RESERVE_AT_FLOOR, AlertReason.RESERVE_AT_FLOOR),
+    (tk.R_NO_COIN_HELD, AlertReason.NO_COIN_HELD),
+    (tk.R_NOTHING_WITHDRAWABLE, AlertReason.NOTHING_WITHDRAWABLE),
+    (tk.R_DAY_CAP_USED, AlertReason.DAY_CAP_USED),
+    (tk.R_UNDER_COIN_MINIMUM, AlertReason.UNDER_COIN_MINIMUM),
+    (tk.R_NOT_ABOVE_FEE, AlertReason.NOT_ABOVE_FEE),
+    (tk.R_UNDER_MIN_TRANSFER, AlertReason.UNDER_MIN_TRANSFER),
+):
+    _KERNEL_REASON[_k] = CODE[_r]
+_REASON_OF_CODE = np.zeros(len(REASONS) + 1, dtype=np.int8)
+_REASON_OF_CODE[_KERNEL_REASON] = np.arange(len(_KERNEL_REASON), dtype=np.int8)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,6 +110,29 @@ class TwinRules:
             dep_open=net.deposit_enabled,
         )
 
+    def packed(self) -> F64:
+        """The rules as the kernels take them (``tk.ENABLED`` ...; flags 1.0 / 0.0)."""
+        r = np.zeros(tk.TWIN_FIELDS)
+        for i, v in (
+            (tk.ENABLED, self.enabled),
+            (tk.SHORT_FLOOR, self.short_floor),
+            (tk.REFILL_BAND, self.refill_band),
+            (tk.MIN_TRANSFER, self.min_transfer),
+            (tk.MAX_WD_TRANSFER, self.max_wd_transfer),
+            (tk.MAX_WD_DAY, self.max_wd_day),
+            (tk.MAX_DEP_TRANSFER, self.max_dep_transfer),
+            (tk.MAX_DEP_DAY, self.max_dep_day),
+            (tk.FEE, self.fee),
+            (tk.WD_MIN, self.wd_min),
+            (tk.WD_MAX, self.wd_max),
+            (tk.WD_MULTIPLE, self.wd_multiple),
+            (tk.DEP_MIN, self.dep_min),
+            (tk.WD_OPEN, self.wd_open),
+            (tk.DEP_OPEN, self.dep_open),
+        ):
+            r[i] = float(v)
+        return r
+
 
 @dataclass(frozen=True, slots=True)
 class Moves:
@@ -131,6 +151,11 @@ class Moves:
         return self.verdict == MOVE  # type: ignore[no-any-return]
 
 
+def _f64(x: F64) -> F64:
+    """As the kernels take arrays: contiguous float64 (numba compiles one version for it)."""
+    return np.ascontiguousarray(x, dtype=np.float64)
+
+
 def decide_money_move_vec(
     *,
     reserve: F64,
@@ -147,94 +172,41 @@ def decide_money_move_vec(
     rules: TwinRules,
 ) -> Moves:
     n = len(reserve)
-    verdict = np.zeros(n, dtype=np.int8)
-    direction = np.zeros(n, dtype=np.int8)
-    reason = np.zeros(n, dtype=np.int8)
-    amount, fee, received, realise = (np.zeros(n) for _ in range(4))
-    with np.errstate(invalid="ignore"):
-        dep = distance < rules.short_floor  # nan (no short) is False
-    tgt = np.maximum(target, floor)
-    gap = _snap(tgt - reserve)
-    wd = ~dep & ((gap > rules.refill_band) | (reserve < floor))
-
-    def refuse(where: B1, mask: B1, why: AlertReason) -> B1:
-        """Set ``why`` where ``mask`` holds among ``where`` not yet refused; returns the rest."""
-        hit = where & mask
-        reason[hit] = CODE[why]
-        return where & ~mask
-
-    if dep.any():
-        want = _step(np.maximum(to_restore, max(rules.min_transfer, rules.dep_min)), 0.01, up=True)
-        above = _snap(reserve - floor)
-        day = _snap(rules.max_dep_day - deposited_today)
-        limit = np.minimum(np.minimum(coin_held, above), np.minimum(rules.max_dep_transfer, day))
-        amt = _step(np.maximum(np.minimum(want, limit), 0.0), 0.01)
-        ok = refuse(dep, coin_held <= 0, AlertReason.NO_COIN_HELD)
-        ok = refuse(ok, above <= 0, AlertReason.RESERVE_AT_FLOOR)
-        ok = refuse(ok, day <= 0, AlertReason.DAY_CAP_USED)
-        ok = refuse(ok, amt < rules.dep_min, AlertReason.UNDER_COIN_MINIMUM)
-        ok = refuse(ok, amt < rules.min_transfer, AlertReason.UNDER_MIN_TRANSFER)
-        direction[dep] = DEPOSIT
-        amount[dep] = amt[dep]
-        received[dep] = amt[dep]
-        verdict[dep] = np.where(ok[dep], MOVE, ALERT)
-    if wd.any():
-        want = _snap(gap + rules.fee)
-        room = _snap(movable - needed)
-        day = _snap(rules.max_wd_day - withdrawn_today)
-        limit = np.minimum(np.minimum(room, rules.wd_max), np.minimum(rules.max_wd_transfer, day))
-        amt = _step(np.maximum(np.minimum(want, limit), 0.0), rules.wd_multiple)
-        lift = np.minimum(np.maximum(upnl, 0.0), np.maximum(want - np.maximum(room, 0.0), 0.0))
-        ok = refuse(wd, room <= 0, AlertReason.NOTHING_WITHDRAWABLE)
-        ok = refuse(ok, day <= 0, AlertReason.DAY_CAP_USED)
-        ok = refuse(ok, amt < rules.wd_min, AlertReason.UNDER_COIN_MINIMUM)
-        ok = refuse(ok, amt <= rules.fee, AlertReason.NOT_ABOVE_FEE)
-        ok = refuse(ok, amt < rules.min_transfer, AlertReason.UNDER_MIN_TRANSFER)
-        direction[wd] = WITHDRAW
-        amount[wd] = amt[wd]
-        fee[wd] = rules.fee
-        received[wd] = np.maximum(_snap(amt - rules.fee), 0.0)[wd]
-        realise[wd] = _snap(lift)[wd]
-        verdict[wd] = np.where(ok[wd], MOVE, ALERT)
-    # The gate: a transfer the operator or the venue does not allow becomes an alert.
-    go = verdict == MOVE
-    if not rules.enabled:
-        reason[go] = CODE[AlertReason.DISABLED]
-        verdict[go] = ALERT
-    else:
-        shut = go & (
-            ((direction == WITHDRAW) & (not rules.wd_open))
-            | ((direction == DEPOSIT) & (not rules.dep_open))
-        )
-        reason[shut] = CODE[AlertReason.NETWORK_SUSPENDED]
-        verdict[shut] = ALERT
-    return Moves(verdict, direction, reason, amount, fee, received, realise)
-
-
-# By reason code: a withdrawal refused for being too small, which realised profit can make
-# big enough (or no refusal at all).
-_SMALL = np.zeros(len(REASONS) + 1, dtype=bool)
-_SMALL[0] = True
-for _r in (
-    AlertReason.NOTHING_WITHDRAWABLE,
-    AlertReason.UNDER_MIN_TRANSFER,
-    AlertReason.UNDER_COIN_MINIMUM,
-    AlertReason.NOT_ABOVE_FEE,
-):
-    _SMALL[CODE[_r]] = True
+    codes = np.zeros((3, n), dtype=np.int8)
+    amounts = np.zeros((4, n))
+    tk.decide_many(
+        _f64(reserve),
+        _f64(coin_held),
+        _f64(target),
+        _f64(floor),
+        _f64(movable),
+        _f64(needed),
+        _f64(upnl),
+        _f64(distance),
+        _f64(to_restore),
+        _f64(withdrawn_today),
+        _f64(deposited_today),
+        rules.packed(),
+        codes,
+        amounts,
+    )
+    reason = _KERNEL_REASON[codes[2]]
+    return Moves(codes[0], codes[1], reason, amounts[0], amounts[1], amounts[2], amounts[3])
 
 
 def worth_realising_vec(m: Moves, movable: F64, needed: F64, rules: TwinRules) -> B1:
     """``bot.sim.capital_loop.worth_realising``, per element."""
-    if not rules.enabled:
-        return np.zeros(len(m.verdict), dtype=bool)
-    room = np.maximum(_snap(movable - needed), 0.0)
-    return (  # type: ignore[no-any-return]
-        (m.direction == WITHDRAW)
-        & (m.realise_first > 0)
-        & _SMALL[m.reason]
-        & (_snap(room + m.realise_first) >= rules.min_transfer)
+    out = np.zeros(len(m.verdict), dtype=bool)
+    tk.worth_many(
+        np.ascontiguousarray(m.direction),
+        np.ascontiguousarray(m.realise_first),
+        _REASON_OF_CODE[m.reason],
+        _f64(movable),
+        _f64(needed),
+        rules.packed(),
+        out,
     )
+    return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -257,6 +229,14 @@ class RepayRules:
             max_day=float(p.max_per_day_usd),
         )
 
+    def packed(self) -> F64:
+        """The rules as the kernels take them (``tk.REPAY_ENABLED`` ...)."""
+        r = np.zeros(tk.REPAY_FIELDS)
+        r[tk.REPAY_ENABLED] = float(self.enabled)
+        r[tk.TRIGGER], r[tk.AIM] = self.trigger, self.aim
+        r[tk.MAX_ACTION], r[tk.MAX_DAY] = self.max_action, self.max_day
+        return r
+
 
 def repay_amount(
     *, weighted: F64, debt: F64, reserve: F64, spent_today: F64, rules: RepayRules
@@ -264,15 +244,6 @@ def repay_amount(
     """USDC to repay per element (0: no action): the least debt that restores ``aim_hf``
     (``weighted`` is collateral x price x LT, USD), capped by the reserve, the per-action
     limit, what the day's limit leaves and the debt, in 1e-6 units (USDC's decimals)."""
-    if not rules.enabled:
-        return np.zeros(len(debt))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        hf = np.where(debt > 0, weighted / debt, np.inf)
-    budget = np.minimum(rules.max_action, _snap(rules.max_day - spent_today))
-    need = _step(np.maximum(debt - weighted / rules.aim, 0.0), 1e-6, up=True)
-    cap = np.minimum(
-        np.minimum(_step(reserve, 1e-6), _step(np.maximum(budget, 0.0), 1e-6)), _step(debt, 1e-6)
-    )
-    amt = np.minimum(need, cap)
-    act = (hf < rules.trigger) & (budget > 0) & (reserve > 0) & (debt > 0) & (amt > 0)
-    return np.where(act, amt, 0.0)
+    out = np.zeros(len(debt))
+    tk.repay_many(_f64(weighted), _f64(debt), _f64(reserve), _f64(spent_today), rules.packed(), out)
+    return out

@@ -8,6 +8,11 @@ transfer is in flight and either the short is closer to its liquidation than ``s
 or the reserve is under its target by more than the band (or under its floor) and the exchange
 has room or unrealised profit worth realising. Skipping the rest changes no move.
 
+The per-path work of a step runs compiled (``bot.sim.twin_kernels``: numba): each step a few
+dozen of the 10,000 paths decide, where numpy's cost per call on such small arrays, not the
+arithmetic, was most of the Monte Carlo's time. This class keeps the state and the
+bookkeeping across steps (transfers landing, the day caps' ring).
+
 Stated limits: one underlying and a linear (USD-M) short; a transfer lands at the first step
 boundary at or after its delay (so with hourly steps 10 and 60 minutes are the same); the
 exchange account starts with the margin the first rebalance asks for, and no other money
@@ -24,20 +29,8 @@ import numpy.typing as npt
 
 from bot.core.capital import CapitalRules, CoinNetwork
 from bot.core.repay_params import ProtectParams
-from bot.sim.capital_twin import (
-    DEPOSIT as DEP,
-)
-from bot.sim.capital_twin import (
-    WITHDRAW as WD,
-)
-from bot.sim.capital_twin import (
-    Moves,
-    RepayRules,
-    TwinRules,
-    decide_money_move_vec,
-    repay_amount,
-    worth_realising_vec,
-)
+from bot.sim import twin_kernels as tk
+from bot.sim.capital_twin import RepayRules, TwinRules
 from bot.sim.hedge_book import HedgeBook
 from bot.sim.lending_vec import LoanBook
 from bot.sim.params import SimulationParams
@@ -93,7 +86,7 @@ class CoreLoop:
         self.fees = np.zeros(n)  # withdrawal fees
         self.pend_amt = np.zeros(n)  # what lands
         self.pend_dir = np.zeros(n, dtype=np.int8)  # 0 none, 1 withdraw, 2 deposit
-        self.landing: dict[int, list[IDX]] = {}  # step -> paths whose transfer lands then
+        self.lands_at = np.zeros(n, dtype=np.int64)  # step the transfer in flight lands
         # What each step sent, by kind, for the day caps: a step counts while it is within
         # 24 hours of now (the Decimal loop's ``s > t - 24 h / dt``); ``day`` is the sum.
         self.day_steps = math.floor(24 / self.dt - 1e-9) + 1
@@ -102,184 +95,84 @@ class CoreLoop:
         self.decisions = 0  # (path, step) pairs decided by the twins
         self.w_steps = max(0, math.ceil(p.transfer_delay_hours / self.dt - 1e-9))
         self.d_steps = max(0, math.ceil(p.deposit_credit_hours / self.dt - 1e-9))
+        self.twin_packed, self.repay_packed = self.twin.packed(), self.repay_rules.packed()
+        self.consts = self._consts(params)
+        self.out_idx = np.zeros((2, n), dtype=np.int64)  # the kernels' moves of one step
+        self.out_amt = np.zeros((2, n))
+
+    def _consts(self, params: SimulationParams) -> F64:
+        """The book's and the step screen's numbers, as ``tk.capital_step`` takes them."""
+        c = np.zeros(tk.LOOP_FIELDS)
+        h = params.hedge
+        c[tk.REFILL_UNDER], c[tk.TARGET] = self.refill_under, self.target
+        c[tk.ROOM_FACTOR], c[tk.FLOOR_FACTOR] = self.room_factor, self.floor_factor
+        c[tk.LEVERAGE], c[tk.MMR], c[tk.RESTORE] = self.lev, self.mmr, self.restore
+        c[tk.DIST] = (1.0 + h.min_short_liq_distance) * (1.0 + h.maint_margin_rate)  # book._dist
+        c[tk.TAKER_FEE], c[tk.SLIPPAGE] = h.taker_fee, h.slippage
+        c[tk.DEPOSIT_GAS] = params.protect.deposit_gas_usd
+        c[tk.REPAY_GAS] = params.protect.repay_gas_usd
+        c[tk.WITHDRAW_STEPS], c[tk.DEPOSIT_STEPS] = self.w_steps, self.d_steps
+        return c
 
     # --- bookkeeping ---------------------------------------------------------------------
     def in_flight(self) -> F64:
         return np.where(self.pend_dir > 0, self.pend_amt, 0.0)
 
-    def _today(self, kind: int, idx: IDX) -> F64:
-        return np.maximum(self.day[kind, idx], 0.0)  # type: ignore[no-any-return]
-
     def _book(self, kind: int, t: int, idx: IDX, amount: F64) -> None:
-        self.day[kind, idx] += amount
+        """Remember what step ``t`` sent (already in ``day``) to take it off a day later."""
         self.sent.setdefault(t, []).append((kind, idx, amount))
 
-    def arrive(self, t: int, book: HedgeBook) -> None:
-        for kind, idx, amount in self.sent.pop(t - self.day_steps, ()):  # a day old now
+    def _arrays(self, book: HedgeBook) -> tuple[tuple[F64, ...], tuple[F64, ...]]:
+        """The book's arrays and the loop's own, in the kernels' order (``tk.B_*``, ``L_*``)."""
+        b: tuple[F64, ...] = (book.size[0], book.entry[0], book.wallet[0], book.free)
+        b += (book.s_max[0], book.fees_usd, book.slippage_usd, book.withdrawn_usd)
+        own: tuple[F64, ...] = (self.reserve, self.repaid, self.gas, self.fees, self.pend_amt)
+        own += (self.day[REPAY], self.day[WITHDRAW], self.day[DEPOSIT])
+        return b, own
+
+    def arrive_and_guard(self, t: int, book: HedgeBook, loan: LoanBook, s: F64) -> None:
+        """Start of step ``t``: what was sent a day ago leaves the day caps, transfers due
+        land, and the guard repays from the reserve where HF < trigger."""
+        for kind, idx, amount in self.sent.pop(t - self.day_steps, ()):
             self.day[kind, idx] -= amount
-        due = [k for k in self.landing if k <= t]
-        if not due:
-            return
-        land = np.concatenate([i for k in due for i in self.landing.pop(k)])
-        kind = self.pend_dir[land]
-        wd = land[kind == 1]
-        self.reserve[wd] += self.pend_amt[wd]
-        dep = land[kind == 2]
-        if len(dep):
-            alive = book.size[0, dep] > 0
-            book.wallet[0, dep[alive]] += self.pend_amt[dep[alive]]
-            book.free[dep[~alive]] += self.pend_amt[dep[~alive]]
-            book._refresh_smax((np.zeros(len(dep), dtype=np.intp), dep))
-        self.pend_dir[land] = 0
-        self.pend_amt[land] = 0.0
-
-    def _pend(self, idx: IDX, t: int, d: int, lands: F64, steps: int) -> None:
-        self.pend_dir[idx], self.pend_amt[idx] = d, lands
-        self.landing.setdefault(t + steps, []).append(idx)
-
-    # --- the guard -----------------------------------------------------------------------
-    def guard(self, t: int, loan: LoanBook, s: F64) -> None:
-        wc = loan.weighted_collateral(s)
-        trig = wc < loan.debt * self.repay_rules.trigger
-        if not trig.any():
-            return
-        idx = np.flatnonzero(trig)
-        idx = idx[self.reserve[idx] >= 1e-6]  # USDC's unit: under it the core sees 0
-        if not len(idx):
-            return
-        self.decisions += len(idx)
-        amount = repay_amount(
-            weighted=wc[idx],
-            debt=loan.debt[idx],
-            reserve=self.reserve[idx],
-            spent_today=self._today(REPAY, idx),
-            rules=self.repay_rules,
+        b, own = self._arrays(book)
+        k, decided = tk.land_and_guard(
+            t,
+            loan.coll[0],
+            s[0],
+            float(loan.lt[0, 0]),
+            loan.debt,
+            b,
+            own,
+            self.pend_dir,
+            self.lands_at,
+            self.repay_packed,
+            self.consts,
+            self.out_idx[0],
+            self.out_amt[0],
         )
-        amount = np.minimum(amount, loan.debt[idx])
-        go = amount > 0
-        idx, amount = idx[go], amount[go]
-        loan.debt[idx] -= amount
-        self.reserve[idx] -= amount
-        self.repaid[idx] += amount
-        self.gas[idx] += self.params.protect.repay_gas_usd
-        self._book(REPAY, t, idx, amount)
+        self.decisions += decided
+        if k:
+            self._book(REPAY, t, self.out_idx[0, :k].copy(), self.out_amt[0, :k].copy())
 
     # --- the capital loop ----------------------------------------------------------------
     def capital(self, t: int, book: HedgeBook, s: F64) -> None:
-        sp = s[0]
-        # Step screen on whole arrays, a superset of the pairs kept below. A withdrawal's
-        # room (with free balance 0) is at most q D (s_max - sp k / D), k the larger of D and
-        # 1 + 1 / leverage (D: book._dist): none at or above s_max D / k.
-        smax = book.s_max[0]
-        wd = self.reserve < self.refill_under
-        if book.free.any():
-            wd &= (sp < smax * self.room_factor) | (book.free > 0)
-        else:
-            wd &= sp < smax * self.room_factor
-        cand = wd | (sp > smax * self.floor_factor)
-        if not cand.any():
-            return
-        idx = np.flatnonzero(cand)
-        idx = idx[self.pend_dir[idx] == 0]
-        if not len(idx):
-            return
-        # Skipped, as they can move nothing: a deposit needs the short under its floor and
-        # the reserve to hold the least transfer; a withdrawal needs the reserve under target
-        # less the band and, even after realising all profit, the least transfer's room. That
-        # room is at most the lower of two bounds: Binance's (wallet, profit once realised,
-        # less initial margin) and the distance floor's (wallet less the margin keeping the
-        # restore distance; realising adds as much to that margin as to the wallet, so it
-        # never lifts this bound). Where the first decision would realise profit and the
-        # second could still not withdraw (the distance floor binds), the pair is skipped
-        # too: realising there only pays fees (bot.sim.capital_loop.worth_realising does not
-        # see that bound; the backtest pays them).
-        q, entry, spx = book.size[0, idx], book.entry[0, idx], sp[idx]
-        reserve = self.reserve[idx]
-        cash = book.free[idx] + book.wallet[0, idx]
-        dep = spx > book.s_max[0, idx] * self.floor_factor
-        most = np.minimum(
-            cash + q * (entry - spx - spx / self.lev), cash + q * (entry - spx * book._dist)
+        """Move money between exchange and reserve where a decision can (``tk.capital_step``);
+        the transfers land in ``arrive_and_guard``."""
+        b, own = self._arrays(book)
+        n_wd, n_dep, decided = tk.capital_step(
+            t,
+            s[0],
+            b,
+            own,
+            self.pend_dir,
+            self.lands_at,
+            self.consts,
+            self.twin_packed,
+            self.out_idx,
+            self.out_amt,
         )
-        keep = (dep & (reserve >= max(self.twin.min_transfer, self.twin.dep_min) - 1e-6)) | (
-            (reserve < self.refill_under) & (most >= self.twin.min_transfer - 1e-6)
-        )
-        idx = idx[keep]
-        if not len(idx):
-            return
-        view = self._view(idx, book, sp[idx])
-        self.decisions += len(idx)
-        m = self._decide(idx, view)
-        again = worth_realising_vec(m, view["movable"], view["needed"], self.twin)
-        if again.any():
-            r = idx[again]
-            done = book.realise_many(r, sp[r], m.realise_first[again])
-            r = r[done]
-            if len(r):
-                self.decisions += len(r)
-                m2 = self._decide(r, self._view(r, book, sp[r]))
-                pos = np.flatnonzero(again)[done]
-                for f in ("verdict", "direction", "amount", "fee", "received"):
-                    getattr(m, f)[pos] = getattr(m2, f)
-        go = m.moves
-        wd = go & (m.direction == WD)
-        if wd.any():
-            j, amt = idx[wd], m.amount[wd]
-            book.withdraw_many(j, amt)
-            self.fees[j] += m.fee[wd]
-            self._pend(j, t, 1, m.received[wd], self.w_steps)
-            self._book(WITHDRAW, t, j, amt)
-        de = go & (m.direction == DEP)
-        if de.any():
-            j, amt = idx[de], m.amount[de]
-            self.reserve[j] -= amt
-            self.gas[j] += self.params.protect.deposit_gas_usd
-            self._pend(j, t, 2, amt, self.d_steps)
-            self._book(DEPOSIT, t, j, amt)
-
-    def _view(self, idx: IDX, book: HedgeBook, sp: F64) -> dict[str, F64]:
-        """``CapitalView``'s numbers for paths ``idx``, as ``bot.sim.capital_loop`` reads
-        them from the Decimal ledger."""
-        q, entry = book.size[0, idx], book.entry[0, idx]
-        wallet, free = book.wallet[0, idx], book.free[idx]
-        mmr = self.mmr
-        upnl = q * (entry - sp)
-        im = q * sp / self.lev
-        movable = np.maximum(free + wallet + np.minimum(upnl, 0.0) - im, 0.0)
-        keep = np.maximum(im, q * sp * (1 + self.restore) * (1 + mmr) - q * entry)
-        room = free + wallet - keep
-        short = q > 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dist = np.where(
-                short, np.maximum((wallet + q * entry) / (q * (1 + mmr)) / sp - 1, 0), np.nan
-            )
-        # bot.core.capital.margin_to_restore_usd: the margin a short opened at the mark needs
-        # for the restore distance (bot.core.futures), less its equity.
-        needed_at = sp * (1 + self.restore) * (q * mmr + q) - q * sp
-        to_restore = np.where(
-            short, np.maximum(np.maximum(needed_at, 0.0) - (wallet + upnl), 0.0), 0.0
-        )
-        return {
-            "movable": movable,
-            "needed": np.maximum(movable - np.maximum(room, 0.0), 0.0),
-            "upnl": upnl,
-            "distance": dist,
-            "to_restore": np.maximum(to_restore - free, 0.0),
-            "reserve": self.reserve[idx],
-        }
-
-    def _decide(self, idx: IDX, view: dict[str, F64]) -> Moves:
-        reserve = view["reserve"]
-        return decide_money_move_vec(
-            reserve=reserve,
-            coin_held=reserve,
-            target=np.full(len(idx), self.target),
-            floor=np.zeros(len(idx)),
-            movable=view["movable"],
-            needed=view["needed"],
-            upnl=view["upnl"],
-            distance=view["distance"],
-            to_restore=view["to_restore"],
-            withdrawn_today=self._today(WITHDRAW, idx),
-            deposited_today=self._today(DEPOSIT, idx),
-            rules=self.twin,
-        )
+        self.decisions += decided
+        for kind, row, k in ((WITHDRAW, 0, n_wd), (DEPOSIT, 1, n_dep)):
+            if k:
+                self._book(kind, t, self.out_idx[row, :k].copy(), self.out_amt[row, :k].copy())

@@ -14,11 +14,23 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from bot.sim import book_kernels as kernels
 from bot.sim import futures_vec as fv
 from bot.sim.params import HedgeModel
 
 F64 = npt.NDArray[np.float64]
 B1 = npt.NDArray[np.bool_]
+IDX2 = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]
+
+
+def nonzero_2d(mask: B1) -> IDX2:
+    """``np.nonzero`` of an (n_underlyings, n_paths) mask, in the same order; one underlying
+    (the common case, every step) takes the much cheaper 1-d search."""
+    if mask.shape[0] != 1:
+        rows, cols = np.nonzero(mask)
+        return rows, cols
+    cols = np.flatnonzero(mask[0])
+    return np.zeros(len(cols), dtype=np.intp), cols
 
 
 class HedgeBook:
@@ -45,6 +57,11 @@ class HedgeBook:
         # Highest mark at which the wallet still meets the distance floor: a top-up is only
         # needed where the mark rose above it (one comparison per step instead of the formula).
         self.s_max = np.full(shape, np.inf)
+        m = np.zeros(kernels.MODEL_FIELDS)
+        m[kernels.LEVERAGE], m[kernels.DIST] = model.leverage, self._dist
+        m[kernels.BAND_REL], m[kernels.BAND_ABS] = model.band_rel, model.band_abs_usd
+        m[kernels.SLIPPAGE], m[kernels.TAKER_FEE] = model.slippage, model.taker_fee
+        self._packed = m  # as the kernels take the model
 
     @property
     def funding_usd(self) -> F64:
@@ -93,25 +110,31 @@ class HedgeBook:
     def liquidate(self, mark_high: F64) -> B1:
         """Liquidate shorts whose margin balance is at or under maintenance at ``mark_high``;
         return the mask of shorts liquidated now."""
+        mmr = self.m.maint_margin_rate
+        hit = np.zeros(self.size.shape, dtype=bool)
+        if not self.inverse:  # every step of a linear book: one compiled pass
+            kernels.liquidate_linear(
+                mark_high,
+                self.size,
+                self.entry,
+                self.wallet,
+                self.s_max,
+                mmr,
+                self.alive,
+                self.liquidated,
+                self.liq_loss_usd,
+                hit,
+            )
+            return hit
         # s_max (the distance floor's price) never exceeds the liquidation price, so below it
         # nothing can be liquidated: one comparison settles the common step.
         if not (mark_high >= self.s_max).any():
-            return np.zeros(self.size.shape, dtype=bool)
-        mmr = self.m.maint_margin_rate
-        if self.inverse:
-            bal = self.wallet + fv.inverse_short_pnl_coin(self.size, self.entry, mark_high)
-            hit = (self.size > 0) & (bal <= self.size / mark_high * mmr)
-        else:
-            # wallet + q (EP - MP) <= q MP MMR, rearranged to spend fewer array operations
-            hit = self.size * (mark_high * (1.0 + mmr) - self.entry) >= self.wallet
-            hit &= self.size > 0
+            return hit
+        bal = self.wallet + fv.inverse_short_pnl_coin(self.size, self.entry, mark_high)
+        hit = (self.size > 0) & (bal <= self.size / mark_high * mmr)
         if not hit.any():
             return hit
-        if self.inverse:
-            lost = np.where(hit, np.maximum(bal, 0.0) * mark_high, 0.0)
-        else:
-            bal = self.wallet + fv.linear_short_pnl_usd(self.size, self.entry, mark_high)
-            lost = np.where(hit, np.maximum(bal, 0.0), 0.0)
+        lost = np.where(hit, np.maximum(bal, 0.0) * mark_high, 0.0)
         # The remaining margin goes to the insurance fund; count it as capital lost.
         self.liq_loss_usd += lost.sum(axis=0)
         self.size[hit] = 0.0
@@ -155,7 +178,7 @@ class HedgeBook:
         above = s > self.s_max
         if not above.any():  # any() is much cheaper than nonzero() on the common no-op step
             return
-        idx = np.nonzero(above)
+        idx = nonzero_2d(above)
         if not len(idx[0]):
             return
         need = self._distance_wallet(s[idx], self.size[idx], self.entry[idx]) - self.wallet[idx]
@@ -175,19 +198,29 @@ class HedgeBook:
 
     def rebalance(self, target_usd: F64, s: F64) -> None:
         """Trade to ``target_usd`` where outside the band, then restore the margin floor."""
+        # A linear book (every step of most runs): one compiled pass over the shorts. Money
+        # from the free balance alone is shared by a path's shorts, which the numpy code
+        # below caps together: the kernel takes one short per path there.
+        if not self.inverse and (self.outside or self.size.shape[0] == 1):
+            b: tuple[F64, ...] = (self.size, self.entry, self.wallet, self.s_max, self.free)
+            b += (self.fees_usd, self.slippage_usd, self.capital_in_usd)
+            target = np.ascontiguousarray(target_usd, dtype=np.float64)
+            kernels.rebalance_linear(target, s, b, self.alive, self.outside, self._packed)
+            return
         cur = self.short_usd(s)
         if not self.outside:
             # As the planner: a growing short only as far as the margin there is backs it.
+            # (A target at or under the short is kept: max(afford, cur) >= cur >= target.)
             per_usd = max(1.0 / self.m.leverage, self._dist - 1.0)
-            afford = (self.wallet + self.free) / per_usd
-            target_usd = np.where(
-                target_usd > cur, np.minimum(target_usd, np.maximum(afford, cur)), target_usd
-            )
+            afford = self.wallet + self.free
+            afford /= per_usd
+            np.maximum(afford, cur, out=afford)
+            target_usd = np.minimum(target_usd, afford)
         diff = target_usd - cur
         band = np.maximum(self.m.band_rel * target_usd, self.m.band_abs_usd)
         out = (np.abs(diff) > band) & self.alive
         if out.any():
-            idx = np.nonzero(out)
+            idx = nonzero_2d(out)
             self._trade(idx, diff[idx], s[idx])
         self.top_up(s)
 
@@ -231,32 +264,6 @@ class HedgeBook:
         self._refresh_smax(idx)
         np.add.at(self.fees_usd, paths, fee_usd)
         np.add.at(self.slippage_usd, paths, notional_usd * slip)
-
-    def realise_many(self, paths: npt.NDArray[np.intp], s: F64, profit_usd: F64) -> B1:
-        """The (linear) shorts of ``paths``: buy back and sell again the share whose
-        unrealised profit is ``profit_usd`` (fee and slippage twice on it), so the profit
-        becomes wallet balance Binance lets leave. Returns where it happened (a profit)."""
-        q, e = self.size[0, paths], self.entry[0, paths]
-        upnl = q * (e - s)
-        done = (q > 0) & (upnl > 0) & (profit_usd > 0)
-        paths, s, q, e, upnl = paths[done], s[done], q[done], e[done], upnl[done]
-        share = np.minimum(profit_usd[done] / upnl, 1.0)
-        notional = share * q * s
-        cost = 2 * (self.m.taker_fee + self.m.slippage) * notional
-        self.wallet[0, paths] += share * upnl - cost
-        self.entry[0, paths] = e * (1 - share) + s * share
-        self.fees_usd[paths] += 2 * self.m.taker_fee * notional
-        self.slippage_usd[paths] += 2 * self.m.slippage * notional
-        self._refresh_smax((np.zeros(len(paths), dtype=np.intp), paths))
-        return done  # type: ignore[no-any-return]
-
-    def withdraw_many(self, paths: npt.NDArray[np.intp], amount: F64) -> None:
-        """``amount`` off each path's account: the free balance first, then the margin."""
-        from_free = np.minimum(amount, self.free[paths])
-        self.free[paths] -= from_free
-        self.wallet[0, paths] -= amount - from_free
-        self.withdrawn_usd[paths] += amount
-        self._refresh_smax((np.zeros(len(paths), dtype=np.intp), paths))
 
     def withdraw_gains(self, s: F64, mask: npt.NDArray[np.bool_]) -> F64:
         """On paths in ``mask``: where it frees money, realise the uPnL (close and reopen at the

@@ -15,12 +15,10 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from bot.sim import loan_kernels as kernels
 from bot.sim.params import LoanModel
 
 F64 = npt.NDArray[np.float64]
-CLOSE_FACTOR_HF = 0.95
-MIN_FULL_CLOSE_USD = 2000.0
-MIN_LEFTOVER_USD = 1000.0
 
 
 class LoanBook:
@@ -58,59 +56,27 @@ class LoanBook:
 
     def liquidate(self, s: F64, rounds: int = 4) -> npt.NDArray[np.bool_]:
         """Liquidate every path with HF < 1 at prices ``s``; return the paths hit."""
-        hit_any = np.zeros(self.debt.shape, dtype=bool)
-        wc = self.weighted_collateral(s)
-        under = wc < self.debt  # HF < 1 without dividing; no debt is never under
-        if not under.any():
-            return hit_any
-        cols = np.flatnonzero(under)
-        hf = np.full(self.debt.shape, np.inf)
-        hf[cols] = wc[cols] / self.debt[cols]
-        for _ in range(rounds):
-            if not len(cols):
-                break
-            hit_any[cols] = True
-            self._liquidate_cols(cols, s[:, cols], hf[cols])
-            # Only the paths just liquidated can still be under 1: recheck those alone.
-            sub = s[:, cols]
-            wc = (self.coll[:, cols] * sub * self.lt).sum(axis=0)
-            debt = self.debt[cols]
-            left = (debt > 0) & (wc < debt)
-            cols = cols[left]
-            hf = np.full(self.debt.shape, np.inf)
-            hf[cols] = wc[left] / debt[left]
-        return hit_any
+        hit = np.zeros(self.debt.shape, dtype=bool)
+        kernels.liquidate(
+            np.ascontiguousarray(s, dtype=np.float64),
+            self.coll,
+            self.lt,
+            self.bonus,
+            self.debt,
+            (self.bad_debt_usd, self.liq_loss_usd, self.liq_count),
+            rounds,
+            hit,
+        )
+        return hit
 
     def _liquidate_cols(self, cols: npt.NDArray[np.intp], s: F64, hf: F64) -> None:
-        coll = self.coll[:, cols]
-        value = coll * s
-        pick = np.argmax(value, axis=0)
-        ar = np.arange(len(cols))
-        cval = value[pick, ar]
-        debt = self.debt[cols]
-        bonus = self.bonus[pick]
-        half = (hf > CLOSE_FACTOR_HF) & (cval >= MIN_FULL_CLOSE_USD) & (debt >= MIN_FULL_CLOSE_USD)
-        cover = np.where(half, 0.5 * debt, debt)
-        seize = np.minimum(cover * (1.0 + bonus), cval)
-        cover = seize / (1.0 + bonus)
-        dust = (
-            half
-            & ((debt - cover < MIN_LEFTOVER_USD) | (cval - seize < MIN_LEFTOVER_USD))
-            & (seize < cval)
+        """One liquidation call on each path of ``cols`` (``s``, ``hf``: theirs)."""
+        kernels.liquidate_calls(
+            np.ascontiguousarray(cols, dtype=np.int64),
+            np.ascontiguousarray(s, dtype=np.float64),
+            np.ascontiguousarray(hf, dtype=np.float64),
+            self.coll,
+            self.bonus,
+            self.debt,
+            (self.bad_debt_usd, self.liq_loss_usd, self.liq_count),
         )
-        # v3.3 reverts on such dust; the liquidator takes the largest call that does not.
-        limit = np.minimum(
-            cover, np.minimum((cval - MIN_LEFTOVER_USD) / (1.0 + bonus), debt - MIN_LEFTOVER_USD)
-        )
-        limit = np.maximum(limit, 0.0)
-        cover = np.where(dust, limit, cover)
-        seize = np.where(dust, limit * (1.0 + bonus), seize)
-        coll[pick, ar] = np.maximum(coll[pick, ar] - seize / s[pick, ar], 0.0)
-        debt = debt - cover
-        no_coll = (coll * s).sum(axis=0) <= 0.0
-        self.bad_debt_usd[cols] += np.where(no_coll, debt, 0.0)
-        debt = np.where(no_coll, 0.0, debt)
-        self.coll[:, cols] = coll
-        self.debt[cols] = debt
-        self.liq_loss_usd[cols] += seize - cover
-        self.liq_count[cols] += 1

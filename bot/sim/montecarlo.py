@@ -150,9 +150,7 @@ def simulate_policy(
         if repayer is not None:
             repayer.step(loan, book, s)
         if loop is not None:
-            loop.arrive(t, book)
-            if mode == "repay":
-                loop.guard(t, loan, s)
+            loop.arrive_and_guard(t, book, loan, s)
         if hedged:
             book.rebalance(target_short_usd(spec, loan, s, book.margin_delta_usd(s), ladder), s)
         if loop is not None and hedged:

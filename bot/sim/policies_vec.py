@@ -80,7 +80,9 @@ def target_short_usd(
     """``bot.core.policy.evaluate``'s target per underlying and path. ``margin_delta``: the
     coin margin counted as exposure (0 when ``count_margin_delta`` is off), as the core's
     ``Exposure.margin_delta_usd``."""
-    delta = loan.coll * s + margin_delta
+    delta = loan.coll * s
+    if not isinstance(margin_delta, float) or margin_delta != 0.0:  # linear: 0.0, every step
+        delta += margin_delta
     kind = spec.kind
     if kind == "none":
         return np.zeros_like(s)
@@ -90,16 +92,18 @@ def target_short_usd(
         # Every factor is >= 0, so no clamp below.
         return spec.f * (1.0 - loan.lt) * loan.coll * s
     if kind == "ratio":
-        short = spec.r * delta
+        short = delta
+        short *= spec.r
     elif kind == "health_target":
         short = _health_target(spec, loan, s, delta)
     elif kind == "ladder":
         if ladder is None:
             raise ValueError("ladder policy needs a LadderState")
-        short = ladder.update(spec, loan.health_factor(s)) * delta
+        short = delta
+        short *= ladder.update(spec, loan.health_factor(s))
     else:
         raise ValueError(f"unknown policy kind {kind!r}")
     # These follow delta's sign. The core returns a long (negative) target on net-short
     # exposure; the book only holds shorts. With long collateral and coin margin, delta >= 0
     # and this never binds.
-    return np.maximum(short, 0.0)
+    return np.maximum(short, 0.0, out=short)
