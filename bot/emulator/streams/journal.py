@@ -37,6 +37,7 @@ class VenueCapture:
     open_orders: dict[int, _OrderMark]
     trades: int
     income: int
+    margin_calls: int
 
     @classmethod
     def of(cls, venue_account: VenueAccount) -> VenueCapture:
@@ -50,6 +51,7 @@ class VenueCapture:
             open_orders=open_orders,
             trades=len(venue_account.trades),
             income=len(venue_account.income),
+            margin_calls=len(venue_account.margin_calls),
         )
 
 
@@ -123,8 +125,11 @@ class _OrderEvents:
 def venue_events(
     state: EmulatorState, venue_account: VenueAccount, before: VenueCapture, now_ms: int
 ) -> list[Json]:
-    """Every user-data event for the changes since ``before``, in the order they happened."""
+    """Every user-data event for the changes since ``before``, in the order they happened
+    (a margin call first: it is made before the liquidation the same mark move may cause)."""
+    calls = venue_account.margin_calls[before.margin_calls :]
     replay = _OrderEvents(venue_account, before, now_ms)
+    replay.events.extend(payloads.margin_call(call, now_ms) for call in calls)
     new_orders = list(venue_account.orders.values())[before.orders :]
     new_trades = venue_account.trades[before.trades :]
     steps: list[tuple[int, Order | Trade]] = [(o.order_id, o) for o in new_orders]
