@@ -178,7 +178,9 @@ def run_daemon(
 
     listener = None
     try:
-        margin_calls = MarginCallRelay(services.alerts, account=account_name(config))
+        margin_calls = MarginCallRelay(
+            services.alerts, services.board, account=account_name(config), clock=clock
+        )
         loops, exchange = build_loops(
             config, mode, live=live, services=services, now=clock(), on_margin_call=margin_calls
         )

@@ -1,6 +1,8 @@
 """The exchange's ``MARGIN_CALL`` reaches the daemon: a critical alert, and the hedger and the
 capital loops woken at once (the capital loop deposits margin when a short nears liquidation;
-the hedger reads the account again, from REST: ``StreamedExchange`` invalidated it).
+the hedger reads the account again, from REST: ``StreamedExchange`` invalidated it). The capital
+loop reads the account from the hedger's board, so it is woken once more when the hedger has
+posted what it read after the call.
 
 The relay is handed to the streams before the daemon (and its ``wake``) exists: a call that
 arrives in between is alerted, and the loops' first ticks come anyway.
@@ -9,13 +11,16 @@ arrives in between is alerted, and the loops' first ticks come anyway.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from functools import partial
 from typing import Protocol
 
 from bot.alerts import Alert
 from bot.alerts import events as alert_events
+from bot.daemon.board import MarketBoard
 from bot.exchange.binance.schemas.streams import MarginCall
 
-LOOP_SUFFIXES = (":hedger", ":capital")
+HEDGER, CAPITAL = ":hedger", ":capital"
 
 
 class AlertSubmitter(Protocol):
@@ -23,15 +28,27 @@ class AlertSubmitter(Protocol):
 
 
 class MarginCallRelay:
-    def __init__(self, alerts: AlertSubmitter, *, account: str) -> None:
+    def __init__(
+        self,
+        alerts: AlertSubmitter,
+        board: MarketBoard,
+        *,
+        account: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._alerts = alerts
+        self._clock = clock
+        self._board = board
         self._account = account
         self._wake: Callable[[str], None] | None = None
-        self._loops: tuple[str, ...] = ()
+        self._hedgers: tuple[str, ...] = ()
+        self._capital: tuple[str, ...] = ()
 
     def attach(self, wake: Callable[[str], None], loop_names: Iterable[str]) -> None:
-        """Wake these of ``loop_names`` on each call: the hedger and capital loops."""
-        self._loops = tuple(n for n in loop_names if n.endswith(LOOP_SUFFIXES))
+        """Wake the hedger and capital loops among ``loop_names`` on each call."""
+        names = tuple(loop_names)
+        self._hedgers = tuple(n for n in names if n.endswith(HEDGER))
+        self._capital = tuple(n for n in names if n.endswith(CAPITAL))
         self._wake = wake
 
     def __call__(self, event: MarginCall) -> None:
@@ -45,6 +62,14 @@ class MarginCallRelay:
             )
         )
         wake = self._wake
-        if wake is not None:
-            for name in self._loops:
-                wake(name)
+        if wake is None:
+            return
+        if self._capital:
+            then = partial(self._wake_all, wake, self._capital)
+            self._board.when_posted_since(self._clock(), then)
+        self._wake_all(wake, (*self._hedgers, *self._capital))
+
+    @staticmethod
+    def _wake_all(wake: Callable[[str], None], names: Iterable[str]) -> None:
+        for name in names:
+            wake(name)
