@@ -2,9 +2,10 @@
 
 The engine's functions (orders, fills, risk, wallet) change the pydantic state and know nothing
 of sockets. Every change happens under ``ex.lock``, and every change leaves a trace in an
-append-only journal: orders get increasing ids and are never removed, trades and income rows
-are appended. So a ``Capture`` taken when the lock is entered and compared when it is left gives
-the events in the order the state changed, without threading a sink through the engine.
+append-only journal: orders get increasing ids and are never removed, trades, income rows and
+margin calls are appended. So a ``Capture`` taken when the lock is entered and compared when it
+is left gives the events in the order the state changed, without threading a sink through the
+engine.
 Only accounts with an open user socket are captured, so plain REST traffic pays nothing.
 Limit: several fills of one symbol inside one operation share one ACCOUNT_UPDATE (final values).
 """
