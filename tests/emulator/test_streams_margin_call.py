@@ -67,15 +67,16 @@ def _open(case: Case, client: Client, twm_factory: TwmFactory, emulator: Emulato
     twm = twm_factory()
     if case.venue == "usdm":
         twm.start_futures_user_socket(callback=inbox)
+        wait_for_open(emulator, "user", 1)
         client.futures_create_order(
             symbol=case.symbol, side=case.side, type="MARKET", quantity=case.qty
         )
     else:
         twm.start_coin_futures_user_socket(callback=inbox)
+        wait_for_open(emulator, "user", 1)
         client.futures_coin_create_order(
             symbol=case.symbol, side=case.side, type="MARKET", quantity=case.qty
         )
-    wait_for_open(emulator, "user", 1)
     return inbox
 
 
@@ -125,7 +126,8 @@ def test_margin_call_once_per_crossing(
     calls = inbox.events("MARGIN_CALL")
     assert len(calls) == 2
     assert calls[1]["p"][0]["mp"] == entry["mp"]
-    assert inbox.events("ORDER_TRADE_UPDATE")[-1]["o"]["o"] == "MARKET"  # never liquidated
+    types = [e["o"]["o"] for e in inbox.events("ORDER_TRADE_UPDATE")]
+    assert types == ["MARKET", "MARKET"], types  # NEW and TRADE: never liquidated
 
 
 def test_isolated_position_call_has_no_cross_wallet(
