@@ -178,9 +178,7 @@ def run_daemon(
 
     listener = None
     try:
-        margin_calls = MarginCallRelay(
-            services.alerts, services.board, account=account_name(config), clock=clock
-        )
+        margin_calls = _margin_call_relay(config, services, clock)
         loops, exchange = build_loops(
             config, mode, live=live, services=services, now=clock(), on_margin_call=margin_calls
         )
@@ -209,6 +207,15 @@ def run_daemon(
         server.stop()
         services.journal.close()
         log.info("daemon stopped")
+
+
+def _margin_call_relay(
+    config: HedgebotConfig, services: Services, clock: Callable[[], datetime]
+) -> MarginCallRelay:
+    """Told by the streams of each margin call; it wakes the loops once the daemon exists."""
+    return MarginCallRelay(
+        services.alerts, services.board, account=account_name(config), clock=clock
+    )
 
 
 def _serve(
