@@ -88,6 +88,34 @@ def liquidation_distance_low(
     )
 
 
+def margin_call(
+    *,
+    account: str,
+    positions: tuple[tuple[str, Decimal, Decimal], ...],
+    cross_wallet: Decimal | None,
+    at: datetime | None = None,
+) -> Alert:
+    """The venue's ``MARGIN_CALL``; ``positions``: (symbol, mark, maintenance margin)."""
+    symbols = ", ".join(sorted({symbol for symbol, _, _ in positions})) or "?"
+    wallet = () if cross_wallet is None else (("cross wallet", _num(cross_wallet, 8)),)
+    return Alert(
+        kind=AlertKind.MARGIN_CALL,
+        severity=Severity.CRITICAL,
+        title=f"{account}: margin call on {symbols}",
+        text="The exchange warns that the margin ratio is high: liquidation is near. The hedge "
+        "and the capital loops run now; add margin or reduce the hedge if they cannot.",
+        dedupe_key=f"margin-call:{account}:{symbols}",
+        fields=(
+            *(
+                (f"{symbol} mark / maintenance margin", f"{mark} / {maintenance}")
+                for symbol, mark, maintenance in positions
+            ),
+            *wallet,
+        ),
+        at=at,
+    )
+
+
 def stale_data(
     *, position: str, reason: str, block_number: int | None = None, at: datetime | None = None
 ) -> Alert:

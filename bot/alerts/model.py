@@ -37,6 +37,7 @@ class AlertKind(StrEnum):
     MONEY_MOVE = "money_move"  # a withdrawal or deposit started, done or failed
     MONEY_MOVE_HELD = "money_move_held"  # a transfer is needed and is not being made
     PAPER_LIQUIDATION = "paper_liquidation"  # dry-run: the venue would have liquidated
+    MARGIN_CALL = "margin_call"  # the venue's MARGIN_CALL: liquidation is near
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,11 +26,13 @@ from bot.daemon.guard.build import build_guard
 from bot.daemon.hedger.build import build_hedger, first_contact
 from bot.daemon.hedger.venue import VenueGate
 from bot.daemon.loops import Loop
+from bot.daemon.margin_call import MarginCallRelay
 from bot.daemon.service import Daemon, utc_now
 from bot.daemon.streams_loop import StreamsLoop
 from bot.daemon.wake import BlockWake, build_block_wake
 from bot.daemon.wiring import (
     TradingMode,
+    account_name,
     account_setup,
     alert_dispatcher,
     journal_for,
@@ -40,6 +42,7 @@ from bot.daemon.wiring import (
     trading_mode,
 )
 from bot.exchange.base import Exchange
+from bot.exchange.binance.schemas.streams import MarginCall
 from bot.exchange.binance.streams import StreamedExchange
 from bot.exchange.cached import AccountCache
 from bot.journal import Journal
@@ -70,14 +73,18 @@ def build_exchange(
     read_only: bool = False,
     alerts: AlertDispatcher | None = None,
     streams: list[StreamedExchange] | None = None,
+    on_margin_call: Callable[[MarginCall], None] | None = None,
 ) -> Exchange:
     """``streams``: when given (the daemon) and enabled, marks and the account come from the
-    WebSocket streams; the streamed exchange is appended there for the caller to start."""
+    WebSocket streams; the streamed exchange is appended there for the caller to start, and
+    ``on_margin_call`` is told of the user stream's margin calls."""
     credentials = None if dry_run else binance_credentials()
     public = live_exchange(config, credentials, live=live)
     source: Exchange = public
     if streams is not None and config.hedge.streams.enabled:
-        streams.append(streamed_exchange(config, public, credentials))
+        streams.append(
+            streamed_exchange(config, public, credentials, on_margin_call=on_margin_call)
+        )
         source = streams[-1]
     if dry_run:
         return paper_exchange(
@@ -90,7 +97,13 @@ def build_exchange(
 
 
 def build_loops(
-    config: HedgebotConfig, mode: TradingMode, *, live: bool, services: Services, now: datetime
+    config: HedgebotConfig,
+    mode: TradingMode,
+    *,
+    live: bool,
+    services: Services,
+    now: datetime,
+    on_margin_call: Callable[[MarginCall], None] | None = None,
 ) -> tuple[list[Loop], Exchange]:
     """The loops, and the exchange the hedger trades on (the dashboard reads through it)."""
     s = services
@@ -103,8 +116,9 @@ def build_loops(
     ]  # fmt: skip
     streams: list[StreamedExchange] = []
     exchange = build_exchange(
-        config, s.journal, dry_run=mode.dry_run, live=live, alerts=s.alerts, streams=streams
-    )
+        config, s.journal, dry_run=mode.dry_run, live=live, alerts=s.alerts, streams=streams,
+        on_margin_call=on_margin_call,
+    )  # fmt: skip
     for streamed in streams:
         streamed.start()
         loops.append(StreamsLoop(streamed, s.metrics))
@@ -164,7 +178,10 @@ def run_daemon(
 
     listener = None
     try:
-        loops, exchange = build_loops(config, mode, live=live, services=services, now=clock())
+        margin_calls = _margin_call_relay(config, services, clock)
+        loops, exchange = build_loops(
+            config, mode, live=live, services=services, now=clock(), on_margin_call=margin_calls
+        )
         if not mode.dry_run:  # the paper book is the hedger's alone: status builds its own view
             feed.read_account_through(exchange)
         # Its own thread and journal connection: a Telegram outage never reaches a loop.
@@ -180,6 +197,7 @@ def run_daemon(
             max_cycles=max_cycles,
             stop_event=services.stopping,
         )
+        margin_calls.attach(daemon.wake, (loop.name for loop in loops))
         wake = build_block_wake(config, loops, daemon.wake)
         return _serve(daemon, config, mode, services.alerts, wake)
     finally:
@@ -189,6 +207,15 @@ def run_daemon(
         server.stop()
         services.journal.close()
         log.info("daemon stopped")
+
+
+def _margin_call_relay(
+    config: HedgebotConfig, services: Services, clock: Callable[[], datetime]
+) -> MarginCallRelay:
+    """Told by the streams of each margin call; it wakes the loops once the daemon exists."""
+    return MarginCallRelay(
+        services.alerts, services.board, account=account_name(config), clock=clock
+    )
 
 
 def _serve(

@@ -8,7 +8,7 @@ exchange outage, a paused hedger) is as good as none.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -45,6 +45,7 @@ class MarketBoard:
         self._note: MarketNote | None = None
         self._realise: RealiseRequest | None = None
         self._refresh: datetime | None = None
+        self._after_post: list[tuple[datetime, Callable[[], None]]] = []
 
     def ask_fresh_account(self, at: datetime) -> None:
         """Ask the hedger to read positions and balances from the venue, bypassing its cache
@@ -77,6 +78,16 @@ class MarketBoard:
     def post(self, note: MarketNote) -> None:
         with self._lock:
             self._note = note
+            due = [c for at, c in self._after_post if note.at >= at]
+            self._after_post = [(at, c) for at, c in self._after_post if note.at < at]
+        for callback in due:
+            callback()
+
+    def when_posted_since(self, at: datetime, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once, on the poster's thread, when a note read at or after ``at``
+        is posted (a tick already running when asked posts an older one)."""
+        with self._lock:
+            self._after_post.append((at, callback))
 
     def fresh(self, now: datetime, *, max_age_secs: float) -> MarketNote | None:
         with self._lock:

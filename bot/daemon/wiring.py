@@ -44,6 +44,7 @@ from bot.core.model import Venue
 from bot.exchange.base import AccountSetup, Exchange, SymbolSetup
 from bot.exchange.binance.adapter import BinanceFutures
 from bot.exchange.binance.network import is_production
+from bot.exchange.binance.schemas.streams import MarginCall
 from bot.exchange.binance.streams import (
     AccountStreamState,
     MarkBook,
@@ -129,10 +130,14 @@ def live_exchange(
 
 
 def streamed_exchange(
-    config: HedgebotConfig, public: BinanceFutures, credentials: ApiCredentials | None
+    config: HedgebotConfig,
+    public: BinanceFutures,
+    credentials: ApiCredentials | None,
+    *,
+    on_margin_call: Callable[[MarginCall], None] | None = None,
 ) -> StreamedExchange:
     """``public`` with marks (and, with keys, the account) from the WebSocket streams; its
-    sockets open on ``start()``."""
+    sockets open on ``start()``. ``on_margin_call``: told of each ``MARGIN_CALL``."""
     streams = config.hedge.streams
     client = StreamClient(
         symbols=symbol_venues(config),
@@ -152,6 +157,7 @@ def streamed_exchange(
         client,
         mark_max_age_secs=streams.mark_max_age_secs,
         account_check_secs=streams.account_check_secs,
+        on_margin_call=on_margin_call,
     )
 
 

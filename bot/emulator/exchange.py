@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bot.emulator import algo, fills, orders, persistence, risk, wallet
+from bot.emulator import algo, fills, margin_calls, orders, persistence, risk, wallet
 from bot.emulator.chain_link import ChainClient, ChainLinkConfig
 from bot.emulator.coins import WalletConfig, coin_from_fields
 from bot.emulator.faults import FaultBook
@@ -47,6 +47,8 @@ class EmulatorConfig:
     # emulator also pushes at once when the control plane moves a mark (tests, benchmarks), so
     # a client must not depend on it: switch it off to check
     stream_push_on_mark_change: bool = True
+    # MARGIN_CALL at maintenance / margin balance >= this (Binance's own level is not public)
+    margin_call_ratio: Decimal = margin_calls.DEFAULT_MARGIN_CALL_RATIO
 
 
 class Exchange:
@@ -98,6 +100,9 @@ class Exchange:
             algo.trigger_algos(self.state, account, now)
             for venue in VENUES:
                 orders.match_resting(self.state, account, venue, now)
+            # before the liquidation check: a mark that jumps past liquidation still calls
+            level = self.config.margin_call_ratio
+            margin_calls.check_margin_calls(self.state, account, now, level)
             risk.check_liquidations(self.state, account, now)
 
     def account(self, api_key: str | None) -> Account:
@@ -186,6 +191,8 @@ class Exchange:
                 self.config.server_skew_ms = int(value)
             elif name in ("strict_signatures", "allow_coinm_stop_orders"):
                 setattr(self.config, name, bool(value))
+            elif name == "margin_call_ratio":
+                self.config.margin_call_ratio = _positive_decimal(name, value)
             elif name in STREAM_OPTIONS:
                 setattr(self.config, name, STREAM_OPTIONS[name](value))
             else:
@@ -249,3 +256,13 @@ class Exchange:
         if symbol not in SPECS:
             raise ValueError(f"unknown symbol {symbol!r}; known: {sorted(SPECS)}")
         return self.state.markets[symbol]
+
+
+def _positive_decimal(name: str, value: Any) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        raise ValueError(f"emulator option {name!r} must be a number, got {value!r}") from None
+    if not number.is_finite() or number <= 0:
+        raise ValueError(f"emulator option {name!r} must be > 0, got {value!r}")
+    return number

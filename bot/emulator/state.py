@@ -117,6 +117,25 @@ class Income(BaseModel):
     trade_id: str = ""
 
 
+class MarginCallPosition(BaseModel):
+    """One position of a ``MARGIN_CALL`` as it stood when the call was made."""
+
+    symbol: str
+    position_side: str
+    amt: Decimal
+    margin_type: str  # "CROSSED" | "ISOLATED", as the event spells it
+    isolated_wallet: Decimal
+    mark: Decimal
+    upnl: Decimal
+    maint: Decimal
+
+
+class MarginCall(BaseModel):
+    time: int
+    cross_wallet: Decimal | None  # only for a cross pool's call
+    positions: list[MarginCallPosition]
+
+
 class VenueAccount(BaseModel):
     wallets: dict[str, Decimal] = Field(default_factory=dict)
     positions: dict[str, Position] = Field(default_factory=dict)  # key "SYMBOL:SIDE"
@@ -127,6 +146,10 @@ class VenueAccount(BaseModel):
     leverage: dict[str, int] = Field(default_factory=dict)
     isolated: dict[str, bool] = Field(default_factory=dict)
     update_time: int = 0
+    margin_calls: list[MarginCall] = Field(default_factory=list)  # append-only, like income
+    # cross pools ("USD", a coin) and isolated positions ("SYMBOL:SIDE") called and not yet
+    # back under the level: one call per crossing
+    margin_called: list[str] = Field(default_factory=list)
 
 
 class Account(BaseModel):

@@ -86,7 +86,7 @@ class EmulatorControl(StreamControl, WalletControl):
     def configure(self, **options: Any) -> None:
         """Rate limits (weight_per_minute, orders_per_10s, orders_per_minute,
         ban_after_rejections, ban_secs), server_skew_ms, strict_signatures,
-        allow_coinm_stop_orders."""
+        allow_coinm_stop_orders, the stream options, margin_call_ratio (a number or string)."""
         self._call("POST", "config", options)
 
     def reset(self) -> None:
@@ -102,6 +102,7 @@ class EmulatorControl(StreamControl, WalletControl):
             strict_signatures=False,
             allow_coinm_stop_orders=False,
             **STREAM_DEFAULTS,
+            margin_call_ratio=str(EmulatorConfig().margin_call_ratio),
         )
 
     def snapshot(self) -> dict[str, Any]:

@@ -82,12 +82,14 @@ def _config(
     loop_on: bool,
     deposit_address: str | None = None,
     stuck_alert_secs: int | None = None,
+    capital_interval_secs: float = 1,
+    webhook: bool = False,
 ) -> tuple[Path, Path]:
     wallet = _open_loan(devnet, emulator)
     journal_path = tmp_path / "journal.db"
     config: dict[str, Any] = daemon_config(
         devnet=devnet, emulator=emulator, wallet=wallet, journal_path=journal_path,
-        policy={"kind": "ratio", "r": 0.5}, count_margin_as_exposure=False,
+        policy={"kind": "ratio", "r": 0.5}, count_margin_as_exposure=False, webhook=webhook,
     )  # fmt: skip
     config["hedge"]["margin_asset"] = "USDT"
     config["hedge"]["symbols"] = {"BTC": "BTCUSDT"}
@@ -100,7 +102,7 @@ def _config(
         "reserve_target_usd": int(RESERVE),
         "band_usd": 200,
         "min_transfer_usd": 50,
-        "interval_secs": 1,
+        "interval_secs": capital_interval_secs,
     }
     if deposit_address is not None:
         config["capital"]["deposit_address"] = deposit_address

@@ -2,9 +2,10 @@
 
 The engine's functions (orders, fills, risk, wallet) change the pydantic state and know nothing
 of sockets. Every change happens under ``ex.lock``, and every change leaves a trace in an
-append-only journal: orders get increasing ids and are never removed, trades and income rows
-are appended. So a ``Capture`` taken when the lock is entered and compared when it is left gives
-the events in the order the state changed, without threading a sink through the engine.
+append-only journal: orders get increasing ids and are never removed, trades, income rows and
+margin calls are appended. So a ``Capture`` taken when the lock is entered and compared when it
+is left gives the events in the order the state changed, without threading a sink through the
+engine.
 Only accounts with an open user socket are captured, so plain REST traffic pays nothing.
 Limit: several fills of one symbol inside one operation share one ACCOUNT_UPDATE (final values).
 """
@@ -37,6 +38,7 @@ class VenueCapture:
     open_orders: dict[int, _OrderMark]
     trades: int
     income: int
+    margin_calls: int
 
     @classmethod
     def of(cls, venue_account: VenueAccount) -> VenueCapture:
@@ -50,6 +52,7 @@ class VenueCapture:
             open_orders=open_orders,
             trades=len(venue_account.trades),
             income=len(venue_account.income),
+            margin_calls=len(venue_account.margin_calls),
         )
 
 
@@ -123,8 +126,11 @@ class _OrderEvents:
 def venue_events(
     state: EmulatorState, venue_account: VenueAccount, before: VenueCapture, now_ms: int
 ) -> list[Json]:
-    """Every user-data event for the changes since ``before``, in the order they happened."""
+    """Every user-data event for the changes since ``before``, in the order they happened
+    (a margin call first: it is made before the liquidation the same mark move may cause)."""
+    calls = venue_account.margin_calls[before.margin_calls :]
     replay = _OrderEvents(venue_account, before, now_ms)
+    replay.events.extend(payloads.margin_call(call, now_ms) for call in calls)
     new_orders = list(venue_account.orders.values())[before.orders :]
     new_trades = venue_account.trades[before.trades :]
     steps: list[tuple[int, Order | Trade]] = [(o.order_id, o) for o in new_orders]

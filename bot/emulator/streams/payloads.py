@@ -9,7 +9,7 @@ from bot.emulator import margin
 from bot.emulator.decimals import ZERO, fmt8, plain
 from bot.emulator.markets import SPECS, SymbolSpec
 from bot.emulator.risk import next_funding_time
-from bot.emulator.state import MarketState, Order, Position, Trade, VenueAccount
+from bot.emulator.state import MarginCall, MarketState, Order, Position, Trade, VenueAccount
 
 Json = dict[str, Any]
 
@@ -140,6 +140,27 @@ def account_update(
         "T": tx_ms,
         "a": {"m": reason, "B": balances, "P": positions},
     }
+
+
+def margin_call(call: MarginCall, now_ms: int) -> Json:
+    """``MARGIN_CALL`` (reference §2.4): ``cw`` only for a cross pool's call."""
+    payload: Json = {"e": "MARGIN_CALL", "E": now_ms}
+    if call.cross_wallet is not None:
+        payload["cw"] = fmt8(call.cross_wallet)
+    payload["p"] = [
+        {
+            "s": p.symbol,
+            "ps": p.position_side,
+            "pa": plain(p.amt),
+            "mt": p.margin_type,
+            "iw": fmt8(p.isolated_wallet),
+            "mp": fmt8(p.mark),
+            "up": fmt8(p.upnl),
+            "mm": fmt8(p.maint),
+        }
+        for p in call.positions
+    ]
+    return payload
 
 
 def listen_key_expired(listen_key: str, now_ms: int) -> Json:

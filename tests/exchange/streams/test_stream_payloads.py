@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,8 @@ from bot.exchange.binance.schemas.streams import (
     AccountUpdate,
     LeverageUpdate,
     ListenKeyExpired,
+    MarginCall,
+    MarginCallPosition,
     MarkPriceUpdate,
     OrderTradeUpdate,
     StreamError,
@@ -89,8 +92,50 @@ def test_leverage_change_and_python_binance_errors_are_recognised() -> None:
 
 def test_events_hedgebot_does_not_use_parse_to_none() -> None:
     assert parse_user_message({"e": "TRADE_LITE", "E": 1}) is None
-    assert parse_user_message({"e": "MARGIN_CALL", "E": 1, "p": []}) is None
+    assert parse_user_message({"e": "ACCOUNT_CONFIG_UPDATE", "E": 1, "ai": {"j": True}}) is None
     assert parse_market_message({"result": None, "id": 1}) is None
+
+
+def test_margin_call_as_documented() -> None:
+    """The reference's example (DOCS-2025 Event-Margin-Call); an isolated call has no cw."""
+    raw: dict[str, Any] = {
+        "e": "MARGIN_CALL",
+        "E": 1587727187525,
+        "cw": "3.16812045",
+        "p": [
+            {
+                "s": "ETHUSDT",
+                "ps": "LONG",
+                "pa": "1.327",
+                "mt": "CROSSED",
+                "iw": "0",
+                "mp": "187.17127",
+                "up": "-1.166074",
+                "mm": "1.614445",
+            }
+        ],
+    }
+    row = MarginCallPosition(
+        symbol="ETHUSDT",
+        position_side="LONG",
+        amount=Decimal("1.327"),
+        margin_type=MarginType.CROSS,
+        isolated_wallet=Decimal(0),
+        mark_price=Decimal("187.17127"),
+        unrealized_pnl=Decimal("-1.166074"),
+        maintenance_margin=Decimal("1.614445"),
+    )
+    assert parse_user_message(raw) == MarginCall(
+        event_time_ms=1587727187525, cross_wallet_balance=Decimal("3.16812045"), positions=(row,)
+    )
+    isolated_row = {**raw["p"][0], "mt": "ISOLATED", "iw": "5"}
+    isolated = {"e": "MARGIN_CALL", "E": 1587727187525, "p": [isolated_row]}
+    event = parse_user_message(isolated)
+    assert isinstance(event, MarginCall)
+    assert event.cross_wallet_balance is None
+    assert event.positions[0].margin_type is MarginType.ISOLATED
+    with pytest.raises(WireFormatError, match="'mm'"):
+        parse_user_message({**raw, "p": [{"s": "ETHUSDT", "pa": "1", "mp": "1"}]})
 
 
 def test_a_mark_without_a_price_is_refused_naming_the_field() -> None:

@@ -2,7 +2,7 @@
 
 Field names in comments are Binance's exactly. ``E`` arrives as an int or (older docs, the
 ``listenKeyExpired`` example) a string: both are accepted. Events hedgebot does not act on
-(``TRADE_LITE``, ``MARGIN_CALL``, ...) parse to ``None``.
+(``TRADE_LITE``, ``ACCOUNT_CONFIG_UPDATE`` with ``ai``, ...) parse to ``None``.
 """
 
 from __future__ import annotations
@@ -168,13 +168,63 @@ class LeverageUpdate:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MarginCallPosition:
+    """``MARGIN_CALL.p[]``: a position of the called pool (or the isolated position)."""
+
+    symbol: str  # s
+    position_side: str  # ps
+    amount: Decimal  # pa: signed
+    margin_type: MarginType  # mt: "CROSSED" | "ISOLATED"
+    isolated_wallet: Decimal  # iw
+    mark_price: Decimal  # mp
+    unrealized_pnl: Decimal  # up
+    maintenance_margin: Decimal  # mm: required
+
+    @classmethod
+    def from_json(cls, raw: Json) -> MarginCallPosition:
+        return cls(
+            symbol=text(raw, "s"),
+            position_side=text(raw, "ps", "BOTH"),
+            amount=dec(raw, "pa"),
+            margin_type=parse_margin_type(text(raw, "mt", "CROSSED")),
+            isolated_wallet=dec(raw, "iw", ZERO),
+            mark_price=dec(raw, "mp"),
+            unrealized_pnl=dec(raw, "up", ZERO),
+            maintenance_margin=dec(raw, "mm"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarginCall:
+    """``MARGIN_CALL``: the margin ratio of a cross pool or an isolated position is high
+    (Binance: "risk guidance", sent before liquidation, at a level it does not publish)."""
+
+    event_time_ms: int  # E
+    cross_wallet_balance: Decimal | None  # cw: only for a cross margin call
+    positions: tuple[MarginCallPosition, ...]  # p
+
+    @classmethod
+    def from_json(cls, raw: Json) -> MarginCall:
+        rows = raw.get("p") or ()
+        if not isinstance(rows, list | tuple) or not all(isinstance(r, Mapping) for r in rows):
+            raise WireFormatError(f"MARGIN_CALL 'p' is not a list of objects: {dict(raw)!r:.300}")
+        return cls(
+            event_time_ms=millis(raw, "E"),
+            cross_wallet_balance=dec(raw, "cw") if "cw" in raw else None,
+            positions=tuple(MarginCallPosition.from_json(r) for r in rows),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ListenKeyExpired:
     """``listenKeyExpired``: nothing more arrives on this key; a new one is needed."""
 
     event_time_ms: int  # E (int, or a string in the 2025 docs)
 
 
-UserEvent = AccountUpdate | OrderTradeUpdate | LeverageUpdate | ListenKeyExpired | StreamError
+UserEvent = (
+    AccountUpdate | OrderTradeUpdate | LeverageUpdate | MarginCall | ListenKeyExpired | StreamError
+)
 MarketEvent = MarkPriceUpdate | StreamError
 
 
@@ -204,6 +254,8 @@ def parse_user_message(raw: object) -> UserEvent | None:
         return AccountUpdate.from_json(raw)
     if kind == "ORDER_TRADE_UPDATE":
         return OrderTradeUpdate.from_json(raw)
+    if kind == "MARGIN_CALL":
+        return MarginCall.from_json(raw)
     if kind == "listenKeyExpired":
         return ListenKeyExpired(event_time_ms=millis(raw, "E"))
     config = raw.get("ac")

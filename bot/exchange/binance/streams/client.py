@@ -25,6 +25,7 @@ from bot.exchange.binance.schemas.streams import (
     AccountUpdate,
     LeverageUpdate,
     ListenKeyExpired,
+    MarginCall,
     MarkPriceUpdate,
     OrderTradeUpdate,
     StreamError,
@@ -105,6 +106,8 @@ class StreamClient:
         self.restarts = 0
         self._epoch = 0  # which manager's callbacks may still ask for a restart
         self.last_restart_reason = ""
+        # called on the socket thread for each MARGIN_CALL (StreamedExchange installs itself)
+        self.on_margin_call: Callable[[MarginCall], None] | None = None
 
     @property
     def venues(self) -> list[Venue]:
@@ -247,6 +250,8 @@ class StreamClient:
                 account.apply_order(event)
             elif isinstance(event, LeverageUpdate):
                 account.apply_leverage(event)
+            elif isinstance(event, MarginCall):
+                self._margin_called(venue, event)
             elif isinstance(event, ListenKeyExpired):
                 account.gap()
                 self.request_restart(f"{venue.value} user stream: listenKeyExpired", epoch=epoch)
@@ -256,3 +261,29 @@ class StreamClient:
                     self.request_restart(f"{venue.value} user stream: {event.kind}", epoch=epoch)
 
         return on_message
+
+    def _margin_called(self, venue: Venue, event: MarginCall) -> None:
+        log.warning(
+            "binance margin call",
+            venue=venue.value,
+            cross_wallet=None
+            if event.cross_wallet_balance is None
+            else str(event.cross_wallet_balance),
+            positions=[
+                {
+                    "symbol": p.symbol,
+                    "amount": str(p.amount),
+                    "mark": str(p.mark_price),
+                    "maintenance_margin": str(p.maintenance_margin),
+                    "unrealized_pnl": str(p.unrealized_pnl),
+                }
+                for p in event.positions
+            ],
+        )
+        hook = self.on_margin_call
+        if hook is None:
+            return
+        try:
+            hook(event)
+        except Exception:  # the socket thread must go on reading whatever a hook does
+            log.exception("margin call hook failed")

@@ -7,6 +7,8 @@ WebSocket streams (zero request weight) and keeps REST as the fallback and the c
   socket (re)connected; REST otherwise. Every ``account_check_secs`` REST is read again, the
   state corrected from it, and a disagreement logged.
 - Orders go to REST as before; their fills reach the positions through ``ACCOUNT_UPDATE``.
+- ``MARGIN_CALL``: the next account read goes to REST, then ``on_margin_call`` is told (on the
+  socket thread: it must be quick).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from bot.core.model import (
     Venue,
 )
 from bot.exchange.base import AccountSetup, Exchange
+from bot.exchange.binance.schemas.streams import MarginCall
 from bot.exchange.binance.streams.account import AccountView
 from bot.exchange.binance.streams.client import StreamClient
 
@@ -55,6 +58,7 @@ class StreamedExchange:
         mark_max_age_secs: float = 3.0,
         account_check_secs: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        on_margin_call: Callable[[MarginCall], None] | None = None,
     ) -> None:
         if mark_max_age_secs <= 0:
             raise ValueError(f"mark_max_age_secs must be > 0, got {mark_max_age_secs}")
@@ -70,6 +74,9 @@ class StreamedExchange:
         self.mark_fallbacks = 0
         self.account_reads = 0
         self.account_disagreements = 0
+        self.margin_calls = 0
+        self._on_margin_call = on_margin_call
+        streams.on_margin_call = self._margin_called
 
     @property
     def is_paper(self) -> bool:
@@ -92,6 +99,15 @@ class StreamedExchange:
         """The next account read seeds from REST (a reading the hedger doubts is read again
         from the venue, not from the stream state that gave it)."""
         self._last_check = None
+
+    def _margin_called(self, event: MarginCall) -> None:
+        """The venue says a margin ratio is high: its balances and positions moved without an
+        ``ACCOUNT_UPDATE`` (marks only), so the next reading comes from REST."""
+        self.invalidate()
+        with self._lock:
+            self.margin_calls += 1
+        if self._on_margin_call is not None:
+            self._on_margin_call(event)
 
     # -- marks -------------------------------------------------------------------------------
 
