@@ -221,6 +221,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         description="alerts.outcome: sent, failed, suppressed, dropped, deduplicated, unsent",
         apply=_add_alerts_outcome,
     ),
+    Migration(
+        version=12,
+        description="ha_epochs: leadership epochs of replicas sharing the journal (fencing)",
+        apply=_create("ha_epochs"),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

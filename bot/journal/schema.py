@@ -264,3 +264,17 @@ telegram_offsets = Table(
     Column("last_update_id", BigInteger, nullable=False),
     Column("updated_ms", BigInteger, nullable=False),
 )
+
+# --- version 12: leadership epochs of replicas sharing this journal (bot.ha) ------------------
+
+# One row per leadership won: the highest epoch of a deployment is the only one whose fenced
+# writes (the intents before an order, a transaction or a money move) the journal accepts.
+ha_epochs = Table(
+    "ha_epochs",
+    metadata,
+    Column("deployment", String(100), primary_key=True),
+    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
+    Column("replica_id", String(100), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("started_ms", BigInteger, nullable=False),
+)
