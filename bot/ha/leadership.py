@@ -234,4 +234,4 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else ""
 
 
-__all__ = ["Leadership", "libpq_url", "lock_key", "takeover_reason"]
+__all__ = ["BeginEpoch", "Leadership", "OnChange", "libpq_url", "lock_key", "takeover_reason"]
