@@ -185,7 +185,8 @@ paper_state = Table(
 chain_txs = Table(
     "chain_txs",
     metadata,
-    Column("tx_key", String(100), primary_key=True),  # deterministic, chosen by the caller
+    # Deterministic, chosen by the caller; 200 since version 13 (a repay's key passes 100).
+    Column("tx_key", String(200), primary_key=True),
     Column("position", String(100)),
     Column("chain_id", BigInteger, nullable=False),
     Column("from_address", String(42), nullable=False),
@@ -210,7 +211,7 @@ chain_tx_sends = Table(
     "chain_tx_sends",
     metadata,
     Column("tx_hash", String(66), primary_key=True),
-    Column("tx_key", String(100), ForeignKey("chain_txs.tx_key"), nullable=False),
+    Column("tx_key", String(200), ForeignKey("chain_txs.tx_key"), nullable=False),
     Column("max_fee_per_gas", ExactDecimal),  # wei
     Column("max_priority_fee_per_gas", ExactDecimal),  # wei
     Column("sent_ms", BigInteger, nullable=False),
