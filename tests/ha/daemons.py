@@ -4,8 +4,10 @@ emulator and the logs say they did."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,9 +26,30 @@ from tests.daemon.harness import (
     write_config,
 )
 
-# Short cycles and a short lease: a takeover takes a heartbeat, the takeover delay and a tick.
-HA = {"heartbeat_secs": 0.25, "lease_secs": 1.5, "takeover_secs": 2.5}
-INTERVAL_SECS = 1.5
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Timing:
+    """A replica's cadence: a takeover takes a heartbeat and the takeover delay, then a tick."""
+
+    heartbeat_secs: float
+    lease_secs: float
+    takeover_secs: float
+    interval_secs: float  # the hedger's and the guard's
+
+    def ha(self) -> dict[str, float]:
+        return {
+            "heartbeat_secs": self.heartbeat_secs,
+            "lease_secs": self.lease_secs,
+            "takeover_secs": self.takeover_secs,
+        }
+
+
+# Short cycles and a short lease.
+STEADY = Timing(heartbeat_secs=0.2, lease_secs=1.0, takeover_secs=1.5, interval_secs=1.5)
+# Shorter still, for the tests that kill or cut many times: a lease of 0.6 s with a
+# heartbeat every 0.1 s holds on a loaded machine, and a takeover is about a second.
+QUICK = Timing(heartbeat_secs=0.1, lease_secs=0.6, takeover_secs=0.9, interval_secs=1.0)
+INTERVAL_SECS = STEADY.interval_secs
 
 
 def replica_config(
@@ -37,26 +60,28 @@ def replica_config(
     emulator: EmulatorHandle,
     borrower: Borrower,
     journal_url: str,
+    timing: Timing = STEADY,
 ) -> Path:
     config = daemon_config(
         devnet=devnet,
         emulator=emulator,
         wallet=borrower.address,
         journal_path=tmp_path / "unused.db",
-        interval_secs=INTERVAL_SECS,
-        fast_interval_secs=INTERVAL_SECS,
+        interval_secs=timing.interval_secs,
+        fast_interval_secs=timing.interval_secs,
     )
     config["journal"] = {"url": journal_url}
-    config["ha"] = {"enabled": True, "replica_id": name, **HA}
+    config["ha"] = {"enabled": True, "replica_id": name, **timing.ha()}
     return write_config(tmp_path / f"{name}.yaml", config)
 
 
 class Replicas:
-    """Replica processes by name; ``start`` again after a kill appends to the same log."""
+    """Replica processes by name; ``start`` again after a kill starts a new process (and log)."""
 
     def __init__(
         self, tmp_path: Path, *, devnet: Devnet, emulator: EmulatorHandle, borrower: Borrower,
-        journal_url: str, stack: ExitStack,
+        journal_url: str | Mapping[str, str], stack: ExitStack, timing: Timing = STEADY,
+        names: tuple[str, ...] = ("a", "b"),
     ) -> None:  # fmt: skip
         self._tmp = tmp_path
         self._env = daemon_env(emulator, wallet_key=borrower.key)
@@ -64,17 +89,23 @@ class Replicas:
         self._configs = {
             name: replica_config(
                 tmp_path, name, devnet=devnet, emulator=emulator, borrower=borrower,
-                journal_url=journal_url,
+                journal_url=journal_url if isinstance(journal_url, str) else journal_url[name],
+                timing=timing,
             )
-            for name in ("a", "b")
+            for name in names
         }  # fmt: skip
-        self.procs: dict[str, DaemonProcess] = {}
+        self.procs: dict[str, DaemonProcess] = {}  # the latest process of each replica
+        self.started: list[DaemonProcess] = []  # every process, in start order
 
     def start(self, name: str) -> DaemonProcess:
-        log = self._tmp / f"{name}-{len(self.procs)}.log"
+        log = self._tmp / f"{name}-{len(self.started)}.log"
         proc = self._stack.enter_context(running_daemon(self._configs[name], self._env, log))
         self.procs[name] = proc
+        self.started.append(proc)
         return proc
+
+    def name_of(self, proc: DaemonProcess) -> str:
+        return next(n for n, config in self._configs.items() if config == proc.config)
 
     @staticmethod
     def wait_leads(proc: DaemonProcess, *, after: int = 0, timeout: float = 60) -> int:
@@ -85,20 +116,22 @@ class Replicas:
 @contextmanager
 def replicas(
     tmp_path: Path, *, devnet: Devnet, emulator: EmulatorHandle, borrower: Borrower,
-    journal_url: str,
+    journal_url: str | Mapping[str, str], timing: Timing = STEADY,
+    names: tuple[str, ...] = ("a", "b"),
 ) -> Iterator[Replicas]:  # fmt: skip
+    """``journal_url``: one for both replicas, or one per replica name (through a proxy)."""
     with ExitStack() as stack:
         yield Replicas(
             tmp_path, devnet=devnet, emulator=emulator, borrower=borrower,
-            journal_url=journal_url, stack=stack,
+            journal_url=journal_url, stack=stack, timing=timing, names=names,
         )  # fmt: skip
 
 
 def interleaved(logs: list[list[dict[str, Any]]], journal: Journal) -> list[str]:
-    """Orders a replica sent outside its own epoch: each would be a moment two leaders acted.
-    ``logs``: each replica process's log events. An order belongs to the epoch the process
-    last announced leading before it; its intent must be journaled from that epoch's start
-    and before the next epoch's."""
+    """Actions a replica took outside its own epoch: each would be a moment two leaders acted.
+    ``logs``: each replica process's log events. An order or a transaction belongs to the
+    epoch the process last announced leading before it; its intent must be journaled from
+    that epoch's start and before the next epoch's."""
     starts = {e.epoch: e.started_at for e in journal.all_epochs()}
     problems: list[str] = []
     for events in logs:
@@ -106,17 +139,31 @@ def interleaved(logs: list[list[dict[str, Any]]], journal: Journal) -> list[str]
         for event in events:
             if event.get("event") == "leadership":
                 epoch = event.get("epoch") if event.get("role") == "leader" else None
-            elif event.get("event") == "order":
-                coid = str(event["client_order_id"])
-                record = journal.order(coid)
-                if epoch is None or record is None:
-                    problems.append(f"{coid}: sent by a replica that did not lead")
-                    continue
-                created = record.journaled.created_at
-                after = starts.get(epoch + 1)
-                if created < starts[epoch] or (after is not None and created >= after):
-                    problems.append(f"{coid}: journaled at {created} outside epoch {epoch}")
+                continue
+            action = _action(event, journal)
+            if action is None:
+                continue
+            what, created = action
+            if epoch is None or created is None:
+                problems.append(f"{what}: sent by a replica that did not lead")
+                continue
+            after = starts.get(epoch + 1)
+            if created < starts[epoch] or (after is not None and created >= after):
+                problems.append(f"{what}: journaled at {created} outside epoch {epoch}")
     return problems
+
+
+def _action(event: dict[str, Any], journal: Journal) -> tuple[str, datetime | None] | None:
+    """(what, when its intent was journaled) for an order or transaction log event."""
+    if event.get("event") == "order":
+        coid = str(event["client_order_id"])
+        order = journal.order(coid)
+        return f"order {coid}", None if order is None else order.journaled.created_at
+    if event.get("event") == "transaction sent":
+        key = str(event["key"])
+        tx = journal.tx(key)
+        return f"transaction {key}", None if tx is None else tx.created_at
+    return None
 
 
 def duplicate_orders(emulator: EmulatorHandle, journal: Journal) -> list[str]:
