@@ -167,6 +167,9 @@ def run_daemon(
     listener = None
     wakers: list[Callable[[], None]] = []
     leadership = _replica(config, services, wakers)
+    if leadership is not None:
+        replica = leadership
+        feed.show_replica(replica.replica_id, lambda: replica.state().role.value)
     try:
         loops = build_loops(config, mode, live=live, services=services, now=clock())
         if leadership is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot.config.models import HedgebotConfig
 from bot.config.secrets import read_secret
 from bot.daemon.board import MarketBoard
 from bot.daemon.status import account_status
+from bot.daemon.status_report import LeadershipView, StatusReport
 from bot.daemon.wiring import account_name
 from bot.dashboard.auth import is_loopback
 from bot.dashboard.model import GuardLines, dashboard_model
@@ -46,6 +48,11 @@ class DashboardFeed:
         self._lock = threading.Lock()
         self._model: dict[str, Any] | None = None
         self._built = float("-inf")
+        # With ``ha``: this replica's id and its role now (the page marks a follower).
+        self._replica: tuple[str, Callable[[], str]] | None = None
+
+    def show_replica(self, replica_id: str, role: Callable[[], str]) -> None:
+        self._replica = (replica_id, role)
 
     @property
     def refresh_secs(self) -> float:
@@ -98,7 +105,15 @@ class DashboardFeed:
             orders=orders,
             txs=txs,
             hedges=() if note is None else note.hedges,
+            leadership=self._leadership(reports),
         )
+
+    def _leadership(self, reports: list[StatusReport]) -> LeadershipView | None:
+        view = reports[0].leadership if reports else None
+        if view is None or self._replica is None:
+            return view
+        replica_id, role = self._replica
+        return replace(view, replica=replica_id, role=role())
 
 
 def dashboard_for(config: HedgebotConfig, board: MarketBoard) -> tuple[DashboardFeed, str | None]:

@@ -106,13 +106,21 @@ class EpochJournal:
         self._store.fence = EpochFence(holder, deployment=self._store.deployment)
 
     def latest_epoch(self) -> EpochRecord | None:
-        found = self.epochs()
-        return found[-1] if found else None
+        """The newest epoch: who leads (or led last) and why; None before any replica led."""
+        found = self._epochs(newest_only=True)
+        return found[0] if found else None
 
     def epochs(self) -> list[EpochRecord]:
         """Every epoch of the deployment, oldest first."""
+        return self._epochs(newest_only=False)
+
+    def _epochs(self, *, newest_only: bool) -> list[EpochRecord]:
         t = schema.ha_epochs
-        query = select(t).where(t.c.deployment == self._store.deployment).order_by(t.c.epoch)
+        query = select(t).where(t.c.deployment == self._store.deployment)
+        if newest_only:
+            query = query.order_by(t.c.epoch.desc()).limit(1)
+        else:
+            query = query.order_by(t.c.epoch)
         with self._store.read() as conn:
             rows = conn.execute(query).all()
         return [

@@ -4,6 +4,7 @@ emulator and the logs say they did."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -104,6 +105,13 @@ class Replicas:
         self.started.append(proc)
         return proc
 
+    @property
+    def env(self) -> dict[str, str]:
+        return dict(self._env)
+
+    def config(self, name: str) -> Path:
+        return self._configs[name]
+
     def name_of(self, proc: DaemonProcess) -> str:
         return next(n for n, config in self._configs.items() if config == proc.config)
 
@@ -128,17 +136,19 @@ def replicas(
 
 
 def interleaved(logs: list[list[dict[str, Any]]], journal: Journal) -> list[str]:
-    """Actions a replica took outside its own epoch: each would be a moment two leaders acted.
-    ``logs``: each replica process's log events. An order or a transaction belongs to the
-    epoch the process last announced leading before it; its intent must be journaled from
-    that epoch's start and before the next epoch's."""
+    """Moments two leaders acted: actions (orders, transactions) a replica took outside its
+    own epoch, or epochs whose actions overlap in time. ``logs``: each replica process's log
+    events. An action belongs to the epoch the process last won before it (it acts once the
+    takeover delay has passed on its clock, which may be a beat before it logs "leader"); its
+    intent must be journaled from that epoch's start and before the next epoch's."""
     starts = {e.epoch: e.started_at for e in journal.all_epochs()}
     problems: list[str] = []
+    acted: dict[int, list[datetime]] = {}
     for events in logs:
         epoch: int | None = None
         for event in events:
             if event.get("event") == "leadership":
-                epoch = event.get("epoch") if event.get("role") == "leader" else None
+                epoch = event.get("epoch") if event.get("role") != "follower" else None
                 continue
             action = _action(event, journal)
             if action is None:
@@ -147,9 +157,14 @@ def interleaved(logs: list[list[dict[str, Any]]], journal: Journal) -> list[str]
             if epoch is None or created is None:
                 problems.append(f"{what}: sent by a replica that did not lead")
                 continue
+            acted.setdefault(epoch, []).append(created)
             after = starts.get(epoch + 1)
             if created < starts[epoch] or (after is not None and created >= after):
                 problems.append(f"{what}: journaled at {created} outside epoch {epoch}")
+    spans = [(min(times), max(times), e) for e, times in sorted(acted.items())]
+    for (_, last, old), (first, _, new) in itertools.pairwise(spans):
+        if first <= last:
+            problems.append(f"epoch {new} acted at {first}, before epoch {old}'s last action")
     return problems
 
 

@@ -5,16 +5,18 @@ leaders acting."""
 
 from __future__ import annotations
 
+import json
 import time
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.devnet.devnet import Devnet
 from bot.emulator.testing import EmulatorHandle
 from bot.journal import Journal
-from tests.daemon.harness import move_price, open_borrower
+from tests.daemon.harness import cli, move_price, open_borrower
 from tests.ha.daemons import (
     INTERVAL_SECS,
     duplicate_orders,
@@ -49,10 +51,23 @@ def test_a_follower_takes_over_from_a_killed_leader_within_two_cycles(
         group.wait_leads(b, timeout=60)
         took = time.monotonic() - killed_at
         b.wait_event("cycle done", orders=0, timeout=60)  # b settled and finished the hedge
+        page = httpx.get(f"{b.metrics_base_url()}/api/model", timeout=30).json()
+        shown = cli("status", "--json", "--config", str(group.config("a")), env=group.env)
         logs = [a.events(), b.events()]
         assert b.terminate() == 0
 
     print(f"takeover after SIGKILL: {took:.2f} s ({took / INTERVAL_SECS:.2f} cycles)")
+    # b's dashboard marks it the leader; status (a CLI, no replica) names it from the journal.
+    assert page["leadership"] | {"since": None} == {
+        "epoch": 2, "leader": "b", "since": None, "replica": "b", "role": "leader",
+        "reason": "previous leader's lock released (a, epoch 1: it stopped, died or lost the "
+        "database)",
+    }  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    (report,) = json.loads(shown.stdout)
+    assert report["leadership"]["leader"] == "b"
+    assert report["leadership"]["epoch"] == 2
+    assert report["leadership"]["role"] is None
     assert took < 2 * INTERVAL_SECS + 3.0, took
     with Journal.open(url) as journal:
         assert [e.replica_id for e in journal.all_epochs()] == ["a", "b"]

@@ -583,7 +583,8 @@ def test_a_guard_key_longer_than_100_characters_is_journaled(journal: Journal) -
         key, tx_hash="0x" + "03" * 32, success=True, block_number=1, gas_used=21_000
     )
     done = journal.tx(key)
-    assert done is not None and done.status is TxStatus.MINED
+    assert done is not None
+    assert done.status is TxStatus.MINED
 
 
 def test_pending_transactions_come_in_nonce_order(journal: Journal) -> None:
