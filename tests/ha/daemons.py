@@ -72,6 +72,8 @@ def replica_config(
         fast_interval_secs=timing.interval_secs,
     )
     config["journal"] = {"url": journal_url}
+    # The kill test repays every third kill: the daily cap must not end the scene.
+    config["protect"]["max_per_day_usd"] = 10_000_000
     config["ha"] = {"enabled": True, "replica_id": name, **timing.ha()}
     return write_config(tmp_path / f"{name}.yaml", config)
 
