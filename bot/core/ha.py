@@ -88,6 +88,19 @@ def acting_epoch(state: HaState, *, now: float, settings: LeaseSettings) -> int 
     return None
 
 
+def request_window_ms(configured_ms: int, settings: LeaseSettings) -> int:
+    """The exchange's ``recvWindow`` for a replica: a signed request is refused once it
+    arrives later than this after it was stamped. A leader stamps its last request before its
+    lease ends (``f + lease_secs`` at the latest, see the module's argument); bounding the
+    window under ``takeover_secs - lease_secs`` makes that request arrive, or be refused,
+    before a new leader can act and reconcile by client id (``f + takeover_secs`` at the
+    earliest): a late order or withdrawal of the old leader can never land after it looked.
+    (Chain transactions need no bound: the new leader reuses the nonce, and one of two
+    transactions with a nonce is ever mined.)"""
+    bound = int((settings.takeover_secs - settings.lease_secs) * 1000)
+    return max(1, min(configured_ms, bound))
+
+
 __all__ = [
     "HaState",
     "LeaseSettings",
@@ -96,5 +109,6 @@ __all__ = [
     "advance",
     "heartbeat",
     "lost",
+    "request_window_ms",
     "won",
 ]

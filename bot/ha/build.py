@@ -15,6 +15,13 @@ def default_replica_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+def lease_settings(config: HedgebotConfig) -> LeaseSettings:
+    ha = config.ha
+    return LeaseSettings(
+        heartbeat_secs=ha.heartbeat_secs, lease_secs=ha.lease_secs, takeover_secs=ha.takeover_secs
+    )
+
+
 def build_leadership(
     config: HedgebotConfig, journal: Journal, *, on_change: OnChange
 ) -> Leadership:
@@ -24,11 +31,7 @@ def build_leadership(
         conninfo=libpq_url(config.journal.url),
         key=lock_key(journal.deployment),
         replica_id=ha.replica_id or default_replica_id(),
-        settings=LeaseSettings(
-            heartbeat_secs=ha.heartbeat_secs,
-            lease_secs=ha.lease_secs,
-            takeover_secs=ha.takeover_secs,
-        ),
+        settings=lease_settings(config),
         begin_epoch=lambda replica, reason: journal.begin_epoch(replica_id=replica, reason=reason),
         previous_epoch=journal.latest_epoch,
         on_change=on_change,
@@ -36,4 +39,4 @@ def build_leadership(
     )
 
 
-__all__ = ["build_leadership", "default_replica_id"]
+__all__ = ["build_leadership", "default_replica_id", "lease_settings"]

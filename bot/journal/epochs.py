@@ -105,6 +105,15 @@ class EpochJournal:
         """From now on every fenced write asks ``holder`` for its epoch and checks it."""
         self._store.fence = EpochFence(holder, deployment=self._store.deployment)
 
+    def check_leading(self) -> None:
+        """Raise ``FencedOut`` unless this process may act now (its lease holds); a no-op
+        without a fence. For the moment right before a send: the lease may have ended since
+        the intent's fenced write, and a request stamped after it could outlive the takeover
+        delay (bot.core.ha.request_window_ms)."""
+        fence = self._store.fence
+        if fence is not None:
+            fence.before()
+
     def latest_epoch(self) -> EpochRecord | None:
         """The newest epoch: who leads (or led last) and why; None before any replica led."""
         found = self._epochs(newest_only=True)

@@ -264,6 +264,7 @@ class Journal:
     # --- leadership epochs (bot.ha) ---
     begin_epoch = forward("epochs", EpochJournal.begin_epoch)
     fence_with = forward("epochs", EpochJournal.fence_with)
+    check_leading = forward("epochs", EpochJournal.check_leading)
     latest_epoch = forward("epochs", EpochJournal.latest_epoch)
     all_epochs = forward("epochs", EpochJournal.epochs)
 

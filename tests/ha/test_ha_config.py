@@ -9,6 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.config.loader import load_config
+from bot.daemon.wiring import recv_window_ms
 from tests.config.test_bad_configs import GOOD
 
 runner = CliRunner()
@@ -55,3 +57,15 @@ def test_ha_on_a_postgresql_journal_is_accepted(tmp_path: Path) -> None:
         GOOD + "journal: {url: 'postgresql://db/hedgebot'}\nha: {enabled: true, replica_id: a}\n",
     )
     assert code == 0, output
+
+
+def test_a_replica_signs_exchange_requests_valid_for_less_than_the_takeover_margin(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "config.yaml"
+    journal = "journal: {url: 'postgresql://db/hedgebot'}\n"
+    path.write_text(GOOD + journal + "ha: {enabled: true, lease_secs: 5, takeover_secs: 8}\n")
+    # 3 s past the lease: an order the old leader stamped in its lease is refused by then.
+    assert recv_window_ms(load_config(path, env={})) == 3000
+    path.write_text(GOOD + journal)
+    assert recv_window_ms(load_config(path, env={})) == 5000  # hedge.recv_window_ms

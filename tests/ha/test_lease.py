@@ -8,7 +8,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.ha import HaState, LeaseSettings, Role, acting_epoch, advance, heartbeat, lost, won
+from bot.core.ha import (
+    HaState,
+    LeaseSettings,
+    Role,
+    acting_epoch,
+    advance,
+    heartbeat,
+    lost,
+    request_window_ms,
+    won,
+)
 
 SETTINGS = LeaseSettings(heartbeat_secs=1.0, lease_secs=5.0, takeover_secs=8.0)
 
@@ -67,3 +77,19 @@ def test_two_replicas_never_act_at_once(
         assert probe < sent + SETTINGS.lease_secs
     if new_acts:
         assert probe >= freed + SETTINGS.takeover_secs
+
+
+@given(
+    configured=st.integers(min_value=1, max_value=59_999),
+    lease=st.floats(min_value=0.2, max_value=60),
+    extra=st.floats(min_value=0.01, max_value=60),
+)
+def test_a_request_the_old_leader_stamped_in_its_lease_expires_before_a_takeover(
+    configured: int, lease: float, extra: float
+) -> None:
+    settings = LeaseSettings(heartbeat_secs=0.1, lease_secs=lease, takeover_secs=lease + extra)
+    window = request_window_ms(configured, settings)
+    assert 1 <= window <= configured
+    # Stamped at the lease's end at the latest, refused after the window: before the
+    # new leader acts (whenever the window is not already at its floor of 1 ms).
+    assert window == 1 or lease + window / 1000 <= settings.takeover_secs
