@@ -25,10 +25,12 @@ def via(proxy: TcpProxy, url: str) -> str:
     return f"postgresql://postgres@127.0.0.1:{proxy.port}/{database}"
 
 
-def wait_for(what: str, condition: Callable[[], bool], *, timeout_secs: float = 60) -> None:
+def wait_for(
+    what: str, condition: Callable[[], bool], *, timeout_secs: float = 60, poll_secs: float = 0.05
+) -> None:
     """Poll until ``condition`` holds; the timeout only bounds a hang (no timing assertion)."""
     deadline = time.monotonic() + timeout_secs
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(poll_secs)
