@@ -22,6 +22,7 @@ import pytest
 from bot.devnet.devnet import Devnet
 from bot.emulator.testing import EmulatorHandle
 from bot.journal import Journal
+from tests.daemon.capital_scene import interval_mining
 from tests.daemon.harness import DaemonProcess, open_borrower
 from tests.ha.daemons import (
     QUICK,
@@ -60,6 +61,9 @@ def test_sigkill_of_the_leader_at_random_points_never_acts_twice(
     in_flight: list[int] = []
     started = time.monotonic()
     with (
+        # Blocks keep coming, as on a real chain: a repay the killed leader journaled but never
+        # sent is settled as dropped, and the guard's next decision (a new block) repays.
+        interval_mining(devnet),
         replicas(
             tmp_path, devnet=devnet, emulator=emulator, borrower=borrower, journal_url=url,
             timing=QUICK, names=NAMES,

@@ -16,6 +16,7 @@ import pytest
 from bot.devnet.devnet import Devnet
 from bot.emulator.testing import EmulatorHandle
 from bot.journal import Journal
+from tests.daemon.capital_scene import interval_mining
 from tests.daemon.harness import DaemonProcess, open_borrower
 from tests.ha.daemons import QUICK, duplicate_orders, interleaved, positions_explained, replicas
 from tests.ha.kills import TRIGGER_HF, Step, health_factor, repays_on_chain, steps
@@ -39,7 +40,9 @@ def test_postgresql_restarted_under_both_replicas_loses_and_repeats_nothing(
     borrower = open_borrower(devnet, emulator)
     start_block = devnet.latest_block()[0]
     order, _, repay = steps(devnet, emulator, borrower)
-    with replicas(
+    # Blocks keep coming, as on a real chain: a repay journaled but never sent before the
+    # restart is settled as dropped, and the guard's next decision (a new block) repays.
+    with interval_mining(devnet), replicas(
         tmp_path, devnet=devnet, emulator=emulator, borrower=borrower, journal_url=url,
         timing=QUICK,
     ) as group:  # fmt: skip
