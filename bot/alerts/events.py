@@ -169,6 +169,22 @@ def daemon_stopped(*, reason: str, at: datetime | None = None) -> Alert:
     )
 
 
+def leadership_changed(
+    *, replica: str, leads: bool, epoch: int | None, reason: str, at: datetime | None = None
+) -> Alert:
+    """A replica sharing the journal started or stopped leading (acting)."""
+    title = f"replica {replica} leads (epoch {epoch})" if leads else f"replica {replica} follows"
+    return Alert(
+        kind=AlertKind.LEADERSHIP,
+        severity=Severity.WARNING,
+        title=title,
+        text=reason,
+        dedupe_key=f"leadership:{replica}:{epoch}:{leads}",
+        fields=(("replica", replica), ("epoch", str(epoch or "-")), ("reason", reason)),
+        at=at,
+    )
+
+
 def repay_executed(
     *,
     position: str,

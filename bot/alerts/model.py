@@ -23,6 +23,7 @@ class AlertKind(StrEnum):
     EXCHANGE_BANNED = "exchange_banned"
     DAEMON_STARTED = "daemon_started"
     DAEMON_STOPPED = "daemon_stopped"
+    LEADERSHIP = "leadership"  # a replica (ha) started or stopped leading
     REPAY_EXECUTED = "repay_executed"
     REPAY_FAILED = "repay_failed"
     RESERVE_REFILL_NEEDED = "reserve_refill_needed"

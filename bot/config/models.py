@@ -464,6 +464,41 @@ class JournalConfig(Strict):
         return value
 
 
+class HaConfig(Strict):
+    """Two or more replicas on one PostgreSQL journal: the one holding the leadership lock acts
+    (guard, hedger, capital), the others serve status and wait (bot.ha)."""
+
+    enabled: bool = False
+    # Names this replica in the journal's epochs and in alerts; default: hostname-pid.
+    replica_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,80}$")] | None = None
+    heartbeat_secs: Float = Field(default=1.0, gt=0, le=60)
+    # The leader stops acting when no heartbeat succeeded for this long ...
+    lease_secs: Float = Field(default=5.0, gt=0, le=300)
+    # ... and a replica that won the lock acts only this long after winning it, so a leader
+    # that lost its lock without noticing has stopped before the new one starts.
+    takeover_secs: Float = Field(default=8.0, gt=0, le=600)
+    connect_timeout_secs: Int = Field(default=5, ge=1, le=60)
+
+    @model_validator(mode="after")
+    def _lease_inside_takeover(self) -> HaConfig:
+        if not self.heartbeat_secs < self.lease_secs:
+            raise RelationError(
+                f"ha.heartbeat_secs ({self.heartbeat_secs}) must be under ha.lease_secs "
+                f"({self.lease_secs}): one missed heartbeat must not cost the lease",
+                "heartbeat_secs",
+                "lease_secs",
+            )
+        if not self.lease_secs < self.takeover_secs:
+            raise RelationError(
+                f"ha.lease_secs ({self.lease_secs}) must be under ha.takeover_secs "
+                f"({self.takeover_secs}): a leader that lost its lock must stop acting before "
+                "another replica starts",
+                "lease_secs",
+                "takeover_secs",
+            )
+        return self
+
+
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*")
 
@@ -662,6 +697,7 @@ class HedgebotConfig(Strict):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     journal: JournalConfig = Field(default_factory=JournalConfig)
+    ha: HaConfig = Field(default_factory=HaConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     protect: ProtectConfig | None = None
     capital: CapitalConfig | None = None
@@ -697,7 +733,19 @@ class HedgebotConfig(Strict):
                 "tokens",
             )
         self._capital_checks()
+        self._ha_checks()
         return self
+
+    def _ha_checks(self) -> None:
+        if self.ha.enabled and not self.journal.url.startswith("postgresql"):
+            raise RelationError(
+                "ha.enabled needs a PostgreSQL journal (journal.url: postgresql://...): the "
+                "replicas elect their leader with a PostgreSQL advisory lock and must share one "
+                "journal; with SQLite each replica would write its own file, two journals that "
+                "never see each other's orders",
+                "ha.enabled",
+                "journal.url",
+            )
 
     def _capital_checks(self) -> None:
         capital = self.capital

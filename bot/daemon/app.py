@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 import structlog
 
@@ -20,9 +21,11 @@ from bot.alerts import AlertDispatcher
 from bot.alerts import events as alert_events
 from bot.config.models import HedgebotConfig
 from bot.config.secrets import binance_credentials
+from bot.core.ha import HaState, Role
 from bot.daemon.board import MarketBoard
 from bot.daemon.capital.build import build_capital
 from bot.daemon.guard.build import build_guard
+from bot.daemon.ha_gate import LeaderOnly
 from bot.daemon.hedger.build import build_hedger, first_contact
 from bot.daemon.hedger.venue import VenueGate
 from bot.daemon.loops import Loop
@@ -45,6 +48,8 @@ from bot.exchange.base import Exchange
 from bot.exchange.binance.schemas.streams import MarginCall
 from bot.exchange.binance.streams import StreamedExchange
 from bot.exchange.cached import AccountCache
+from bot.ha.build import build_leadership
+from bot.ha.leadership import Leadership
 from bot.journal import Journal
 from bot.metrics import HealthTracker, HedgebotMetrics, MetricsServer
 
@@ -129,7 +134,8 @@ def build_loops(
         symbols=dict(config.hedge.symbols),
         on_unexplained=config.hedge.on_unexplained_position,
     )
-    first_contact(venue, now)
+    if not config.ha.enabled:  # a replica readies the venue once it leads (ha_gate)
+        first_contact(venue, now)
     # One hedger for the exchange account: its positions' targets are summed into one plan.
     hedger = build_hedger(
         config, exchange=exchange, venue=venue, journal=s.journal, alerts=s.alerts,
@@ -177,6 +183,11 @@ def run_daemon(
     from bot.daemon.telegram.build import command_listener
 
     listener = None
+    wakers: list[Callable[[], None]] = []
+    leadership = _replica(config, services, wakers)
+    if leadership is not None:
+        replica = leadership
+        feed.show_replica(replica.replica_id, lambda: replica.state().role.value)
     try:
         margin_calls = _margin_call_relay(config, services, clock)
         loops, exchange = build_loops(
@@ -184,6 +195,8 @@ def run_daemon(
         )
         if not mode.dry_run:  # the paper book is the hedger's alone: status builds its own view
             feed.read_account_through(exchange)
+        if leadership is not None:
+            loops = _gated(loops, leadership, services)
         # Its own thread and journal connection: a Telegram outage never reaches a loop.
         listener = command_listener(config, dry_run=mode.dry_run, live=live)
         if listener is not None:
@@ -199,10 +212,13 @@ def run_daemon(
         )
         margin_calls.attach(daemon.wake, (loop.name for loop in loops))
         wake = build_block_wake(config, loops, daemon.wake)
+        wakers.extend(partial(daemon.wake, loop.name) for loop in loops)
         return _serve(daemon, config, mode, services.alerts, wake)
     finally:
         if listener is not None:
             listener.stop()
+        if leadership is not None:
+            leadership.stop()
         services.alerts.close(timeout=5.0)
         server.stop()
         services.journal.close()
@@ -216,6 +232,46 @@ def _margin_call_relay(
     return MarginCallRelay(
         services.alerts, services.board, account=account_name(config), clock=clock
     )
+
+
+def _replica(
+    config: HedgebotConfig, services: Services, wakers: list[Callable[[], None]]
+) -> Leadership | None:
+    """With ``ha`` on: this replica's leadership, started, the journal fenced with it; the
+    loops are woken as soon as it leads (they tick as followers meanwhile)."""
+    if not config.ha.enabled:
+        return None
+
+    def changed(old: HaState, new: HaState) -> None:
+        leads = new.role is Role.LEADER
+        services.metrics.set_ha_leader(leads)
+        if leads or old.role is Role.LEADER:
+            services.alerts.submit(
+                alert_events.leadership_changed(
+                    replica=leadership.replica_id, leads=leads, epoch=new.epoch or old.epoch,
+                    reason=new.reason,
+                )
+            )  # fmt: skip
+        if leads:
+            for wake in list(wakers):
+                wake()
+
+    leadership = build_leadership(config, services.journal, on_change=changed)
+    services.metrics.set_ha_leader(False)
+    services.journal.fence_with(leadership)
+    leadership.start()
+    log.warning("replica started: it acts only while it leads", replica=leadership.replica_id)
+    return leadership
+
+
+def _gated(loops: list[Loop], leadership: Leadership, services: Services) -> list[Loop]:
+    """Every loop acts only while leading, except the streams' (they only read)."""
+    return [
+        loop
+        if isinstance(loop, StreamsLoop)
+        else LeaderOnly(loop, leadership=leadership, health=services.health)
+        for loop in loops
+    ]
 
 
 def _serve(

@@ -19,7 +19,7 @@ from bot.core.model import PositionSnapshot
 from bot.core.reserve import CrashReserve, reserve_for_crash, worst_fall_for
 from bot.core.totals import position_totals
 from bot.daemon.app import build_exchange
-from bot.daemon.status_report import LoopsState, StatusReport
+from bot.daemon.status_report import LoopsState, StatusReport, leadership_view
 from bot.daemon.wiring import hedger_settings, reader_for, reading_journal
 from bot.exchange.base import Exchange
 from bot.journal import Journal
@@ -138,6 +138,7 @@ def account_status(
         funding = tuple(journal.funding_income(since=since))
         alerts = tuple(journal.alerts_since(since))
         actions = tuple(journal.operator_actions(limit=RECENT_ACTIONS))
+        leadership = leadership_view(journal.latest_epoch()) if config.ha.enabled else None
     finally:
         journal.close()
     reports = []
@@ -160,6 +161,7 @@ def account_status(
                 margin=margin,
                 totals=position_totals(snapshot, settings.mapping),
                 funding=funding,
+                leadership=leadership,
                 alerts=alerts,
                 actions=actions,
             )

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from bot.core.margin_need import MarginNeed
 from bot.core.totals import PositionTotals
-from bot.daemon.status_report import StatusReport, margin_warning
+from bot.daemon.status_report import LeadershipView, StatusReport, margin_warning
 from bot.journal import AlertRecord, FundingRecord, MoveRecord, OperatorAction
 
 ALERT_ROWS = 20  # the latest alerts shown in the table (--json has all of the 24 h)
@@ -34,10 +34,23 @@ def render_status(report: StatusReport, console: Console) -> None:
     style = "green" if loops.guard == "on" else "bold red"
     console.print(f"guard  [{style}]{loops.guard}[/]  {loops.guard_reason}", highlight=False)
     console.print(f"hedger {loops.hedger}  {loops.hedger_reason}", highlight=False)
+    if report.leadership is not None:
+        console.print(leadership_line(report.leadership), highlight=False)
     for token in a.unmapped_tokens:
         console.print(f"[yellow]{token} is not in `tokens:`: not hedged[/]", highlight=False)
     assets = Table("asset", "collateral", "debt", "price (USD)", "LT", title="lending position")
     _render_tables(report, console, assets)
+
+
+def leadership_line(view: LeadershipView) -> str:
+    """Who acts among the replicas (``ha``), from the journal's latest epoch."""
+    if view.epoch is None:
+        led = "replicas: none has led yet"
+    else:
+        led = (
+            f"replicas: {view.leader} leads (epoch {view.epoch}, since {view.since}: {view.reason})"
+        )
+    return led if view.role is None else f"{led}; this replica ({view.replica}) is {view.role}"
 
 
 def _render_totals(t: PositionTotals, console: Console) -> None:

@@ -12,7 +12,7 @@ from bot.core.margin_need import MarginNeed
 from bot.core.model import AssetPosition, PositionSnapshot
 from bot.core.reserve import CrashReserve
 from bot.core.totals import PositionTotals
-from bot.journal import AlertRecord, FundingRecord, MoveRecord, OperatorAction
+from bot.journal import AlertRecord, EpochRecord, FundingRecord, MoveRecord, OperatorAction
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,6 +34,40 @@ class LoopsState:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LeadershipView:
+    """With ``ha`` on: the journal's latest epoch (who leads, since when, why) and, in a
+    running replica (the dashboard), this replica's own role."""
+
+    epoch: int | None  # None: no replica has led yet
+    leader: str | None
+    since: str | None  # ISO time the epoch began
+    reason: str
+    replica: str | None = None  # this replica's id; None outside a replica (the CLI)
+    role: str | None = None  # "leader", "taking_over" or "follower"; None outside a replica
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "epoch": self.epoch,
+            "leader": self.leader,
+            "since": self.since,
+            "reason": self.reason,
+            "replica": self.replica,
+            "role": self.role,
+        }
+
+
+def leadership_view(latest: EpochRecord | None) -> LeadershipView:
+    if latest is None:
+        return LeadershipView(epoch=None, leader=None, since=None, reason="no replica led yet")
+    return LeadershipView(
+        epoch=latest.epoch,
+        leader=latest.replica_id,
+        since=latest.started_at.isoformat(),
+        reason=latest.reason,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StatusReport:
     position: str
     mode: str
@@ -51,6 +85,7 @@ class StatusReport:
     funding: tuple[FundingRecord, ...] = ()  # the account's funding of the last 24 h
     alerts: tuple[AlertRecord, ...] = ()  # of the last 24 h, with what became of each
     actions: tuple[OperatorAction, ...] = ()  # the latest operator actions, newest first
+    leadership: LeadershipView | None = None  # None: ha is off (one daemon, no replicas)
 
     def as_json(self) -> dict[str, Any]:
         s, a = self.snapshot, self.assessment
@@ -66,6 +101,7 @@ class StatusReport:
             "shadow_hf": _num(a.shadow_hf),
             "totals": None if self.totals is None else _totals_json(self.totals),
             "loops": self.loops.as_json(),
+            "leadership": None if self.leadership is None else self.leadership.as_json(),
             "unmapped_tokens": list(a.unmapped_tokens),
             "assets": [_asset_json(x) for x in s.assets],
             "underlyings": [_underlying_json(u) for u in a.underlyings],

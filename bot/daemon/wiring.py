@@ -39,6 +39,7 @@ from bot.config.convert import (
 from bot.config.models import HedgebotConfig, PositionConfig
 from bot.config.secrets import ApiCredentials, SecretError, read_secret
 from bot.core.guard import GuardSettings
+from bot.core.ha import request_window_ms
 from bot.core.hedger import HedgerSettings
 from bot.core.model import Venue
 from bot.exchange.base import AccountSetup, Exchange, SymbolSetup
@@ -56,6 +57,7 @@ from bot.exchange.paper import JournalPaperStateStore, PaperExchange
 from bot.exchange.paper_funding import PaperFunding
 from bot.exchange.paper_liquidation import PaperLiquidation
 from bot.exchange.paper_state import ReadOnlyPaperStore
+from bot.ha.build import lease_settings
 from bot.journal import Journal, JournalNotCreated
 
 log = structlog.get_logger(__name__)
@@ -125,8 +127,16 @@ def live_exchange(
         base_url=str(config.exchange_base_url).rstrip("/") if config.exchange_base_url else None,
         # Without keys the client reads public prices only (paper trading at real prices).
         allow_mainnet=credentials is None or (config.allow_mainnet and live),
-        recv_window_ms=config.hedge.recv_window_ms,
+        recv_window_ms=recv_window_ms(config),
     )
+
+
+def recv_window_ms(config: HedgebotConfig) -> int:
+    """``hedge.recv_window_ms``; with ``ha``, no longer than the takeover delay beyond the
+    lease (bot.core.ha.request_window_ms: why a replica needs it)."""
+    if not config.ha.enabled:
+        return config.hedge.recv_window_ms
+    return request_window_ms(config.hedge.recv_window_ms, lease_settings(config))
 
 
 def streamed_exchange(

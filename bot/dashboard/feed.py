@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from bot.config.models import HedgebotConfig
 from bot.config.secrets import read_secret
 from bot.daemon.board import MarketBoard
 from bot.daemon.status import StatusSources, account_status
+from bot.daemon.status_report import LeadershipView, StatusReport
 from bot.daemon.wiring import account_name, reader_for
 from bot.dashboard.auth import is_loopback
 from bot.dashboard.model import GuardLines, dashboard_model
@@ -53,6 +55,11 @@ class DashboardFeed:
         self._built = float("-inf")
         self._readers: dict[str, LendingProtocol] = {}
         self._exchange: Exchange | None = None
+        # With ``ha``: this replica's id and its role now (the page marks a follower).
+        self._replica: tuple[str, Callable[[], str]] | None = None
+
+    def show_replica(self, replica_id: str, role: Callable[[], str]) -> None:
+        self._replica = (replica_id, role)
 
     def read_account_through(self, exchange: Exchange) -> None:
         """Read positions, balances and marks through the daemon's own exchange."""
@@ -109,6 +116,7 @@ class DashboardFeed:
             orders=orders,
             txs=txs,
             hedges=() if note is None else note.hedges,
+            leadership=self._leadership(reports),
         )
 
     def _sources(self) -> StatusSources:
@@ -118,6 +126,13 @@ class DashboardFeed:
                 reader.start()  # a failure raises here: the next look starts it again
                 self._readers[position.name] = reader
         return StatusSources(readers=dict(self._readers), exchange=self._exchange)
+
+    def _leadership(self, reports: list[StatusReport]) -> LeadershipView | None:
+        view = reports[0].leadership if reports else None
+        if view is None or self._replica is None:
+            return view
+        replica_id, role = self._replica
+        return replace(view, replica=replica_id, role=role())
 
 
 def dashboard_for(config: HedgebotConfig, board: MarketBoard) -> tuple[DashboardFeed, str | None]:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.core.model import HedgePosition
-from bot.daemon.status_report import StatusReport
+from bot.daemon.status_report import LeadershipView, StatusReport
 from bot.journal import CycleRecord, OrderRecord, TxRecord
 
 LAST_ORDERS = 10  # the page lists this many orders and repays, newest first
@@ -48,6 +48,7 @@ def dashboard_model(
     orders: Sequence[OrderRecord],
     txs: Sequence[TxRecord],
     hedges: Sequence[HedgePosition],
+    leadership: LeadershipView | None = None,
 ) -> dict[str, Any]:
     """The page's model: one card per position, then the account's history and records."""
     first = reports[0].as_json() if reports else {}
@@ -69,6 +70,7 @@ def dashboard_model(
         "funding_24h": first.get("funding_24h", []),
         "operator_actions": first.get("operator_actions", []),
         "margin_for_hedge": first.get("margin_for_hedge"),
+        "leadership": None if leadership is None else leadership.as_json(),
     }
 
 

@@ -5,7 +5,9 @@ Telegram offsets (SQLite or PostgreSQL), behind one facade, ``Journal``."""
 from __future__ import annotations
 
 from bot.journal.columns import Instant, from_ms, to_ms
+from bot.journal.epochs import EpochHolder, EpochRecord
 from bot.journal.errors import (
+    FencedOut,
     JournalConflictError,
     JournalError,
     JournalNotCreated,
@@ -51,6 +53,9 @@ __all__ = [
     "CycleOutcome",
     "CycleRecord",
     "CycleSummary",
+    "EpochHolder",
+    "EpochRecord",
+    "FencedOut",
     "FundingRecord",
     "GuardSwitch",
     "HedgeLine",

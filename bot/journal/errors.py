@@ -5,6 +5,7 @@ JournalError
  ├── JournalConflictError  a record with the same key exists and differs (a caller bug)
  ├── JournalUnknownRecordError  an update names a record that was never written
  ├── JournalReplaced       the database is not the one opened (deleted, replaced)
+ ├── FencedOut             a replica that does not lead (any more) tried to write an intent
  └── JournalUnavailable    the database cannot be opened (or read, at this schema version)
       └── JournalNotCreated  a reader found no journal yet
 """
@@ -31,6 +32,12 @@ class JournalUnknownRecordError(JournalError):
 class JournalReplaced(JournalError):
     """The database at the journal's URL is not the one the daemon opened (deleted, replaced,
     restored from elsewhere): nothing it remembers can be trusted to be there."""
+
+
+class FencedOut(JournalError):
+    """A write that leads to an action (an order, a transaction, a money move) was refused:
+    this replica does not lead, or a newer leadership epoch exists. The replica must stop
+    acting and follow; retrying cannot succeed."""
 
 
 class JournalUnavailable(JournalError):

@@ -19,9 +19,10 @@ the injected ``clock`` supplies it. The journal never reads the system clock oth
 
 Layout: ``Journal`` is the one facade the product uses. What it holds is split by kind, each
 part a class owning its tables' SQL (``cycles``, ``orders``, ``funding``, ``alerts``,
-``flags``, ``paper``, ``txs``, ``moves``, ``telegram``), all working on one ``Store`` (engine,
-write lock, clock). ``Journal.open_read_only`` opens the same facade on a database it may
-only read (status, the dashboard, ``hedgebot watch``, the demo).
+``flags``, ``paper``, ``txs``, ``moves``, ``telegram``, ``epochs``), all working on one
+``Store`` (engine, write lock, clock, and for a replica sharing the journal its fence).
+``Journal.open_read_only`` opens the same facade on a database it may only read (status, the
+dashboard, ``hedgebot watch``, the demo).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from bot.journal.alerts import AlertJournal
 from bot.journal.columns import to_ms
 from bot.journal.cycles import CycleJournal
 from bot.journal.engine import SqliteSync, create_journal_engine, journal_url
+from bot.journal.epochs import EpochJournal
 from bot.journal.errors import JournalReplaced, JournalUnavailable
 from bot.journal.flags import FlagJournal
 from bot.journal.funding import FundingJournal
@@ -88,6 +90,7 @@ class Journal:
         self.txs = TxJournal(self._store)
         self.moves = MoveJournal(self._store)
         self.telegram = TelegramJournal(self._store)
+        self.epochs = EpochJournal(self._store)
         self._identity = self._read_identity()
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -257,6 +260,13 @@ class Journal:
     latest_settled_move = forward("moves", MoveJournal.latest_settled_move)
     moves_since = forward("moves", MoveJournal.moves_since)
     moved_since = forward("moves", MoveJournal.moved_since)
+
+    # --- leadership epochs (bot.ha) ---
+    begin_epoch = forward("epochs", EpochJournal.begin_epoch)
+    fence_with = forward("epochs", EpochJournal.fence_with)
+    check_leading = forward("epochs", EpochJournal.check_leading)
+    latest_epoch = forward("epochs", EpochJournal.latest_epoch)
+    all_epochs = forward("epochs", EpochJournal.epochs)
 
     # --- telegram ---
     telegram_offset = forward("telegram", TelegramJournal.telegram_offset)

@@ -108,7 +108,8 @@ def _add_alerts_outcome(conn: Connection) -> None:
 
 
 def _create_chain_txs_v3(conn: Connection) -> None:
-    # Frozen copy: version 7 added ``receipt_block_hash`` to schema.chain_txs.
+    # Frozen copy: version 7 added ``receipt_block_hash`` to schema.chain_txs, version 13
+    # widened ``tx_key``.
     frozen = MetaData()
     Table(
         "chain_txs",
@@ -132,7 +133,17 @@ def _create_chain_txs_v3(conn: Connection) -> None:
         Column("updated_ms", BigInteger, nullable=False),
         Index("ix_chain_txs_sender_nonce", "chain_id", "from_address", "nonce"),
     ).create(conn)
-    _create("chain_tx_sends")(conn)
+    # Frozen copy: version 13 widened ``tx_key``.
+    Table(
+        "chain_tx_sends",
+        frozen,
+        Column("tx_hash", String(66), primary_key=True),
+        Column("tx_key", String(100), ForeignKey("chain_txs.tx_key"), nullable=False),
+        Column("max_fee_per_gas", ExactDecimal),
+        Column("max_priority_fee_per_gas", ExactDecimal),
+        Column("sent_ms", BigInteger, nullable=False),
+        Index("ix_chain_tx_sends_tx_key", "tx_key"),
+    ).create(conn)
 
 
 def _add_chain_txs_block_hash(conn: Connection) -> None:
@@ -140,6 +151,14 @@ def _add_chain_txs_block_hash(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":  # SQLite does not enforce lengths
         # A token address is 42 characters: PostgreSQL refused every repay's intent.
         conn.execute(text("ALTER TABLE chain_txs ALTER COLUMN asset TYPE VARCHAR(42)"))
+
+
+def _widen_tx_key(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":  # SQLite does not enforce lengths
+        # A repay's key (kind, wallet, token, raw amount, block) passes 100 characters:
+        # PostgreSQL refused every repay's intent.
+        for table in ("chain_txs", "chain_tx_sends"):
+            conn.execute(text(f"ALTER TABLE {table} ALTER COLUMN tx_key TYPE VARCHAR(200)"))
 
 
 def _add_order_outcomes_paper(conn: Connection) -> None:
@@ -220,6 +239,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         version=11,
         description="alerts.outcome: sent, failed, suppressed, dropped, deduplicated, unsent",
         apply=_add_alerts_outcome,
+    ),
+    Migration(
+        version=12,
+        description="ha_epochs: leadership epochs of replicas sharing the journal (fencing)",
+        apply=_create("ha_epochs"),
+    ),
+    Migration(
+        version=13,
+        description="chain_txs.tx_key fits a repay's key (PostgreSQL)",
+        apply=_widen_tx_key,
     ),
 )
 

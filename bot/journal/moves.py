@@ -65,7 +65,7 @@ class MoveJournal:
             "reason": intent.reason,
         }
         table = schema.money_moves
-        with self._store.write() as conn:
+        with self._store.fenced_write() as conn:
             existing = conn.execute(select(table).where(table.c.move_id == intent.move_id)).first()
             if existing is None:
                 conn.execute(
@@ -94,7 +94,7 @@ class MoveJournal:
         if unknown:
             raise ValueError(f"money move fields {sorted(unknown)} do not exist")
         table = schema.money_moves
-        with self._store.write() as conn:
+        with self._store.fenced_write() as conn:
             row = conn.execute(select(table).where(table.c.move_id == move_id)).first()
             if row is None:
                 raise JournalUnknownRecordError(f"money move {move_id!r} was never recorded")

@@ -46,7 +46,7 @@ class OrderJournal:
         }
         table = schema.order_intents
         try:
-            with self._store.write() as conn:
+            with self._store.fenced_write() as conn:
                 existing = conn.execute(
                     select(table).where(table.c.client_order_id == intent.client_order_id)
                 ).first()

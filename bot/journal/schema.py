@@ -185,7 +185,8 @@ paper_state = Table(
 chain_txs = Table(
     "chain_txs",
     metadata,
-    Column("tx_key", String(100), primary_key=True),  # deterministic, chosen by the caller
+    # Deterministic, chosen by the caller; 200 since version 13 (a repay's key passes 100).
+    Column("tx_key", String(200), primary_key=True),
     Column("position", String(100)),
     Column("chain_id", BigInteger, nullable=False),
     Column("from_address", String(42), nullable=False),
@@ -210,7 +211,7 @@ chain_tx_sends = Table(
     "chain_tx_sends",
     metadata,
     Column("tx_hash", String(66), primary_key=True),
-    Column("tx_key", String(100), ForeignKey("chain_txs.tx_key"), nullable=False),
+    Column("tx_key", String(200), ForeignKey("chain_txs.tx_key"), nullable=False),
     Column("max_fee_per_gas", ExactDecimal),  # wei
     Column("max_priority_fee_per_gas", ExactDecimal),  # wei
     Column("sent_ms", BigInteger, nullable=False),
@@ -263,4 +264,18 @@ telegram_offsets = Table(
     Column("bot_id", String(40), primary_key=True),  # the token's public part (the bot's user id)
     Column("last_update_id", BigInteger, nullable=False),
     Column("updated_ms", BigInteger, nullable=False),
+)
+
+# --- version 12: leadership epochs of replicas sharing this journal (bot.ha) ------------------
+
+# One row per leadership won: the highest epoch of a deployment is the only one whose fenced
+# writes (the intents before an order, a transaction or a money move) the journal accepts.
+ha_epochs = Table(
+    "ha_epochs",
+    metadata,
+    Column("deployment", String(100), primary_key=True),
+    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
+    Column("replica_id", String(100), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("started_ms", BigInteger, nullable=False),
 )

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import StatementError
@@ -16,6 +17,18 @@ from bot.journal.columns import Instant, to_ms
 from bot.journal.engine import READ_ONLY_OPTION
 
 Clock = Callable[[], datetime]
+
+
+class Fence(Protocol):
+    """Checks, before and inside a fenced write, that this process may still act."""
+
+    def before(self) -> int:
+        """The epoch to check; raises ``FencedOut`` when this process may not act at all."""
+        ...
+
+    def inside(self, conn: Connection, epoch: int) -> None:
+        """Raises ``FencedOut`` when ``epoch`` is no longer the newest (in the transaction)."""
+        ...
 
 
 def system_clock() -> datetime:
@@ -30,6 +43,7 @@ class Store:
         self.engine = engine
         self.deployment = deployment
         self.clock = clock
+        self.fence: Fence | None = None  # set for a replica sharing the journal (bot.ha)
         self._lock = threading.RLock()
 
     @contextmanager
@@ -42,6 +56,21 @@ class Store:
             if isinstance(e.orig, TypeError | ValueError):
                 raise type(e.orig)(str(e.orig)) from e
             raise
+
+    @contextmanager
+    def fenced_write(self) -> Iterator[Connection]:
+        """A write that leads to an action (an order, a transaction, a money move): with a
+        fence set, refused unless this process leads under the newest epoch. Without one,
+        a plain ``write()``."""
+        fence = self.fence
+        if fence is None:
+            with self.write() as conn:
+                yield conn
+            return
+        epoch = fence.before()
+        with self.write() as conn:
+            fence.inside(conn, epoch)
+            yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -59,4 +88,4 @@ class Store:
         return to_ms(self.clock() if now is None else now)
 
 
-__all__ = ["Clock", "Store", "system_clock"]
+__all__ = ["Clock", "Fence", "Store", "system_clock"]

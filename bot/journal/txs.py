@@ -39,7 +39,7 @@ class TxJournal:
             "asset": tx.asset,
         }
         table = schema.chain_txs
-        with self._store.write() as conn:
+        with self._store.fenced_write() as conn:
             existing = conn.execute(select(table).where(table.c.tx_key == tx.tx_key)).first()
             if existing is None:
                 conn.execute(
@@ -68,7 +68,7 @@ class TxJournal:
         """Record a broadcast hash of ``tx_key``; a replacement (same nonce, higher fee) is
         another call with its new hash. Recording the same hash twice is a no-op."""
         at = self._store.ms(now)
-        with self._store.write() as conn:
+        with self._store.fenced_write() as conn:
             status = self._tx_status(conn, tx_key)
             known = conn.execute(
                 select(schema.chain_tx_sends.c.tx_key).where(

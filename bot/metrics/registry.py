@@ -114,6 +114,11 @@ class HedgebotMetrics:
             ["position"],
             registry=r,
         )
+        self.ha_leader = Gauge(
+            "hedgebot_ha_leader",
+            "1 while this replica leads (acts), 0 while it follows (ha.enabled only)",
+            registry=r,
+        )
         self.paused = Gauge(
             "hedgebot_paused", "1 while trading is paused (operator or circuit breaker)", registry=r
         )
@@ -223,6 +228,9 @@ class HedgebotMetrics:
 
     def set_used_weight(self, *, venue: str, weight: int) -> None:
         self.exchange_used_weight.labels(venue=venue).set(weight)
+
+    def set_ha_leader(self, leader: bool) -> None:
+        self.ha_leader.set(1 if leader else 0)
 
     def set_paused(self, paused: bool) -> None:
         self.paused.set(1 if paused else 0)

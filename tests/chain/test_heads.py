@@ -13,7 +13,7 @@ from bot.chain.head_fanout import Head
 from bot.chain.heads import HeadTiming, HeadWatcher
 from bot.chain.rpc import RpcPool
 from bot.devnet.anvil import AnvilProcess, free_port
-from tests.chain.tcp_proxy import TcpProxy
+from tests.tcp_proxy import TcpProxy
 
 WAIT_SECS = 20.0  # a bound for a wait that normally ends in milliseconds, never a timing claim
 STALL_SECS = 1.0

@@ -571,6 +571,22 @@ def test_a_transaction_goes_from_intent_to_receipt(journal: Journal, clock: Fake
     assert done.intent.amount == Decimal("1500.123456789012345678")
 
 
+def test_a_guard_key_longer_than_100_characters_is_journaled(journal: Journal) -> None:
+    # The guard's keys: kind, wallet, token, raw amount (18 decimals), block; the approve
+    # before a repay prefixes another. PostgreSQL refused every repay's intent at 100.
+    repay = f"repay:{WALLET.lower()}:{POOL.lower()}:{50_000 * 10**18}:{48_000_123}"
+    key = f"approve:{repay}"
+    assert len(key) > 130
+    assert journal.record_tx_intent(tx_intent(key, nonce=7)) is True
+    journal.record_tx_sent(key, tx_hash="0x" + "03" * 32)
+    journal.record_tx_receipt(
+        key, tx_hash="0x" + "03" * 32, success=True, block_number=1, gas_used=21_000
+    )
+    done = journal.tx(key)
+    assert done is not None
+    assert done.status is TxStatus.MINED
+
+
 def test_pending_transactions_come_in_nonce_order(journal: Journal) -> None:
     for key, nonce in (("c", 12), ("a", 10), ("b", 11)):
         journal.record_tx_intent(tx_intent(key, nonce=nonce))

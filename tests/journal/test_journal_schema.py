@@ -51,7 +51,7 @@ def test_an_old_database_is_upgraded_and_keeps_its_rows(journal_url: str, clock:
         assert "chain_txs" not in tables
 
     with Journal.open(journal_url, clock=clock) as upgraded:
-        assert upgraded.schema_version() == LATEST_VERSION == 11
+        assert upgraded.schema_version() == LATEST_VERSION == 13
         assert [p.intent for p in upgraded.pending_intents()] == [order]
         migrated = upgraded.order("hb-v1-2")
         assert migrated is not None
@@ -93,11 +93,12 @@ def test_an_old_database_is_upgraded_and_keeps_its_rows(journal_url: str, clock:
             outcome="failed",
         )  # fmt: skip
         assert [a.outcome for a in upgraded.alerts_since(0)] == ["failed"]
+        assert upgraded.begin_epoch(replica_id="a", reason="start") == 1  # version 12 table
         with upgraded.engine.connect() as conn:
             applied = conn.execute(
                 text("SELECT version FROM schema_version ORDER BY version")
             ).all()
-        assert [row.version for row in applied] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+        assert [row.version for row in applied] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
 
 
 def test_reopening_a_current_database_changes_nothing(journal_url: str) -> None:

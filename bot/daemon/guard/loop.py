@@ -88,6 +88,12 @@ class GuardLoop:
         if self._desk is not None:
             self._desk.close()
 
+    def on_lead(self) -> None:
+        """This replica leads a new epoch (ha): settle the journal's pending transactions by
+        nonce before the next repay (another replica may have sent one)."""
+        if self._desk is not None:
+            self._desk.recheck()
+
     def _step(self, now: datetime) -> tuple[GuardDecision, int]:
         snapshot = self._reads.snapshot(now)
         if self._desk is not None and self._reads.reorged(snapshot.block_number):

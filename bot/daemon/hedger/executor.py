@@ -41,6 +41,10 @@ class IntentLog(Protocol):
 
     def record_outcome(self, report: OrderReport, *, now: datetime) -> object: ...
 
+    def check_leading(self) -> None:
+        """Raise ``FencedOut`` unless this replica may act now (no-op without ``ha``)."""
+        ...
+
     def pending_intents(self, position: str | None = None) -> Sequence[PendingIntent]: ...
 
 
@@ -117,6 +121,7 @@ def _send(
     """Journal the intent, place it, journal the venue's answer."""
     # A newly journaled intent cannot have been sent before: no lookup needed first.
     first = journal.record_intent(intent, position=position, cycle_id=cycle_id, now=now)
+    journal.check_leading()  # the request is stamped next: inside the lease (ha)
     report = exchange.place(intent, first_send=first)
     journal.record_outcome(report, now=now)
     log.info(

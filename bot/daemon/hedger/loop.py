@@ -28,7 +28,7 @@ from bot.daemon.hedger.venue import VenueGate
 from bot.daemon.loops import LoopResult
 from bot.exchange.base import Exchange
 from bot.exchange.errors import ExchangeError, IpBanned
-from bot.journal import CycleOutcome, CycleSummary, Journal, JournalReplaced
+from bot.journal import CycleOutcome, CycleSummary, FencedOut, Journal, JournalReplaced
 from bot.logs import bind_cycle
 from bot.metrics import HealthTracker, HedgebotMetrics
 
@@ -73,6 +73,13 @@ class HedgerLoop:
     def stop(self, *, wait: bool) -> None:
         return None  # nothing runs beside the scheduler
 
+    def on_lead(self) -> None:
+        """This replica leads a new epoch (ha): another one may have traded meanwhile, so the
+        venue is made ready again (pending intents settled, positions checked) before any
+        order, and nothing this hedger remembered from before is trusted."""
+        self._venue.reset()
+        self._memory = HedgerMemory()
+
     def last_block_on(self, chain_id: int) -> int:
         return self._reads.last_block_on(chain_id)
 
@@ -87,6 +94,13 @@ class HedgerLoop:
                 self._journal.check_identity()
                 self._journal.start_cycle(position=s.name, cycle_id=cycle_id, now=now)
                 result = self._cycle(cycle_id, now)
+            except FencedOut as exc:
+                # Not a failure (no breaker counts it): another replica leads now.
+                log.warning("fenced out: this replica stops acting", reason=str(exc))
+                result = LoopResult(
+                    ok=True, skipped=True, next_interval_secs=s.cadence.interval_secs,
+                    note=f"fenced out: {exc}",
+                )  # fmt: skip
             except (JournalReplaced, OperationalError) as exc:
                 result = self._journal_lost(exc, now)
             except Exception as exc:  # one failed cycle must not kill the daemon

@@ -66,6 +66,11 @@ class VenueGate:
     def ready(self) -> bool:
         return self._ready
 
+    def reset(self) -> None:
+        """Make the account ready again on the next cycle (a new leader, see bot.daemon.ha_gate)."""
+        with self._lock:
+            self._ready = False
+
     def ensure_ready(self, now: datetime) -> None:
         """Set the account up, settle what a previous run left pending and check the positions,
         once; raises until that succeeds."""

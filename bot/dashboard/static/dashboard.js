@@ -94,9 +94,23 @@ function drawChart(model) {
   }
 }
 
+// With ha: this replica's role (a follower acts on nothing) and who leads, from the journal.
+function renderReplica(lead) {
+  const badge = document.getElementById("replica");
+  badge.hidden = !lead;
+  if (!lead) return;
+  const role = lead.role || "";
+  badge.className = `badge ${role}`;
+  badge.dataset.role = role;
+  badge.textContent = lead.replica ? `replica ${lead.replica}: ${role}` : "replicas";
+  badge.title = lead.epoch === null ? "no replica has led yet"
+    : `${lead.leader} leads epoch ${lead.epoch} since ${lead.since}: ${lead.reason}`;
+}
+
 function render(model) {
   document.getElementById("account").textContent = `account ${model.account}`;
   document.getElementById("exchange").textContent = model.exchange;
+  renderReplica(model.leadership);
   const error = document.getElementById("error");
   error.hidden = !model.error;
   error.textContent = model.error || "";

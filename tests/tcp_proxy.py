@@ -1,5 +1,6 @@
 """A loopback TCP proxy a test can cut (connections dropped, new ones refused) or stall
-(connections kept open, nothing forwarded), then heal."""
+(connections kept open, nothing forwarded), then heal. Upstream: a loopback TCP port, or a
+Unix socket path (the embedded PostgreSQL server listens on one only)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from types import TracebackType
 
 
 class TcpProxy:
-    def __init__(self, upstream_port: int) -> None:
-        self._upstream_port = upstream_port
+    def __init__(self, upstream: int | str) -> None:
+        self._upstream = upstream
         self._server = socket.create_server(("127.0.0.1", 0))
         self.port: int = self._server.getsockname()[1]
         self._lock = threading.Lock()
@@ -62,12 +63,27 @@ class TcpProxy:
             if not self._open.is_set():
                 client.close()  # refused: the handshake fails at once
                 continue
-            upstream = socket.create_connection(("127.0.0.1", self._upstream_port))
+            try:
+                upstream = self._connect_upstream()
+            except OSError:
+                client.close()  # the server is down: so is the proxied connection
+                continue
             with self._lock:
                 self._sockets += [client, upstream]
                 self.connections += 1
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    def _connect_upstream(self) -> socket.socket:
+        if isinstance(self._upstream, int):
+            return socket.create_connection(("127.0.0.1", self._upstream))
+        unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            unix.connect(self._upstream)
+        except OSError:
+            unix.close()
+            raise
+        return unix
 
     def _pump(self, src: socket.socket, dst: socket.socket) -> None:
         while True:
