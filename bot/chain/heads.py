@@ -195,6 +195,9 @@ class HeadWatcher:
             reply = json.loads(await asyncio.wait_for(ws.recv(), timing.connect_timeout_secs))
             if not isinstance(reply, dict) or "result" not in reply:
                 raise HeadStreamError(f"eth_subscribe newHeads refused: {str(reply)[:200]}")
+            # A block mined while the socket was down or subscribing comes in no header: asked
+            # once, it is delivered now, and the head is vouched for from the first moment.
+            self._poll()
             self._set_mode("streaming", url=redact_url(url))
             while True:
                 try:
