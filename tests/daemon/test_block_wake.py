@@ -146,6 +146,10 @@ def test_an_idle_daemon_reads_the_chain_per_block_and_still_sees_the_chain_stop(
     """Issue 18: while the socket streams, a cycle with no new block reuses its snapshot; a
     chain that stops producing blocks is still reported stale once its head is too old."""
     borrower = open_borrower(devnet, emulator)
+    # The session's chain is reverted after each test, and its clock with it: blocks from now
+    # on carry the wall time, which the block age is measured against.
+    devnet.set_next_block_timestamp(max(int(time.time()), devnet.latest_block()[1] + 1))
+    devnet.mine()
     config = daemon_config(
         devnet=devnet, emulator=emulator, wallet=borrower.address,
         journal_path=tmp_path / "journal.db", interval_secs=0.5, fast_interval_secs=0.5,
