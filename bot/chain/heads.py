@@ -86,10 +86,30 @@ class HeadWatcher:
         self._task: asyncio.Task[None] | None = None
         self._last_socket_error = ""
         self._socket_heads = 0  # headers received over any socket, ever
+        # (the highest block number seen, when something last said it is still the head):
+        # one tuple, so a reader never pairs one head's number with another's time
+        self._confirmed: tuple[int, float] = (-1, 0.0)
 
     @property
     def mode(self) -> Mode:
         return self._mode
+
+    def head_confirmed_at(self, block: int) -> float | None:
+        """When (``clock`` time) the watcher last learnt that ``block`` is still the chain's
+        head, if it streams and learnt it within its stall limit and a block time; else None.
+
+        While a socket streams, a new block arrives as a header; on a quiet socket the watcher
+        asks ``eth_blockNumber`` every ``stall_secs`` (and leaves the socket when the chain moved
+        on without it). So a confirmation that recent, while still streaming, means the chain
+        had no block after ``block`` that a read could have seen, save one the socket has hidden
+        for less than the stall limit. Polling, stopped, or a watcher stuck in a slow poll: None.
+        """
+        number, at = self._confirmed
+        if self._mode != "streaming" or number != block:
+            return None
+        if self._clock() - at > self.timing.stall_secs + self.timing.block_time_secs:
+            return None
+        return at
 
     def subscribe(self, listener: HeadListener) -> None:
         self._fanout.subscribe(listener)
@@ -175,6 +195,9 @@ class HeadWatcher:
             reply = json.loads(await asyncio.wait_for(ws.recv(), timing.connect_timeout_secs))
             if not isinstance(reply, dict) or "result" not in reply:
                 raise HeadStreamError(f"eth_subscribe newHeads refused: {str(reply)[:200]}")
+            # A block mined while the socket was down or subscribing comes in no header: asked
+            # once, it is delivered now, and the head is vouched for from the first moment.
+            self._poll()
             self._set_mode("streaming", url=redact_url(url))
             while True:
                 try:
@@ -210,6 +233,10 @@ class HeadWatcher:
             seen_wall=self._wall(),
             source=source,
         )
+        # before the listeners hear of it: a loop the head wakes must not find the block
+        # before it still confirmed as the head
+        if head.number >= self._confirmed[0]:  # a lagging endpoint confirms nothing
+            self._confirmed = (head.number, head.seen_monotonic)
         return self._fanout.offer(head)
 
     def _why_polling(self) -> str:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from bot.daemon.loops import Loop, LoopResult
+from bot.daemon.snapshot_reuse import HeadConfirmations
 from bot.journal import EpochHolder, FencedOut
 from bot.metrics import HealthTracker
 
@@ -46,6 +47,12 @@ class LeaderOnly:
     def last_block_on(self, chain_id: int) -> int:
         seen = getattr(self._inner, "last_block_on", None)
         return -1 if seen is None else int(seen(chain_id))
+
+    def follow_heads(self, chain_id: int, heads: HeadConfirmations) -> None:
+        # The guard's and the hedger's reuse of a snapshot while no new block came.
+        follow = getattr(self._inner, "follow_heads", None)
+        if follow is not None:
+            follow(chain_id, heads)
 
     def tick(self, now: datetime) -> LoopResult:
         try:

@@ -4,7 +4,8 @@ marks and account come from the exchange's streams (``hedge.streams.enabled``).
 
 A loop that already read the head's block is not woken again (its last tick saw it). The
 watchers only ever shorten a wait: the scheduler's intervals keep running whatever happens to
-them, so the guard never depends on a socket.
+them, so the guard never depends on a socket. While a watcher streams, the loops that follow it
+skip the chain read of a tick that comes with no new block (``bot.daemon.snapshot_reuse``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.chain.heads import HeadTiming, HeadWatcher
 from bot.chain.rpc import RpcPool
 from bot.config.models import HedgebotConfig, PositionConfig
 from bot.daemon.loops import Loop
+from bot.daemon.snapshot_reuse import HeadConfirmations
 
 log = structlog.get_logger(__name__)
 
@@ -29,6 +31,13 @@ log = structlog.get_logger(__name__)
 @runtime_checkable
 class ReadsBlocks(Protocol):
     def last_block_on(self, chain_id: int) -> int: ...
+
+
+@runtime_checkable
+class FollowsHeads(Protocol):
+    """A loop that reuses its last snapshot while the chain's watcher confirms its block."""
+
+    def follow_heads(self, chain_id: int, heads: HeadConfirmations) -> None: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,6 +101,10 @@ def build_block_wake(
         for chain, positions in by_chain.items()
     }
     watchers = [head_watcher(chain, positions) for chain, positions in by_chain.items()]
+    for loop in loops:
+        if isinstance(loop, FollowsHeads):
+            for watcher in watchers:
+                loop.follow_heads(watcher.chain_id, watcher)
     return BlockWake(
         watchers, {c: [t for t in ts if t is not None] for c, ts in targets.items()}, wake
     )

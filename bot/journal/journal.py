@@ -215,6 +215,7 @@ class Journal:
     orders_since = forward("orders", OrderJournal.orders_since)
     order_count_since = forward("orders", OrderJournal.order_count_since)
     order_updates_after = forward("orders", OrderJournal.order_updates_after)
+    last_outcome_id = forward("orders", OrderJournal.last_outcome_id)
 
     # --- funding ---
     record_funding = forward("funding", FundingJournal.record_funding)

@@ -161,6 +161,14 @@ class OrderJournal:
         with self._store.read() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def last_outcome_id(self) -> int:
+        """The id of the latest report journaled (0: none). Reports are only ever appended, so
+        it changes whenever any order's state does: what was computed from the orders at one
+        value holds while it stays the same."""
+        query = select(func.max(schema.order_outcomes.c.id))
+        with self._store.read() as conn:
+            return int(conn.execute(query).scalar_one() or 0)
+
     def order_updates_after(self, outcome_id: int) -> list[OrderUpdate]:
         """Reports journaled after ``outcome_id`` that changed their order's status or executed
         quantity, in journal order (a later report in the same state only adds the fee read

@@ -4,6 +4,7 @@ when the socket is refused, cut or stalled; back on the socket once it heals."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 
 import pytest
@@ -105,12 +106,60 @@ def test_every_mined_block_arrives_once_in_order_over_the_socket(
         mine(anvil)
     last = mine(anvil, 5)  # five blocks in one call: five headers
     heads.wait_for(last)
-    assert heads.numbers() == list(range(start + 1, last + 1))
-    assert {h.source for h in heads.seen} == {"socket"}
+    # The head at subscription, asked for once (a header comes only with the next block).
+    assert (heads.seen[0].number, heads.seen[0].source) == (start, "poll")
+    assert heads.numbers()[1:] == list(range(start + 1, last + 1))
+    assert {h.source for h in heads.after(start)} == {"socket"}
     block = anvil.rpc("eth_getBlockByNumber", hex(last), False)
     assert heads.seen[-1].hash == block["hash"]
     assert heads.seen[-1].timestamp == int(block["timestamp"], 16)
     assert all(h.chain_id == anvil.chain_id for h in heads.seen)
+
+
+def test_a_streaming_watcher_vouches_for_the_head_it_has_and_no_other_block(
+    anvil: AnvilProcess, watch: WatcherFactory
+) -> None:
+    """What lets a loop skip the read of a tick with no new block (issue 18)."""
+    watcher, heads = watch([anvil.rpc_url.replace("http://", "ws://")])
+    assert watcher.wait_for_mode("streaming", WAIT_SECS)
+    last = mine(anvil)
+    heads.wait_for(last)  # a listener hears of a head once the watcher vouches for it
+    first = watcher.head_confirmed_at(last)
+    assert first is not None
+    assert watcher.head_confirmed_at(last - 1) is None
+    # A quiet chain: no header comes, and the stall check's poll vouches for the block again.
+    assert eventually(lambda: (watcher.head_confirmed_at(last) or first) > first)
+    newer = mine(anvil)
+    heads.wait_for(newer)
+    assert watcher.head_confirmed_at(last) is None
+    assert watcher.head_confirmed_at(newer) is not None
+
+
+def test_a_polling_or_stalled_watcher_vouches_for_nothing(
+    anvil: AnvilProcess, proxy: TcpProxy, watch: WatcherFactory
+) -> None:
+    polling, polled = watch([])
+    assert polling.wait_for_mode("polling", WAIT_SECS)
+    last = mine(anvil)
+    polled.wait_for(last)
+    assert polling.head_confirmed_at(last) is None  # a poll a block time old says little
+
+    watcher, heads = watch([proxy.ws_url])
+    assert watcher.wait_for_mode("streaming", WAIT_SECS)
+    proxy.stall()
+    last = mine(anvil)  # the socket hides it; the stall check finds it, and leaves the socket
+    heads.wait_for(last)
+    assert watcher.wait_for_mode("polling", WAIT_SECS)
+    assert watcher.head_confirmed_at(last) is None
+
+
+def eventually(condition: Callable[[], bool]) -> bool:
+    deadline = time.monotonic() + WAIT_SECS
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_a_refused_socket_fails_over_to_the_next_url(
@@ -175,6 +224,7 @@ def test_a_failing_listener_neither_stops_the_watcher_nor_the_other_listeners(
 ) -> None:
     watcher, heads = watch([anvil.rpc_url.replace("http://", "ws://")])
     assert watcher.wait_for_mode("streaming", WAIT_SECS)
+    heads.wait_for(head_number(anvil))  # the head at subscription, before the broken listener
     failures: list[int] = []
     failed_twice = threading.Event()
 

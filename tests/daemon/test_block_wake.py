@@ -13,13 +13,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.devnet.devnet import Devnet
 from bot.emulator.testing import EmulatorHandle
 from tests.daemon.guard_scene import BlockProducer, crash, wait_for_repay, wait_guard_armed
 from tests.daemon.harness import (
     Borrower,
+    DaemonProcess,
+    cycles_done,
     daemon_config,
     daemon_env,
     emulator_orders,
@@ -32,6 +36,9 @@ from tests.daemon.harness import (
 pytestmark = [pytest.mark.chain, pytest.mark.exchange]
 
 INTERVAL_SECS = 30.0
+SLOW_BLOCK_SECS = 3.0  # six hedger cycles per block
+IDLE_CYCLES = 10
+STOPPED_AFTER_SECS = 3  # max_block_age_secs
 
 
 def _config(
@@ -119,3 +126,54 @@ def test_a_crash_block_wakes_the_guard_and_the_repay_is_mined_before_its_interva
     assert repay.receipt_block > hit.block
     # Mined (and seen mined here) before the guard's interval could have run it again.
     assert repaid_s < armed_s + INTERVAL_SECS, (armed, repaid_s - armed_s)
+
+
+def _snapshot_reads(daemon: DaemonProcess) -> int:
+    """The hedger's chain reads so far (its snapshot latency histogram's count)."""
+    text = httpx.get(f"{daemon.metrics_base_url()}/metrics", timeout=10).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "hedgebot_rpc_latency_seconds_count" and sample.labels == {
+                "method": "snapshot"
+            }:
+                return int(sample.value)
+    return 0
+
+
+def test_an_idle_daemon_reads_the_chain_per_block_and_still_sees_the_chain_stop(
+    devnet: Devnet, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    """Issue 18: while the socket streams, a cycle with no new block reuses its snapshot; a
+    chain that stops producing blocks is still reported stale once its head is too old."""
+    borrower = open_borrower(devnet, emulator)
+    # The session's chain is reverted after each test, and its clock with it: blocks from now
+    # on carry the wall time, which the block age is measured against.
+    devnet.set_next_block_timestamp(max(int(time.time()), devnet.latest_block()[1] + 1))
+    devnet.mine()
+    config = daemon_config(
+        devnet=devnet, emulator=emulator, wallet=borrower.address,
+        journal_path=tmp_path / "journal.db", interval_secs=0.5, fast_interval_secs=0.5,
+        max_block_age_secs=STOPPED_AFTER_SECS,
+    )  # fmt: skip
+    path = write_config(tmp_path / "hedgebot.yaml", config)
+    env = daemon_env(emulator, wallet_key=borrower.key)
+    with running_daemon(path, env, tmp_path / "daemon.log") as daemon:
+        with BlockProducer(devnet, interval_secs=SLOW_BLOCK_SECS):
+            daemon.wait_event("chain heads streaming", timeout=30)
+            daemon.wait_event("cycle done", orders=0, timeout=30)  # hedged, now idle
+            reads, block = _snapshot_reads(daemon), devnet.latest_block()[0]
+            cycles = len(cycles_done(daemon.events()))
+            daemon.wait_for(
+                lambda _e: len(cycles_done(daemon.events())) >= cycles + IDLE_CYCLES,
+                what=f"{IDLE_CYCLES} more cycles",
+            )
+            read = _snapshot_reads(daemon) - reads
+            mined = devnet.latest_block()[0] - block
+        # Each block is read once (two more: a head that came late under load); without the
+        # reuse every cycle read.
+        assert read <= mined + 2 < IDLE_CYCLES, (read, mined)
+
+        stopped_index = len(daemon.events())  # automine: no transaction, no block from now
+        daemon.wait_event("guard verdict", verdict="stale", after=stopped_index, timeout=30)
+        daemon.wait_event("cycle skipped", after=stopped_index, timeout=30)
+        assert daemon.terminate() == 0

@@ -95,6 +95,17 @@ def test_an_intent_stays_pending_until_its_outcome_is_recorded(journal: Journal)
     assert record.outcome == filled("hb-1", reduce_only=False)
 
 
+def test_the_latest_report_id_moves_with_every_report_journaled(journal: Journal) -> None:
+    """What the hedger's fill sums are cached by (issue 18): any report changes it."""
+    assert journal.last_outcome_id() == 0
+    journal.record_intent(intent("hb-1"), position="main", cycle_id=None)
+    assert journal.last_outcome_id() == 0  # an intent alone fills nothing
+    journal.record_outcome(filled("hb-1", status=OrderStatus.NEW, executed_quantity=Decimal(0)))
+    first = journal.last_outcome_id()
+    journal.record_outcome(filled("hb-1"))
+    assert journal.last_outcome_id() > first > 0
+
+
 def test_an_outcome_without_a_recorded_intent_is_refused(journal: Journal) -> None:
     with pytest.raises(JournalUnknownRecordError, match="hb-ghost"):
         journal.record_outcome(filled("hb-ghost"))

@@ -55,6 +55,11 @@ class RepayDesk:
     def dry_run(self) -> bool:
         return self._dry_run
 
+    @property
+    def recovery_due(self) -> bool:
+        """A pending transaction is to be settled before anything else is sent."""
+        return self._recover_next
+
     def state(self) -> DeskState:
         """The worker's running job and what finished since the last look, in one read."""
         worker: WorkerState = self._worker.state()

@@ -23,6 +23,7 @@ from bot.daemon.guard.act import RepayDesk
 from bot.daemon.guard.loop import GuardLoop, GuardTiming
 from bot.daemon.guard.publish import AlertSubmitter, GuardPublisher
 from bot.daemon.guard.read import GuardReads, ReserveWallet
+from bot.daemon.snapshot_reuse import SnapshotReuse
 from bot.daemon.wiring import guard_settings, reader_for
 from bot.journal import Journal
 from bot.metrics import HealthTracker, HedgebotMetrics
@@ -34,6 +35,8 @@ from bot.wallet.txmanager import TxManager
 from bot.wallet.worker import TxWorker
 
 log = structlog.get_logger(__name__)
+
+SWITCH_RECHECK_MAX_SECS = 5.0
 
 
 class ProtectionKeyError(ValueError):
@@ -84,6 +87,7 @@ def build_guard(
         board=board,
         reserve=reserve,
         marks_max_age_secs=max(5.0, 3 * config.schedule.interval_secs),
+        reuse=SnapshotReuse(max_block_age_secs=position.max_block_age_secs),
     )
     return GuardLoop(settings, reads=reads, desk=desk, publisher=publisher, timing=timing)
 
@@ -107,7 +111,11 @@ def guard_timing(config: HedgebotConfig) -> GuardTiming:
     protect = config.protect
     poll = protect.poll_interval_secs if protect else 1.0
     polls = protect.stall_alert_polls if protect else 20
-    return GuardTiming(interval_secs=poll, stall_blocks=polls, block_time_secs=poll)
+    # An operator's stop is acknowledged within the hedger's fast cycle (see GuardLoop._quiet)
+    recheck = min(config.schedule.fast_interval_secs, SWITCH_RECHECK_MAX_SECS)
+    return GuardTiming(
+        interval_secs=poll, stall_blocks=polls, block_time_secs=poll, switch_recheck_secs=recheck
+    )
 
 
 def start_reader(position: PositionConfig) -> LendingProtocol:

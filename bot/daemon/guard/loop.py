@@ -22,6 +22,10 @@ from bot.daemon.guard.act import DeskState, RepayDesk
 from bot.daemon.guard.publish import GuardPublisher
 from bot.daemon.guard.read import GuardReads
 from bot.daemon.loops import LoopResult
+from bot.daemon.snapshot_reuse import HeadConfirmations
+
+# What a tick without a new block may decide on the last snapshot; see ``GuardLoop._quiet``.
+QUIET_VERDICTS = frozenset({GuardVerdict.HEALTHY, GuardVerdict.WATCH_ONLY})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,6 +33,8 @@ class GuardTiming:
     interval_secs: float  # a read per block is the aim
     stall_blocks: int  # no completed read for this many blocks: critical alert
     block_time_secs: float
+    # a tick with no new block may decide on a switch read up to this long ago
+    switch_recheck_secs: float = 1.0
 
     @property
     def stall_secs(self) -> float:
@@ -65,10 +71,14 @@ class GuardLoop:
     def interval_secs(self) -> float:
         return self.timing.interval_secs
 
+    def follow_heads(self, chain_id: int, heads: HeadConfirmations) -> None:
+        """The position's chain watcher (one chain per guard: ``chain_id`` is not consulted)."""
+        self._reads.follow(heads)
+
     def tick(self, now: datetime) -> LoopResult:
         """One read and decision at ``now``; never raises."""
         try:
-            decision, block = self._step(now)
+            decision, block, known_at = self._step(now)
         except Exception as exc:  # the next tick tries again; a long silence is alerted
             silent = time.monotonic() - self._last_read
             self._publisher.failed(
@@ -79,7 +89,7 @@ class GuardLoop:
                 blocks=self.timing.stall_blocks,
             )
             return LoopResult(ok=False, next_interval_secs=self.interval_secs, note=str(exc))
-        self._last_read = time.monotonic()
+        self._last_read = max(self._last_read, known_at)
         self._last_block = max(self._last_block, block)
         self._publisher.decided(decision, block=block, now=now)
         return LoopResult(ok=True, next_interval_secs=self.interval_secs, note=decision.reason)
@@ -94,11 +104,17 @@ class GuardLoop:
         if self._desk is not None:
             self._desk.recheck()
 
-    def _step(self, now: datetime) -> tuple[GuardDecision, int]:
+    def _step(self, now: datetime) -> tuple[GuardDecision, int, float]:
+        """The decision, its block, and when (monotonic) the chain was last known at it."""
+        desk = self._desk_state(now)
+        quiet = self._quiet(now, desk)
+        if quiet is not None:
+            return quiet
         snapshot = self._reads.snapshot(now)
+        read_at = time.monotonic()
         if self._desk is not None and self._reads.reorged(snapshot.block_number):
             self._desk.recheck()
-        desk = self._desk_state(now)
+        desk = self._recovering(desk)
         switch = self._reads.switch()
         inputs = GuardInputs(
             snapshot=snapshot,
@@ -121,7 +137,46 @@ class GuardLoop:
             assert self._desk is not None  # no desk means watch only: never REPAY
             if self._desk.send(decision.action):
                 self._publisher.handed_over(decision.action, dry_run=self._desk.dry_run)
-        return decision, snapshot.block_number
+        return decision, snapshot.block_number, read_at
+
+    def _quiet(
+        self, now: datetime, desk: DeskState | None
+    ) -> tuple[GuardDecision, int, float] | None:
+        """The decision of a tick that has nothing new to read, or None: read.
+
+        The guard ticks every block time whether or not a block came; on a quiet chain (or
+        between Ethereum's slots, or between two BNB Chain heads) most reads returned the
+        block already read, and they were half the idle daemon's CPU. The decision's inputs
+        besides the chain are all still looked at, every tick: the worker's state (a repay in
+        flight or just settled, a recovery due: read), the exchange marks of the shadow HF
+        (decided on as they are now), the block's age (a snapshot that would be stale is read
+        again, and the read reports it), and the operator's switch. The switch alone may be a
+        read up to ``switch_recheck_secs`` old, and only here: a quiet tick decides nothing but
+        HEALTHY or WATCH_ONLY (anything else is decided again on fresh reads), so a stop can
+        delay its acknowledgement by that long, never let a repay through. The silence that
+        raises the stall alert counts from when the watcher last confirmed the head, not from
+        this tick.
+        """
+        if desk is not None and (desk.running is not None or desk.finished):
+            return None
+        if self._desk is not None and self._desk.recovery_due:
+            return None
+        reused = self._reads.reused_snapshot(now)
+        if reused is None:
+            return None
+        switch = self._reads.switch(max_age_secs=self.timing.switch_recheck_secs)
+        if switch.stopped:
+            return None
+        inputs = GuardInputs(
+            snapshot=reused.snapshot,
+            settled_block=desk.settled_block if desk else 0,
+            marks=self._reads.marks(now),
+        )
+        decision = decide_guard(inputs, settings=self.settings, memory=self._memory, now=now)
+        if decision.verdict not in QUIET_VERDICTS:
+            return None  # decided again on fresh reads, from the memory before this one
+        self._memory = decision.memory
+        return decision, reused.snapshot.block_number, reused.confirmed_at
 
     def _decide(self, inputs: GuardInputs, now: datetime) -> GuardDecision:
         decision = decide_guard(inputs, settings=self.settings, memory=self._memory, now=now)
@@ -129,8 +184,7 @@ class GuardLoop:
         return decision
 
     def _desk_state(self, now: datetime) -> DeskState | None:
-        """The worker's state; settled jobs are published here, and a pending transaction
-        left by a failed job (or a previous process) is handed to the worker to settle."""
+        """The worker's state; settled jobs are published here."""
         if self._desk is None:
             return None
         state = self._desk.state()
@@ -140,7 +194,14 @@ class GuardLoop:
             self._publisher.reserve_seen(
                 self._reads.reserves(), self._reads.hedge_profit_usd(now), now
             )
-        if state.running is None and self._desk.recover_if_needed():
+        return state
+
+    def _recovering(self, state: DeskState | None) -> DeskState | None:
+        """A pending transaction left by a failed job (or a previous process, or reopened by a
+        reorg) is handed to the worker to settle; meanwhile it counts as one in flight."""
+        if self._desk is None or state is None or state.running is not None:
+            return state
+        if self._desk.recover_if_needed():
             return DeskState(running="recover", finished=(), settled_block=state.settled_block)
         return state
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time
 from decimal import Decimal
+from time import monotonic
 
 from web3 import Web3
 from web3.exceptions import BlockNotFound
@@ -14,6 +15,7 @@ from bot.chain.protocol import LendingProtocol
 from bot.core.model import PositionSnapshot
 from bot.core.repay import ReserveBalance
 from bot.daemon.board import MarketBoard
+from bot.daemon.snapshot_reuse import HeadConfirmations, Reused, SnapshotReuse
 from bot.journal import GuardSwitch, Journal, TxStatus
 
 SPENDING_KINDS = ("repay", "supply")
@@ -68,6 +70,7 @@ class GuardReads:
         board: MarketBoard,
         reserve: ReserveWallet | None,
         marks_max_age_secs: float,
+        reuse: SnapshotReuse | None = None,
     ) -> None:
         self.position = position
         self._wallet = wallet
@@ -77,12 +80,33 @@ class GuardReads:
         self._reserve = reserve
         self._marks_max_age_secs = marks_max_age_secs
         self._reorg_checked_at: int | None = None  # head of the last check that found none
+        self._reuse = reuse
+        self._switch: tuple[GuardSwitch, float] | None = None  # the last read, and when
+
+    def follow(self, heads: HeadConfirmations) -> None:
+        """The chain's head watcher: while it confirms the last snapshot's block is the head,
+        ``reused_snapshot`` gives that snapshot again."""
+        if self._reuse is not None:
+            self._reuse.follow(heads)
 
     def snapshot(self, now: datetime) -> PositionSnapshot:
-        return self._reader.snapshot(self._wallet, now=int(now.timestamp()))
+        found = self._reader.snapshot(self._wallet, now=int(now.timestamp()))
+        if self._reuse is not None:
+            self._reuse.keep(found)
+        return found
 
-    def switch(self) -> GuardSwitch:
-        return self._journal.guard_switch(self.position)
+    def reused_snapshot(self, now: datetime) -> Reused | None:
+        """The last snapshot, while the chain provably has no newer block; None: read."""
+        return None if self._reuse is None else self._reuse.current(now)
+
+    def switch(self, *, max_age_secs: float = 0.0) -> GuardSwitch:
+        """The operator's switch; a read younger than ``max_age_secs`` may answer."""
+        last = self._switch
+        if last is not None and monotonic() - last[1] < max_age_secs:
+            return last[0]
+        switch = self._journal.guard_switch(self.position)
+        self._switch = (switch, monotonic())
+        return switch
 
     def marks(self, now: datetime) -> Mapping[str, Decimal] | None:
         note = self._board.fresh(now, max_age_secs=self._marks_max_age_secs)

@@ -14,6 +14,7 @@ from bot.daemon.hedger.positions import PositionGuardrail
 from bot.daemon.hedger.publish import AlertSubmitter, HedgerPublisher
 from bot.daemon.hedger.read import HedgerReads, LoanSource
 from bot.daemon.hedger.venue import VenueGate
+from bot.daemon.snapshot_reuse import SnapshotReuse
 from bot.daemon.wiring import hedger_settings, reader_for
 from bot.exchange.base import AccountRereads, Exchange
 from bot.exchange.errors import ClockSkew, RateLimited, TransientExchangeError
@@ -91,7 +92,12 @@ def build_hedger(
 def _loan(position: PositionConfig) -> LoanSource:
     reader = reader_for(position)
     reader.start()
-    return LoanSource(name=position.name, wallet=position.wallet, reader=reader)
+    return LoanSource(
+        name=position.name,
+        wallet=position.wallet,
+        reader=reader,
+        reuse=SnapshotReuse(max_block_age_secs=position.max_block_age_secs),
+    )
 
 
 __all__ = ["build_hedger", "first_contact"]

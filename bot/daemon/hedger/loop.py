@@ -26,6 +26,7 @@ from bot.daemon.hedger.publish import AlertSubmitter, HedgerPublisher
 from bot.daemon.hedger.read import CycleTimes, HedgerReads
 from bot.daemon.hedger.venue import VenueGate
 from bot.daemon.loops import LoopResult
+from bot.daemon.snapshot_reuse import HeadConfirmations
 from bot.exchange.base import Exchange
 from bot.exchange.errors import ExchangeError, IpBanned
 from bot.journal import CycleOutcome, CycleSummary, FencedOut, Journal, JournalReplaced
@@ -82,6 +83,9 @@ class HedgerLoop:
 
     def last_block_on(self, chain_id: int) -> int:
         return self._reads.last_block_on(chain_id)
+
+    def follow_heads(self, chain_id: int, heads: HeadConfirmations) -> None:
+        self._reads.follow(chain_id, heads)
 
     def tick(self, now: datetime) -> LoopResult:
         """Run one cycle at ``now``; never raises for a cycle-level failure."""

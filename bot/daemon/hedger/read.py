@@ -16,6 +16,7 @@ from bot.chain.protocol import LendingProtocol
 from bot.core.hedger import MarketView
 from bot.core.model import PositionSnapshot
 from bot.daemon.board import MarketBoard
+from bot.daemon.snapshot_reuse import HeadConfirmations, SnapshotReuse
 from bot.exchange.base import Exchange
 from bot.journal import Journal
 from bot.metrics import HedgebotMetrics
@@ -42,6 +43,7 @@ class LoanSource:
     wallet: str
     reader: LendingProtocol
     last_block: int = -1
+    reuse: SnapshotReuse | None = None  # the last snapshot, while its block is the head
 
 
 class HedgerReads:
@@ -71,6 +73,13 @@ class HedgerReads:
         blocks = [loan.last_block for loan in self._loans if loan.reader.info.chain_id == chain_id]
         return min(blocks, default=-1)
 
+    def follow(self, chain_id: int, heads: HeadConfirmations) -> None:
+        """``chain_id``'s head watcher: a cycle with no new block there reuses the snapshots
+        of the positions on it instead of reading them again."""
+        for loan in self._loans:
+            if loan.reuse is not None and loan.reader.info.chain_id == chain_id:
+                loan.reuse.follow(heads)
+
     def realise_wanted(self, now: datetime) -> Decimal:
         """Profit the capital loop asked to realise; a request older than a minute was sized
         on balances that have moved since."""
@@ -87,14 +96,19 @@ class HedgerReads:
 
     def _snapshot(self, loan: LoanSource, now: datetime) -> PositionSnapshot:
         """A block number that went backwards makes the snapshot stale."""
+        reused = None if loan.reuse is None else loan.reuse.current(now)
+        if reused is not None:
+            return reused.snapshot
         started = time.perf_counter()
         snapshot = loan.reader.snapshot(loan.wallet, now=int(now.timestamp()))
         self._metrics.observe_rpc(method="snapshot", seconds=time.perf_counter() - started)
         if snapshot.block_number < loan.last_block:
             reason = f"block number went backwards: {snapshot.block_number} after {loan.last_block}"
-            return replace(snapshot, stale_reason=reason)
-        if not snapshot.is_stale:
+            snapshot = replace(snapshot, stale_reason=reason)
+        elif not snapshot.is_stale:
             loan.last_block = snapshot.block_number
+        if loan.reuse is not None:
+            loan.reuse.keep(snapshot)
         return snapshot
 
     def market(self, now: datetime, times: CycleTimes) -> MarketView:
