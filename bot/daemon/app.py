@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -52,6 +53,9 @@ from bot.ha.build import build_leadership
 from bot.ha.leadership import Leadership
 from bot.journal import Journal
 from bot.metrics import HealthTracker, HedgebotMetrics, MetricsServer
+
+if TYPE_CHECKING:  # the feed reads status, which imports this module
+    from bot.dashboard.feed import DashboardFeed
 
 log = structlog.get_logger(__name__)
 
@@ -163,22 +167,8 @@ def run_daemon(
 ) -> int:
     mode = trading_mode(config, credentials=binance_credentials(), dry_run_flag=dry_run, live=live)
     log.warning("trading mode", mode=mode.label, why=mode.reason, network=config.network.value)
-    metrics = HedgebotMetrics()
-    journal = journal_for(config)
-    services = Services(
-        journal=journal,
-        alerts=alert_dispatcher(config, on_delivery=metrics.count_alert, journal=journal),
-        metrics=metrics,
-        health=HealthTracker(max_missed=3),
-        board=MarketBoard(),
-    )
-    from bot.dashboard.feed import dashboard_for  # it reads status, which imports this module
-
-    feed, token = dashboard_for(config, services.board)
-    server = MetricsServer(
-        metrics, services.health, host=config.metrics.host, port=config.metrics.port,
-        dashboard=feed, dashboard_token=token,
-    )  # fmt: skip
+    services = _services(config)
+    server, feed = _metrics_server(config, services)
     # Imported here: the listener's /status reaches back into this module (build_exchange).
     from bot.daemon.telegram.build import command_listener
 
@@ -223,6 +213,31 @@ def run_daemon(
         server.stop()
         services.journal.close()
         log.info("daemon stopped")
+
+
+def _services(config: HedgebotConfig) -> Services:
+    metrics = HedgebotMetrics()
+    journal = journal_for(config)
+    return Services(
+        journal=journal,
+        alerts=alert_dispatcher(config, on_delivery=metrics.count_alert, journal=journal),
+        metrics=metrics,
+        health=HealthTracker(max_missed=3),
+        board=MarketBoard(),
+    )
+
+
+def _metrics_server(
+    config: HedgebotConfig, services: Services
+) -> tuple[MetricsServer, DashboardFeed]:
+    from bot.dashboard.feed import dashboard_for  # it reads status, which imports this module
+
+    feed, token = dashboard_for(config, services.board)
+    server = MetricsServer(
+        services.metrics, services.health, host=config.metrics.host, port=config.metrics.port,
+        dashboard=feed, dashboard_token=token,
+    )  # fmt: skip
+    return server, feed
 
 
 def _margin_call_relay(

@@ -1,4 +1,6 @@
-"""SIGKILL of the leader at random points, N times (``HEDGEBOT_HA_KILLS``, default 50): inside
+"""SIGKILL of the leader at random points, N times (``HEDGEBOT_HA_KILLS``, default 12 in
+``make test``, which must stay within CI's 25 minutes at ~2.6 s a kill; issue 20's 50:
+``HEDGEBOT_HA_KILLS=50``): inside
 an order (its intent journaled, the order maybe sent) or a repay (its transaction journaled,
 maybe sent, maybe mined), plus a random delay. The follower leads within two cycles every time;
 the killed replica comes back as a follower. Afterwards the emulator's and the chain's own
@@ -38,7 +40,7 @@ from tests.postgres_fixture import PostgresServer
 
 pytestmark = [pytest.mark.chain, pytest.mark.exchange, pytest.mark.postgres]
 
-KILLS = int(os.environ.get("HEDGEBOT_HA_KILLS", "50"))
+KILLS = int(os.environ.get("HEDGEBOT_HA_KILLS", "12"))
 # After the intent: an order's round trip to the emulator takes some 10-50 ms, a repay's
 # send and receipt longer; half the kills come within that, half up to 0.3 s later.
 SHORT_DELAY_SECS, MAX_DELAY_SECS = 0.03, 0.3
