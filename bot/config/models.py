@@ -605,8 +605,9 @@ class CapitalConfig(Strict):
     # A pass reads the reserve and what may leave the account; the withdraw history (18,000
     # of Binance's 180,000 UID weight a minute) is read at most every 6 s however fast this is.
     interval_secs: Float = Field(default=5.0, ge=1, le=3600)
-    # A transfer awaiting approval or processing for longer is alerted (never repeated).
-    stuck_alert_secs: Float = Field(default=3600.0, ge=60, le=7 * 86400)
+    # A transfer awaiting approval or processing for longer is alerted (never repeated); a
+    # short limit only alerts sooner, it changes nothing the loop does.
+    stuck_alert_secs: Float = Field(default=3600.0, ge=10, le=7 * 86400)
 
     @model_validator(mode="after")
     def _relations(self) -> CapitalConfig:

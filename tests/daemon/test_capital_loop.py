@@ -350,7 +350,7 @@ def test_a_withdrawal_held_for_approval_is_alerted_once_overdue_and_never_sent_a
 ) -> None:
     """Binance status 2 ("awaiting approval") for longer than stuck_alert_secs: one alert, and
     still one withdrawal however many passes look at it."""
-    config, journal_path = _config(devnet, linked, tmp_path, loop_on=True, stuck_alert_secs=60)
+    config, journal_path = _config(devnet, linked, tmp_path, loop_on=True, stuck_alert_secs=10)
     linked.control.configure_wallet(withdraw_policy="hold")
     env = daemon_env(linked, wallet_key=ANVIL_KEYS[BORROWER])
     with running_daemon(config, env, tmp_path / "daemon.log") as daemon:
