@@ -45,7 +45,7 @@ class HaState:
     reason: str = "start"  # why the role is what it is, for the alert and status
 
 
-def won(state: HaState, *, epoch: int, at: float, reason: str, settings: LeaseSettings) -> HaState:
+def won(*, epoch: int, at: float, reason: str, settings: LeaseSettings) -> HaState:
     """The lock was won at ``at`` (the lock call started then) and ``epoch`` recorded."""
     return HaState(
         role=Role.TAKING_OVER,

@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 
 from bot.daemon.loops import Loop, LoopResult
 from bot.daemon.snapshot_reuse import HeadConfirmations
+from bot.daemon.wake import FollowsHeads, ReadsBlocks
 from bot.journal import EpochHolder, FencedOut
 from bot.metrics import HealthTracker
 
@@ -45,14 +46,13 @@ class LeaderOnly:
         return self._inner.interval_secs
 
     def last_block_on(self, chain_id: int) -> int:
-        seen = getattr(self._inner, "last_block_on", None)
-        return -1 if seen is None else int(seen(chain_id))
+        inner = self._inner
+        return inner.last_block_on(chain_id) if isinstance(inner, ReadsBlocks) else -1
 
     def follow_heads(self, chain_id: int, heads: HeadConfirmations) -> None:
         # The guard's and the hedger's reuse of a snapshot while no new block came.
-        follow = getattr(self._inner, "follow_heads", None)
-        if follow is not None:
-            follow(chain_id, heads)
+        if isinstance(self._inner, FollowsHeads):
+            self._inner.follow_heads(chain_id, heads)
 
     def tick(self, now: datetime) -> LoopResult:
         try:

@@ -90,7 +90,6 @@ class Leadership:
         self._connect_timeout_secs = connect_timeout_secs
         self._monotonic = monotonic
         self._state = HaState()
-        self._reported = HaState()
         self._conn: psycopg.Connection[Any] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -144,7 +143,7 @@ class Leadership:
                 reason = f"database connection lost: {type(exc).__name__}: {_first_line(exc)}"
                 self._set(ha.lost(self._state, reason=reason))
             state = self.state()
-            if state.role is Role.FOLLOWER and self._reported.role is not Role.FOLLOWER:
+            if state.role is Role.FOLLOWER and self._state.role is not Role.FOLLOWER:
                 self._close()  # the lease lapsed: free the lock for the others at once
             self._set(state)
 
@@ -162,7 +161,7 @@ class Leadership:
         except Exception:
             self._close()  # never hold the lock without an epoch: let another replica try
             raise
-        state = ha.won(self._state, epoch=epoch, at=sent_at, reason=reason, settings=self._settings)
+        state = ha.won(epoch=epoch, at=sent_at, reason=reason, settings=self._settings)
         self._set(state)
         log.warning("leadership won", replica=self.replica_id, epoch=epoch, reason=reason)
 
@@ -209,8 +208,7 @@ class Leadership:
                 conn.close()
 
     def _set(self, state: HaState) -> None:
-        self._state = state
-        old, self._reported = self._reported, state
+        old, self._state = self._state, state
         if (old.role, old.epoch) != (state.role, state.epoch):
             log.warning(
                 "leadership", replica=self.replica_id, role=state.role.value,

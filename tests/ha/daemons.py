@@ -114,13 +114,16 @@ class Replicas:
     def config(self, name: str) -> Path:
         return self._configs[name]
 
-    def name_of(self, proc: DaemonProcess) -> str:
-        return next(n for n, config in self._configs.items() if config == proc.config)
-
     @staticmethod
     def wait_leads(proc: DaemonProcess, *, after: int = 0, timeout: float = 60) -> int:
         index, _ = proc.wait_event("leadership", role="leader", after=after, timeout=timeout)
         return index
+
+
+def last_lead(proc: DaemonProcess) -> int:
+    """The index of ``proc``'s last leadership event (0: none yet)."""
+    leads = [i for i, e in enumerate(proc.events()) if e.get("event") == "leadership"]
+    return leads[-1] if leads else 0
 
 
 @contextmanager

@@ -17,16 +17,12 @@ from web3 import Web3
 from bot.devnet.devnet import Devnet
 from bot.emulator.testing import EmulatorHandle
 from bot.journal import Journal
+from tests.daemon.capital_scene import health_factor
 from tests.daemon.harness import Borrower, move_price
 
-TRIGGER_HF = Decimal("1.3")  # daemon_config's protect.trigger_hf
 BORROW_TO_HF = Decimal("1.2")
 EPOCH_START = 0
 REPAY = Web3.to_hex(Web3.keccak(text="repay(address,uint256,uint256,address)")[:4])
-
-
-def health_factor(devnet: Devnet, wallet: str) -> Decimal:
-    return Decimal(devnet.account_data(wallet)[-1]) / Decimal(10**18)
 
 
 def order_intents(journal: Journal) -> int:

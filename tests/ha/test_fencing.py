@@ -9,9 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from bot.core.model import OrderIntent, OrderReport, OrderStatus, Side
-from bot.journal import FencedOut, Journal, MoveIntent, MoveKind, MoveStage, TxIntent, schema
+from bot.core.model import OrderReport, OrderStatus
+from bot.journal import FencedOut, Journal, MoveStage, schema
 from tests.journal.conftest import FakeClock
+from tests.journal.test_journal_contract import intent, tx_intent
+from tests.journal.test_journal_moves import withdraw
 from tests.postgres_fixture import PostgresServer
 
 
@@ -27,48 +29,8 @@ class Holder:
         return self.epoch
 
 
-def order(client_order_id: str) -> OrderIntent:
-    return OrderIntent(
-        symbol="BTCUSDT",
-        side=Side.SELL,
-        quantity=Decimal("0.012"),
-        reduce_only=False,
-        client_order_id=client_order_id,
-        reason="hedge",
-    )
-
-
-def repay(tx_key: str, nonce: int) -> TxIntent:
-    return TxIntent(
-        tx_key=tx_key,
-        chain_id=56,
-        from_address="0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-        nonce=nonce,
-        to_address="0x6807dc923806fE8Fd134338EABCA509979a7e0cB",
-        kind="repay",
-        data_hash="0x" + "ab" * 32,
-        amount=Decimal("1500"),
-        asset="0x55d398326f99059fF775485246999027B3197955",
-        position="main",
-    )
-
-
-def withdrawal(move_id: str) -> MoveIntent:
-    return MoveIntent(
-        move_id=move_id,
-        kind=MoveKind.WITHDRAW,
-        account="demo",
-        coin="USDC",
-        network="BSC",
-        address="0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-        amount=Decimal("2500"),
-        fee=Decimal("0.29"),
-        reason="refill the reserve",
-    )
-
-
 def test_a_journal_without_a_fence_writes_as_before(journal: Journal) -> None:
-    assert journal.record_intent(order("hb-1"), position="main", cycle_id=None)
+    assert journal.record_intent(intent("hb-1"), position="main", cycle_id=None)
     assert journal.all_epochs() == []
 
 
@@ -81,19 +43,19 @@ def test_an_older_epoch_is_refused_once_a_newer_one_exists(
     ):
         old = Holder(first.begin_epoch(replica_id="a", reason="start"))
         first.fence_with(old)
-        assert first.record_intent(order("hb-1"), position="main", cycle_id=None)
-        assert first.record_tx_intent(repay("repay-1", 7))
+        assert first.record_intent(intent("hb-1"), position="main", cycle_id=None)
+        assert first.record_tx_intent(tx_intent("repay-1", 7))
         first.record_tx_sent("repay-1", tx_hash="0x" + "01" * 32)
-        assert first.record_move_intent(withdrawal("mv-1"))
+        assert first.record_move_intent(withdraw("mv-1"))
 
         new = Holder(second.begin_epoch(replica_id="b", reason="lock released"))
         second.fence_with(new)
         assert (old.epoch, new.epoch) == (1, 2)
         refused = [
-            lambda: first.record_intent(order("hb-2"), position="main", cycle_id=None),
-            lambda: first.record_tx_intent(repay("repay-2", 8)),
+            lambda: first.record_intent(intent("hb-2"), position="main", cycle_id=None),
+            lambda: first.record_tx_intent(tx_intent("repay-2", 8)),
             lambda: first.record_tx_sent("repay-1", tx_hash="0x" + "02" * 32),
-            lambda: first.record_move_intent(withdrawal("mv-2")),
+            lambda: first.record_move_intent(withdraw("mv-2")),
             lambda: first.update_move("mv-1", stage=MoveStage.IN_SPOT),
         ]
         for write in refused:
@@ -109,7 +71,7 @@ def test_an_older_epoch_is_refused_once_a_newer_one_exists(
             OrderReport(symbol="BTCUSDT", client_order_id="hb-1", status=OrderStatus.FILLED)
         )
         # The newest epoch writes.
-        assert second.record_intent(order("hb-3"), position="main", cycle_id=None)
+        assert second.record_intent(intent("hb-3"), position="main", cycle_id=None)
         assert [(e.epoch, e.replica_id, e.reason) for e in second.all_epochs()] == [
             (1, "a", "start"),
             (2, "b", "lock released"),
@@ -119,7 +81,7 @@ def test_an_older_epoch_is_refused_once_a_newer_one_exists(
 def test_a_replica_that_does_not_lead_writes_no_intent(journal: Journal) -> None:
     journal.fence_with(Holder(None))
     with pytest.raises(FencedOut, match="follows"):
-        journal.record_intent(order("hb-1"), position="main", cycle_id=None)
+        journal.record_intent(intent("hb-1"), position="main", cycle_id=None)
     assert journal.order("hb-1") is None
 
 
@@ -131,7 +93,7 @@ def test_epochs_are_per_deployment(journal_url: str) -> None:
         assert one.begin_epoch(replica_id="a", reason="start") == 1
         assert two.begin_epoch(replica_id="b", reason="start") == 1
         one.fence_with(Holder(1))
-        assert one.record_intent(order("hb-1"), position="main", cycle_id=None)
+        assert one.record_intent(intent("hb-1"), position="main", cycle_id=None)
 
 
 @pytest.mark.postgres
@@ -161,4 +123,4 @@ def test_a_new_epoch_waits_for_an_intent_in_flight_and_sees_it(
         assert began == [2]
         assert [p.intent.client_order_id for p in new.pending_intents()] == ["hb-1"]
         with pytest.raises(FencedOut):
-            old.record_intent(order("hb-2"), position="main", cycle_id=None)
+            old.record_intent(intent("hb-2"), position="main", cycle_id=None)

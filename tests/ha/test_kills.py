@@ -24,17 +24,18 @@ import pytest
 from bot.devnet.devnet import Devnet
 from bot.emulator.testing import EmulatorHandle
 from bot.journal import Journal
-from tests.daemon.capital_scene import interval_mining
+from tests.daemon.capital_scene import TRIGGER_HF, health_factor, interval_mining
 from tests.daemon.harness import DaemonProcess, open_borrower
 from tests.ha.daemons import (
     QUICK,
     Replicas,
     duplicate_orders,
     interleaved,
+    last_lead,
     positions_explained,
     replicas,
 )
-from tests.ha.kills import TRIGGER_HF, Step, health_factor, repays_on_chain, steps
+from tests.ha.kills import Step, repays_on_chain, steps
 from tests.ha.replicas import wait_for
 from tests.postgres_fixture import PostgresServer
 
@@ -159,10 +160,4 @@ def _settled(leader: DaemonProcess, journal: Journal, devnet: Devnet, wallet: st
     wait_for("the new leader to settle", lambda: not journal.pending_intents())
     wait_for("the transactions to settle", lambda: not journal.pending_txs())
     wait_for("the guard to repay", lambda: health_factor(devnet, wallet) >= TRIGGER_HF)
-    leader.wait_event("cycle done", after=_last_lead(leader), timeout=60)
-
-
-def _last_lead(proc: DaemonProcess) -> int:
-    events = proc.events()
-    leads = [i for i, e in enumerate(events) if e.get("event") == "leadership"]
-    return leads[-1] if leads else 0
+    leader.wait_event("cycle done", after=last_lead(leader), timeout=60)

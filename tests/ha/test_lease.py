@@ -9,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.ha import (
-    HaState,
     LeaseSettings,
     Role,
     acting_epoch,
@@ -31,7 +30,7 @@ def test_settings_must_put_the_lease_inside_the_takeover_delay() -> None:
 
 
 def test_a_replica_acts_only_after_the_takeover_delay_and_within_its_lease() -> None:
-    state = won(HaState(), epoch=3, at=100.0, reason="start", settings=SETTINGS)
+    state = won(epoch=3, at=100.0, reason="start", settings=SETTINGS)
     assert acting_epoch(state, now=100.0, settings=SETTINGS) is None  # taking over
     for t in (101.0, 102.0, 103.0, 104.0, 105.0, 106.0, 107.0):
         state = heartbeat(state, sent_at=t, settings=SETTINGS)
@@ -45,7 +44,7 @@ def test_a_replica_acts_only_after_the_takeover_delay_and_within_its_lease() -> 
 
 
 def test_a_lost_connection_ends_leadership_at_once() -> None:
-    state = won(HaState(), epoch=1, at=0.0, reason="start", settings=SETTINGS)
+    state = won(epoch=1, at=0.0, reason="start", settings=SETTINGS)
     state = lost(state, reason="database connection lost")
     assert acting_epoch(state, now=0.5, settings=SETTINGS) is None
     assert state.reason == "database connection lost"
@@ -59,13 +58,13 @@ def test_two_replicas_never_act_at_once(
     """The old leader's heartbeats succeed at the times in ``beats`` (each one started while it
     held the lock); the server frees the lock ``freed_after`` its last success started, and the
     other replica wins it then. At no time ``probe`` do both act."""
-    old = won(HaState(), epoch=1, at=0.0, reason="start", settings=SETTINGS)
+    old = won(epoch=1, at=0.0, reason="start", settings=SETTINGS)
     sent = 0.0
     for gap in beats:
         sent += gap
         old = heartbeat(old, sent_at=sent, settings=SETTINGS)
     freed = sent + freed_after
-    new = won(HaState(), epoch=2, at=freed, reason="released", settings=SETTINGS)
+    new = won(epoch=2, at=freed, reason="released", settings=SETTINGS)
     new_sent = freed
     while new_sent < probe:  # the new leader's own heartbeats keep its lease
         new_sent += SETTINGS.heartbeat_secs

@@ -16,10 +16,17 @@ import pytest
 from bot.devnet.devnet import Devnet
 from bot.emulator.testing import EmulatorHandle
 from bot.journal import Journal
-from tests.daemon.capital_scene import interval_mining
+from tests.daemon.capital_scene import TRIGGER_HF, health_factor, interval_mining
 from tests.daemon.harness import DaemonProcess, open_borrower
-from tests.ha.daemons import QUICK, duplicate_orders, interleaved, positions_explained, replicas
-from tests.ha.kills import TRIGGER_HF, Step, health_factor, repays_on_chain, steps
+from tests.ha.daemons import (
+    QUICK,
+    duplicate_orders,
+    interleaved,
+    last_lead,
+    positions_explained,
+    replicas,
+)
+from tests.ha.kills import Step, repays_on_chain, steps
 from tests.ha.replicas import wait_for
 from tests.postgres_fixture import PostgresServer, embedded_server
 
@@ -60,7 +67,7 @@ def test_postgresql_restarted_under_both_replicas_loses_and_repeats_nothing(
                 "the guard to repay", lambda: health_factor(devnet, borrower.address) >= TRIGGER_HF
             )
             leader = _leader([a, b])
-            leader.wait_event("cycle done", orders=0, after=_last_lead(leader), timeout=60)
+            leader.wait_event("cycle done", orders=0, after=last_lead(leader), timeout=60)
         time.sleep(2 * QUICK.interval_secs)  # the follower has time to misbehave
         logs = [a.events(), b.events()]
         leaders = [p for p in (a, b) if _leads(p.events())]
@@ -111,8 +118,3 @@ def _leads(events: list[dict[str, Any]]) -> bool:
 def _leader(procs: list[DaemonProcess]) -> DaemonProcess:
     wait_for("a leader", lambda: any(_leads(p.events()) for p in procs))
     return next(p for p in procs if _leads(p.events()))
-
-
-def _last_lead(proc: DaemonProcess) -> int:
-    events = proc.events()
-    return max(i for i, e in enumerate(events) if e.get("event") == "leadership")
