@@ -40,13 +40,17 @@ class Reused:
 class SnapshotReuse:
     """One position's last read snapshot; ``current`` gives it again while that is safe."""
 
-    def __init__(self, *, max_block_age_secs: int) -> None:
+    def __init__(self, *, chain_id: int, max_block_age_secs: int) -> None:
+        self._chain_id = chain_id
         self._max_block_age_secs = max_block_age_secs
         self._heads: HeadConfirmations | None = None
         self._last: PositionSnapshot | None = None
 
-    def follow(self, heads: HeadConfirmations) -> None:
-        self._heads = heads
+    def follow(self, chain_id: int, heads: HeadConfirmations) -> None:
+        """``chain_id``'s head watcher; another chain's says nothing of this position's block
+        (every watcher is offered to every loop)."""
+        if chain_id == self._chain_id:
+            self._heads = heads
 
     def keep(self, snapshot: PositionSnapshot) -> None:
         """The snapshot a read just returned; a stale one is never given again."""

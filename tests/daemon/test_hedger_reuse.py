@@ -58,7 +58,7 @@ def test_a_cycle_reads_a_chain_only_when_a_block_came(tmp_path: Path) -> None:
         name="main",
         wallet=WALLET,
         reader=cast(Any, reader),
-        reuse=SnapshotReuse(max_block_age_secs=MAX_BLOCK_AGE_SECS),
+        reuse=SnapshotReuse(chain_id=CHAIN_ID, max_block_age_secs=MAX_BLOCK_AGE_SECS),
     )
     reads = HedgerReads(
         loans=[loan],

@@ -126,7 +126,7 @@ def scene(
     reads = GuardReads(
         position="main", wallet=WALLET, reader=reader, journal=journal, board=board,
         reserve=cast(Any, Reserve()), marks_max_age_secs=3600,
-        reuse=SnapshotReuse(max_block_age_secs=MAX_BLOCK_AGE_SECS),
+        reuse=SnapshotReuse(chain_id=31337, max_block_age_secs=MAX_BLOCK_AGE_SECS),
     )  # fmt: skip
     publisher = GuardPublisher(
         position="main", alerts=alerts, metrics=HedgebotMetrics(), health=health,
@@ -188,6 +188,18 @@ def test_a_watcher_that_cannot_vouch_for_the_block_leaves_every_tick_to_read(
     s.heads.head = 99  # a socket behind the RPC vouches for an older block: not this one
     s.tick()
     assert s.chain.reads == reads + 6
+
+
+def test_another_chains_watcher_vouches_for_nothing_here(tmp_path: Path) -> None:
+    """Every chain's watcher is offered to every loop: one whose block numbers happen to match
+    the position's (two young chains) must not keep the guard from reading its own."""
+    s = scene(tmp_path)
+    other = Heads(100)
+    s.guard.follow_heads(56, other)  # offered after the position's own, as a second chain's
+    reads = s.chain.reads
+    s.heads.head = None  # the position's own chain: its watcher polls
+    s.tick()
+    assert s.chain.reads == reads + 1
 
 
 def test_a_chain_that_stops_is_read_again_and_alerted_once_its_block_is_too_old(

@@ -87,7 +87,9 @@ def build_guard(
         board=board,
         reserve=reserve,
         marks_max_age_secs=max(5.0, 3 * config.schedule.interval_secs),
-        reuse=SnapshotReuse(max_block_age_secs=position.max_block_age_secs),
+        reuse=SnapshotReuse(
+            chain_id=position.chain_id, max_block_age_secs=position.max_block_age_secs
+        ),
     )
     return GuardLoop(settings, reads=reads, desk=desk, publisher=publisher, timing=timing)
 

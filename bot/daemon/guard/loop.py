@@ -72,8 +72,8 @@ class GuardLoop:
         return self.timing.interval_secs
 
     def follow_heads(self, chain_id: int, heads: HeadConfirmations) -> None:
-        """The position's chain watcher (one chain per guard: ``chain_id`` is not consulted)."""
-        self._reads.follow(heads)
+        """Each chain's watcher is offered: the position's own is followed."""
+        self._reads.follow(chain_id, heads)
 
     def tick(self, now: datetime) -> LoopResult:
         """One read and decision at ``now``; never raises."""

@@ -83,11 +83,11 @@ class GuardReads:
         self._reuse = reuse
         self._switch: tuple[GuardSwitch, float] | None = None  # the last read, and when
 
-    def follow(self, heads: HeadConfirmations) -> None:
-        """The chain's head watcher: while it confirms the last snapshot's block is the head,
-        ``reused_snapshot`` gives that snapshot again."""
+    def follow(self, chain_id: int, heads: HeadConfirmations) -> None:
+        """``chain_id``'s head watcher: while the position's own confirms the last snapshot's
+        block is the head, ``reused_snapshot`` gives that snapshot again."""
         if self._reuse is not None:
-            self._reuse.follow(heads)
+            self._reuse.follow(chain_id, heads)
 
     def snapshot(self, now: datetime) -> PositionSnapshot:
         found = self._reader.snapshot(self._wallet, now=int(now.timestamp()))

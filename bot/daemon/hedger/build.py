@@ -96,7 +96,9 @@ def _loan(position: PositionConfig) -> LoanSource:
         name=position.name,
         wallet=position.wallet,
         reader=reader,
-        reuse=SnapshotReuse(max_block_age_secs=position.max_block_age_secs),
+        reuse=SnapshotReuse(
+            chain_id=position.chain_id, max_block_age_secs=position.max_block_age_secs
+        ),
     )
 
 

@@ -77,8 +77,8 @@ class HedgerReads:
         """``chain_id``'s head watcher: a cycle with no new block there reuses the snapshots
         of the positions on it instead of reading them again."""
         for loan in self._loans:
-            if loan.reuse is not None and loan.reader.info.chain_id == chain_id:
-                loan.reuse.follow(heads)
+            if loan.reuse is not None:
+                loan.reuse.follow(chain_id, heads)
 
     def realise_wanted(self, now: datetime) -> Decimal:
         """Profit the capital loop asked to realise; a request older than a minute was sized
