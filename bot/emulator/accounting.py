@@ -125,7 +125,8 @@ def venue_view(account: Account, venue: Venue, markets: Mapping[str, MarketState
     return VenueView(positions=views, pools=pools, order_im=order_im)
 
 
-def _pool_of(spec: SymbolSpec) -> str:
+def pool_of(spec: SymbolSpec) -> str:
+    """The cross pool a contract margins from: USD-M shares one, COIN-M one per coin."""
     return "USD" if spec.venue == "usdm" else spec.margin_asset
 
 
@@ -152,10 +153,10 @@ def _pools(
             wallets.setdefault(view.spec.margin_asset, ZERO)
     pools: dict[str, MarginTotals] = {}
     for pool, wallet in wallets.items():
-        mine = [v for v in views if _pool_of(v.spec) == pool]
+        mine = [v for v in views if pool_of(v.spec) == pool]
         cross = [v for v in mine if not v.isolated]
         isolated_wallets = sum((v.position.isolated_wallet for v in mine if v.isolated), ZERO)
-        o_im = sum((im for s, im in order_im.items() if _pool_of(SPECS[s]) == pool), ZERO)
+        o_im = sum((im for s, im in order_im.items() if pool_of(SPECS[s]) == pool), ZERO)
         cross_wallet = wallet - isolated_wallets
         cross_upnl = sum((v.upnl for v in cross), ZERO)
         position_im = sum((v.initial_margin for v in mine), ZERO)
@@ -186,11 +187,11 @@ def _with_liquidation(
     if view.isolated:
         wb, other_mm, other_upnl = position.isolated_wallet, ZERO, ZERO
     else:
-        pool = pools[_pool_of(spec)]
+        pool = pools[pool_of(spec)]
         others = [
             v
             for v in views
-            if v is not view and not v.isolated and _pool_of(v.spec) == _pool_of(spec)
+            if v is not view and not v.isolated and pool_of(v.spec) == pool_of(spec)
         ]
         wb = pool.cross_wallet
         other_mm = sum((v.maint_margin for v in others), ZERO)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.emulator import algo, fills, margin_calls, orders, persistence, risk, wallet
+from bot.emulator.accounting import venue_view
 from bot.emulator.chain_link import ChainClient, ChainLinkConfig
 from bot.emulator.coins import WalletConfig, coin_from_fields
 from bot.emulator.faults import FaultBook
@@ -100,10 +101,11 @@ class Exchange:
             algo.trigger_algos(self.state, account, now)
             for venue in VENUES:
                 orders.match_resting(self.state, account, venue, now)
-            # before the liquidation check: a mark that jumps past liquidation still calls
-            level = self.config.margin_call_ratio
-            margin_calls.check_margin_calls(self.state, account, now, level)
-            risk.check_liquidations(self.state, account, now)
+            # One valuation for both checks (a margin call moves nothing). Calls come first: a
+            # mark that jumps past liquidation still calls.
+            views = {v: venue_view(account, v, self.state.markets) for v in VENUES}
+            margin_calls.check_margin_calls(account, views, now, self.config.margin_call_ratio)
+            risk.check_liquidations(self.state, account, now, views)
 
     def account(self, api_key: str | None) -> Account:
         key = api_key or next(iter(self.state.accounts))

@@ -10,11 +10,12 @@ records into events, as it does for orders and income.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
-from bot.emulator.accounting import PositionView, VenueView, venue_view
-from bot.emulator.markets import VENUES
-from bot.emulator.state import Account, EmulatorState, MarginCall, MarginCallPosition
+from bot.emulator.accounting import PositionView, VenueView, pool_of
+from bot.emulator.markets import Venue
+from bot.emulator.state import Account, MarginCall, MarginCallPosition
 
 DEFAULT_MARGIN_CALL_RATIO = Decimal("0.8")
 _Group = tuple[Decimal | None, list[PositionView]]  # (cross wallet or None, positions)
@@ -25,22 +26,21 @@ def reached(maint: Decimal, margin_balance: Decimal, level: Decimal) -> bool:
     return maint > 0 and maint >= level * margin_balance
 
 
-def check_margin_calls(state: EmulatorState, account: Account, now: int, level: Decimal) -> int:
+def check_margin_calls(
+    account: Account, views: Mapping[Venue, VenueView], now: int, level: Decimal
+) -> None:
     """Record a call for every pool / isolated position newly at or above ``level``; re-arm
-    those back under it. Returns how many calls were recorded."""
-    made = 0
-    for venue in VENUES:
+    those back under it. ``views``: the account valued at the marks now, per venue."""
+    for venue, view in views.items():
         venue_account = account.venue(venue)
-        at_level = _at_level(venue_view(account, venue, state.markets), level)
-        for key, (cross_wallet, views) in sorted(at_level.items()):
+        at_level = _at_level(view, level)
+        for key, (cross_wallet, members) in sorted(at_level.items()):
             if key in venue_account.margin_called:
                 continue
-            positions = [_position(view) for view in views]
+            positions = [_position(member) for member in members]
             call = MarginCall(time=now, cross_wallet=cross_wallet, positions=positions)
             venue_account.margin_calls.append(call)
-            made += 1
         venue_account.margin_called = sorted(at_level)
-    return made
 
 
 def _at_level(view: VenueView, level: Decimal) -> dict[str, _Group]:
@@ -56,14 +56,10 @@ def _at_level(view: VenueView, level: Decimal) -> dict[str, _Group]:
         members = [
             v
             for v in view.positions
-            if not v.isolated and _pool_of(v) == pool_name and v.position.amt != 0
+            if not v.isolated and pool_of(v.spec) == pool_name and v.position.amt != 0
         ]
         groups[pool_name] = (pool.cross_wallet, members)
     return groups
-
-
-def _pool_of(view: PositionView) -> str:
-    return "USD" if view.spec.venue == "usdm" else view.spec.margin_asset
 
 
 def _position(view: PositionView) -> MarginCallPosition:

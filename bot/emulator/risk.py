@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from bot.emulator import fills, margin
-from bot.emulator.accounting import PositionView, venue_view
+from bot.emulator.accounting import PositionView, VenueView, pool_of, venue_view
 from bot.emulator.decimals import ZERO
 from bot.emulator.markets import FUNDING_INTERVAL_MS, SPECS, VENUES, Venue
 from bot.emulator.orders import OPEN_STATUSES
@@ -69,11 +70,17 @@ def _settle_at(state: EmulatorState, funding_time: int) -> None:
                 )
 
 
-def check_liquidations(state: EmulatorState, account: Account, now: int) -> list[str]:
-    """Liquidate isolated positions / cross pools whose maintenance ≥ margin balance."""
+def check_liquidations(
+    state: EmulatorState,
+    account: Account,
+    now: int,
+    views: Mapping[Venue, VenueView] | None = None,
+) -> list[str]:
+    """Liquidate isolated positions / cross pools whose maintenance ≥ margin balance.
+    ``views``: the account already valued at the marks now (else valued here)."""
     liquidated: list[str] = []
     for venue in VENUES:
-        view = venue_view(account, venue, state.markets)
+        view = views[venue] if views is not None else venue_view(account, venue, state.markets)
         for position_view in view.positions:
             balance = position_view.position.isolated_wallet + position_view.upnl
             if position_view.isolated and position_view.maint_margin >= balance:
@@ -83,8 +90,7 @@ def check_liquidations(state: EmulatorState, account: Account, now: int) -> list
             if pool.cross_maint <= 0 or pool.cross_maint < pool.cross_margin_balance:
                 continue
             for position_view in view.positions:
-                pool_of = "USD" if venue == "usdm" else position_view.spec.margin_asset
-                if pool_of == pool_name and not position_view.isolated:
+                if pool_of(position_view.spec) == pool_name and not position_view.isolated:
                     _liquidate(state, account, venue, position_view, now)
                     liquidated.append(position_view.spec.symbol)
     return liquidated
