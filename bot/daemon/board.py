@@ -45,7 +45,7 @@ class MarketBoard:
         self._note: MarketNote | None = None
         self._realise: RealiseRequest | None = None
         self._refresh: datetime | None = None
-        self._after_post: list[tuple[datetime, Callable[[], None]]] = []
+        self._after_post: tuple[datetime, Callable[[], None]] | None = None
 
     def ask_fresh_account(self, at: datetime) -> None:
         """Ask the hedger to read positions and balances from the venue, bypassing its cache
@@ -78,16 +78,19 @@ class MarketBoard:
     def post(self, note: MarketNote) -> None:
         with self._lock:
             self._note = note
-            due = [c for at, c in self._after_post if note.at >= at]
-            self._after_post = [(at, c) for at, c in self._after_post if note.at < at]
-        for callback in due:
-            callback()
+            due, waiting = None, self._after_post
+            if waiting is not None and note.at >= waiting[0]:
+                due, self._after_post = waiting[1], None
+        if due is not None:
+            due()
 
     def when_posted_since(self, at: datetime, callback: Callable[[], None]) -> None:
         """Call ``callback`` once, on the poster's thread, when a note read at or after ``at``
-        is posted (a tick already running when asked posts an older one)."""
+        is posted (a tick already running when asked posts an older one). One waits at a
+        time: a later request replaces an earlier one (the note that answers it answers both),
+        so requests while the hedger posts nothing (paused, a follower) do not pile up."""
         with self._lock:
-            self._after_post.append((at, callback))
+            self._after_post = (at, callback)
 
     def fresh(self, now: datetime, *, max_age_secs: float) -> MarketNote | None:
         with self._lock:

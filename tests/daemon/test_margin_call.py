@@ -24,6 +24,7 @@ from tests.daemon.harness import (
     WEBHOOK_ENV,
     WebhookReceiver,
     daemon_env,
+    emulator_positions,
     running_daemon,
 )
 from tests.daemon.test_capital_loop import _config
@@ -49,18 +50,9 @@ def _mark_at_ratio(emulator: EmulatorHandle, symbol: str, ratio: Decimal) -> Dec
     return mark.quantize(spec.tick_size)
 
 
-def _short_opened(emulator: EmulatorHandle) -> bool:
-    account = next(iter(emulator.control.snapshot()["accounts"].values()))["usdm"]
-    return any(Decimal(p["amt"]) < 0 for p in account["positions"].values())
-
-
 def _capital_pass(event: dict[str, Any]) -> bool:
     """A capital tick: it decides, or waits for the hedger's view (its first tick may)."""
     return event.get("event") in ("capital decided", "capital waits")
-
-
-def _is(event: str, **fields: Any) -> Any:
-    return lambda e: e.get("event") == event and all(e.get(k) == v for k, v in fields.items())
 
 
 def test_a_margin_call_is_alerted_and_wakes_the_capital_loop(
@@ -76,24 +68,22 @@ def test_a_margin_call_is_alerted_and_wakes_the_capital_loop(
         env = daemon_env(linked, wallet_key=wallet_key, extra={WEBHOOK_ENV: receiver.url})
         with running_daemon(config, env, tmp_path / "daemon.log") as daemon:
             daemon.wait_event("cycle done", timeout=DEADLINE_SECS)
-            wait_until("the short", lambda: _short_opened(linked), deadline_secs=DEADLINE_SECS)
-            daemon.wait_for(
-                _is("binance stream state", stream="user-usdm", state="streaming"),
-                what="the user stream streaming",
-                timeout=DEADLINE_SECS,
+            wait_until(
+                "the short",
+                lambda: emulator_positions(linked)["BTCUSDT"] < 0,
+                deadline_secs=DEADLINE_SECS,
             )
+            daemon.wait_event(
+                "binance stream state", stream="user-usdm", state="streaming",
+                timeout=DEADLINE_SECS,
+            )  # fmt: skip
             daemon.wait_for(_capital_pass, what="the first capital pass")
             linked.control.set_mark("BTCUSDT", _mark_at_ratio(linked, "BTCUSDT", Decimal("0.9")))
-            called, event = daemon.wait_for(
-                _is("binance margin call"), what="the margin call", timeout=DEADLINE_SECS
-            )
+            called, event = daemon.wait_event("binance margin call", timeout=DEADLINE_SECS)
             # woken at once (on the hedger's older view), then again once the hedger has
             # posted the account it read after the call: that pass sends margin
-            _, deposit = daemon.wait_for(
-                _is("capital decided", verdict="move"),
-                what="a capital pass woken by the call that deposits margin",
-                after=called + 1,
-                timeout=DEADLINE_SECS,
+            _, deposit = daemon.wait_event(
+                "capital decided", verdict="move", after=called + 1, timeout=DEADLINE_SECS
             )
             got = receiver.wait_for_kinds({"margin_call"}, timeout=DEADLINE_SECS)
             assert daemon.terminate() == 0, daemon.log_tail()
