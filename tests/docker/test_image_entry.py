@@ -19,7 +19,7 @@ import yaml
 
 from bot.devnet import Devnet, free_port, start_devnet
 from bot.emulator.testing import EmulatorHandle, running_emulator
-from bot.journal import CycleOutcome, Journal
+from bot.watch.journal_tail import JournalTail
 from tests.docker.dockerfile import REPO, healthcheck, image_env, instruction
 
 BORROWER_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"
@@ -71,34 +71,26 @@ def test_entry_command_runs_the_daemon_healthy_and_stops_cleanly(
     daemon = subprocess.Popen(
         command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+    tail = JournalTail(tmp_path / "journal.db")  # read-only: the daemon creates and migrates it
     try:
         deadline = time.monotonic() + 90
         healthy = cycled = False
         while time.monotonic() < deadline and daemon.poll() is None and not (healthy and cycled):
             probe = subprocess.run(health, check=False, capture_output=True, timeout=10)
             healthy = probe.returncode == 0
-            cycled = _finished_cycles(tmp_path / "journal.db") > 0
+            cycled = tail.cycle_counts().ok > 0
             time.sleep(0.5)
         daemon.send_signal(signal.SIGTERM)
         output, _ = daemon.communicate(timeout=30)
         assert healthy, f"the HEALTHCHECK never passed:\n{output[-3000:]}"
         assert cycled, f"no cycle finished:\n{output[-3000:]}"
     finally:
+        tail.close()
         if daemon.poll() is None:
             daemon.kill()
             daemon.communicate()
     assert daemon.returncode == 0, output[-3000:]
     assert "cycle done" in output
-
-
-def _finished_cycles(path: Path) -> int:
-    if not path.exists():
-        return 0
-    journal = Journal.open(path)
-    try:
-        return sum(1 for c in journal.recent_cycles("demo") if c.outcome is CycleOutcome.OK)
-    finally:
-        journal.close()
 
 
 def _entry_in_venv() -> list[str]:
