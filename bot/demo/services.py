@@ -10,8 +10,6 @@ entrypoint (``tests/docker/test_compose_demo.py`` renders the file and compares)
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from bot.config.overrides import apply_env_overrides
 from bot.config.yaml_source import parse_yaml, read_config_text
 from bot.demo.daemon_process import daemon_args
 from bot.demo.stack import DEMO_CONFIG
+from bot.devnet.dump import atomic_write_text
 
 DEVNET_PORT = 8545  # anvil's own default: wallets and `cast` find it there
 EMULATOR_PORT = 8700
@@ -66,7 +65,7 @@ def write_daemon_config(path: Path, overrides: Mapping[str, str]) -> Path:
     as the daemon will load it (with no environment of its own)."""
     data = parse_yaml(read_config_text(DEMO_CONFIG), str(DEMO_CONFIG)).data
     apply_env_overrides(data, overrides, source=str(DEMO_CONFIG))
-    _atomic_write(path, _GENERATED + yaml.safe_dump(data, sort_keys=False))
+    atomic_write_text(path, _GENERATED + yaml.safe_dump(data, sort_keys=False))
     load_config(path, env={})  # a ConfigError names the file and the field
     return path
 
@@ -77,16 +76,8 @@ def write_secret_files(directory: Path, secrets: Mapping[str, str]) -> Path:
     ``HEDGEBOT_SECRETS_DIR`` pointing here."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     for name, value in secrets.items():
-        _atomic_write(directory / name.lower(), value + "\n")
+        atomic_write_text(directory / name.lower(), value + "\n")
     return directory
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:  # mkstemp: mode 0600
-        fh.write(text)
-    os.replace(tmp, path)  # a reader sees the whole file or none
 
 
 __all__ = [

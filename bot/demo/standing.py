@@ -19,7 +19,7 @@ from rich.console import Console
 
 from bot.demo.chains import start_demo_chain
 from bot.demo.daemon_process import DemoError, daemon_args
-from bot.demo.interrupts import sigterm_as_interrupt
+from bot.demo.interrupts import raise_if_interrupted, sigterm_as_interrupt
 from bot.demo.scenario import crash_scenario
 from bot.demo.services import (
     DAEMON_CONFIG_NAME,
@@ -114,6 +114,7 @@ def serve_standing_stack(spec: StandingStack, *, console: Console) -> None:
             soft_wrap=True,  # one line in a container's log, whatever its width
         )
         while True:
+            raise_if_interrupted()  # a SIGTERM swallowed by a collected connection's __del__
             if not chain.w3.is_connected():
                 raise DemoError(f"anvil on port {spec.port} stopped answering")
             time.sleep(_POLL_SECS)

@@ -83,12 +83,18 @@ def dump_paths(recipe: DumpRecipe[D]) -> tuple[Path, Path]:
     return cache_dir() / f"{stem}.state", cache_dir() / f"{stem}.addresses.json"
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def atomic_write_text(path: Path, text: str) -> None:
+    """``text`` to ``path``, readable by its owner only (mkstemp's 0600): readers see the whole
+    file or none (parallel writers are fine); a failed write leaves no temporary behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)  # readers see the whole file or none (parallel builders are fine)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def build_dump(recipe: DumpRecipe[D]) -> tuple[Path, Path]:
@@ -100,8 +106,8 @@ def build_dump(recipe: DumpRecipe[D]) -> tuple[Path, Path]:
         for symbol, amount in recipe.seed.items():
             devnet.supply(lp, symbol, amount)
         state = str(anvil.rpc("anvil_dumpState"))
-    _atomic_write(state_path, state)
-    _atomic_write(addresses_path, devnet.deployment.to_json())
+    atomic_write_text(state_path, state)
+    atomic_write_text(addresses_path, devnet.deployment.to_json())
     for old in cache_dir().glob(f"{recipe.prefix}*"):  # dumps from older artifacts or code
         if old not in (state_path, addresses_path) and not old.name.endswith(".tmp"):
             old.unlink(missing_ok=True)
