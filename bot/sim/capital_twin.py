@@ -41,15 +41,9 @@ class V(IntEnum):
     DEPOSIT = 2
 
 
-HOLD, MOVE, ALERT, WITHDRAW, DEPOSIT = 0, 1, 2, 1, 2
-
 # Alert reasons as codes: 0 none, then the enum's order.
 REASONS: tuple[AlertReason, ...] = tuple(AlertReason)
 CODE = {r: i + 1 for i, r in enumerate(REASONS)}
-
-
-def reason_of(code: int) -> AlertReason | None:
-    return None if code == 0 else REASONS[code - 1]
 
 
 # The kernels' own reason codes (``tk.R_*``) as ``CODE``s.
@@ -145,10 +139,6 @@ class Moves:
     fee: F64
     received: F64
     realise_first: F64
-
-    @property
-    def moves(self) -> B1:
-        return self.verdict == MOVE  # type: ignore[no-any-return]
 
 
 def _f64(x: F64) -> F64:

@@ -40,6 +40,54 @@ IDX = npt.NDArray[np.intp]
 REPAY, WITHDRAW, DEPOSIT = 0, 1, 2  # rows of the day ring
 
 
+def _twin_rules(params: SimulationParams) -> tuple[TwinRules, RepayRules]:
+    """The core's repay and capital rules the simulated user runs, as the twins take them."""
+    p, h = params.protect, params.hedge
+    protect = ProtectParams(
+        trigger_hf=Decimal(str(p.trigger_hf)),
+        target_hf=Decimal(str(p.target_hf)),
+        reserve_tokens=("USDC",),
+        allow_supply=False,
+    )
+    rules = CapitalRules(
+        enabled=p.capital_loop,
+        short_restore_distance=Decimal(str(h.min_short_liq_distance)),
+        refill_band_usd=Decimal(str(p.refill_band_usd)),
+    )
+    network = CoinNetwork(
+        coin="USDC",
+        network="BSC",
+        withdraw_fee=Decimal(str(p.withdraw_fee_usd)),
+        withdraw_min=Decimal(10),
+        withdraw_max=Decimal(9_999_999),
+        withdraw_multiple=Decimal("1e-8"),
+        deposit_min=Decimal("0.01"),
+    )
+    return TwinRules.of(rules, network), RepayRules.of(protect)
+
+
+def _loop_consts(params: SimulationParams, twin: TwinRules) -> F64:
+    """The book's and the step screen's numbers, as ``tk.capital_step`` takes them."""
+    p, h, dt = params.protect, params.hedge, params.dt_hours
+    restore, mmr, lev = h.min_short_liq_distance, h.maint_margin_rate, h.leverage
+    dist = (1.0 + restore) * (1.0 + mmr)  # the book's own
+    value0 = params.loan.collateral_units[0] * params.market.assets[0].s0
+    target = math.floor(max(p.reserve_usd, value0 / 10) * 100) / 100
+    c = np.zeros(tk.LOOP_FIELDS)
+    c[tk.REFILL_UNDER], c[tk.TARGET] = target - twin.refill_band, target
+    c[tk.ROOM_FACTOR] = dist / max(dist, 1.0 + 1.0 / lev) * (1 + 1e-9)
+    # s_max (the mark where the short is min_short_liq_distance from its liquidation) times
+    # this is the mark where it is short_floor from it: one comparison per step.
+    c[tk.FLOOR_FACTOR] = (1.0 + restore) / (1.0 + twin.short_floor) * (1 - 1e-9)
+    c[tk.LEVERAGE], c[tk.MMR], c[tk.RESTORE] = lev, mmr, restore
+    c[tk.DIST] = dist
+    c[tk.TAKER_FEE], c[tk.SLIPPAGE] = h.taker_fee, h.slippage
+    c[tk.DEPOSIT_GAS], c[tk.REPAY_GAS] = p.deposit_gas_usd, p.repay_gas_usd
+    c[tk.WITHDRAW_STEPS] = max(0, math.ceil(p.transfer_delay_hours / dt - 1e-9))
+    c[tk.DEPOSIT_STEPS] = max(0, math.ceil(p.deposit_credit_hours / dt - 1e-9))
+    return c
+
+
 class CoreLoop:
     """Reserve wallet, guard repays and transfers per path, for ``simulate_policy``."""
 
@@ -47,39 +95,7 @@ class CoreLoop:
         p, h = params.protect, params.hedge
         if len(params.market.assets) != 1 or h.venue != "linear":
             raise ValueError("the Monte Carlo's capital loop takes one underlying, linear short")
-        self.params, self.dt = params, params.dt_hours
-        self.protect = ProtectParams(
-            trigger_hf=Decimal(str(p.trigger_hf)),
-            target_hf=Decimal(str(p.target_hf)),
-            reserve_tokens=("USDC",),
-            allow_supply=False,
-        )
-        self.rules = CapitalRules(
-            enabled=p.capital_loop,
-            short_restore_distance=Decimal(str(h.min_short_liq_distance)),
-            refill_band_usd=Decimal(str(p.refill_band_usd)),
-        )
-        self.network = CoinNetwork(
-            coin="USDC",
-            network="BSC",
-            withdraw_fee=Decimal(str(p.withdraw_fee_usd)),
-            withdraw_min=Decimal(10),
-            withdraw_max=Decimal(9_999_999),
-            withdraw_multiple=Decimal("1e-8"),
-            deposit_min=Decimal("0.01"),
-        )
-        self.twin = TwinRules.of(self.rules, self.network)
-        self.repay_rules = RepayRules.of(self.protect)
-        self.mmr, self.lev = h.maint_margin_rate, h.leverage
-        self.restore = h.min_short_liq_distance
-        # s_max (the mark where the short is min_short_liq_distance from its liquidation)
-        # times this is the mark where it is short_floor from it: one comparison per step.
-        self.floor_factor = (1.0 + self.restore) / (1.0 + self.twin.short_floor) * (1 - 1e-9)
-        dist = (1.0 + self.restore) * (1.0 + self.mmr)
-        self.room_factor = dist / max(dist, 1.0 + 1.0 / self.lev) * (1 + 1e-9)
-        value0 = params.loan.collateral_units[0] * params.market.assets[0].s0
-        self.target = math.floor(max(p.reserve_usd, value0 / 10) * 100) / 100
-        self.refill_under = self.target - self.twin.refill_band
+        twin, repay_rules = _twin_rules(params)
         self.reserve = np.full(n, float(p.reserve_usd))
         self.repaid = np.zeros(n)
         self.gas = np.zeros(n)
@@ -89,30 +105,14 @@ class CoreLoop:
         self.lands_at = np.zeros(n, dtype=np.int64)  # step the transfer in flight lands
         # What each step sent, by kind, for the day caps: a step counts while it is within
         # 24 hours of now (the Decimal loop's ``s > t - 24 h / dt``); ``day`` is the sum.
-        self.day_steps = math.floor(24 / self.dt - 1e-9) + 1
+        self.day_steps = math.floor(24 / params.dt_hours - 1e-9) + 1
         self.sent: dict[int, list[tuple[int, IDX, F64]]] = {}  # step -> (kind, paths, USD)
         self.day = np.zeros((3, n))
         self.decisions = 0  # (path, step) pairs decided by the twins
-        self.w_steps = max(0, math.ceil(p.transfer_delay_hours / self.dt - 1e-9))
-        self.d_steps = max(0, math.ceil(p.deposit_credit_hours / self.dt - 1e-9))
-        self.twin_packed, self.repay_packed = self.twin.packed(), self.repay_rules.packed()
-        self.consts = self._consts(params)
+        self.twin_packed, self.repay_packed = twin.packed(), repay_rules.packed()
+        self.consts = _loop_consts(params, twin)
         self.out_idx = np.zeros((2, n), dtype=np.int64)  # the kernels' moves of one step
         self.out_amt = np.zeros((2, n))
-
-    def _consts(self, params: SimulationParams) -> F64:
-        """The book's and the step screen's numbers, as ``tk.capital_step`` takes them."""
-        c = np.zeros(tk.LOOP_FIELDS)
-        h = params.hedge
-        c[tk.REFILL_UNDER], c[tk.TARGET] = self.refill_under, self.target
-        c[tk.ROOM_FACTOR], c[tk.FLOOR_FACTOR] = self.room_factor, self.floor_factor
-        c[tk.LEVERAGE], c[tk.MMR], c[tk.RESTORE] = self.lev, self.mmr, self.restore
-        c[tk.DIST] = (1.0 + h.min_short_liq_distance) * (1.0 + h.maint_margin_rate)  # book._dist
-        c[tk.TAKER_FEE], c[tk.SLIPPAGE] = h.taker_fee, h.slippage
-        c[tk.DEPOSIT_GAS] = params.protect.deposit_gas_usd
-        c[tk.REPAY_GAS] = params.protect.repay_gas_usd
-        c[tk.WITHDRAW_STEPS], c[tk.DEPOSIT_STEPS] = self.w_steps, self.d_steps
-        return c
 
     # --- bookkeeping ---------------------------------------------------------------------
     def in_flight(self) -> F64:

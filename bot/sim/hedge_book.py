@@ -173,8 +173,6 @@ class HedgeBook:
         self.s_max[idx] = np.where(ok, smax, np.inf)
 
     def top_up(self, s: F64) -> None:
-        if not self.outside and not self.free.any():
-            return  # no free balance on any path: nothing can fund a top-up
         above = s > self.s_max
         if not above.any():  # any() is much cheaper than nonzero() on the common no-op step
             return
@@ -187,35 +185,24 @@ class HedgeBook:
         self._refresh_smax(idx)
 
     def _fund(self, paths: npt.NDArray[np.intp], add: F64, px: F64) -> F64:
-        """Margin for ``paths``: from outside (booked), or from the free balance alone
-        (linear only: the capital loop's model)."""
-        if self.outside:
-            np.add.at(self.capital_in_usd, paths, add * px if self.inverse else add)
-            return add
-        add = np.minimum(add, self.free[paths])
-        np.subtract.at(self.free, paths, add)
+        """Margin in coin for ``paths`` of an inverse book, from outside (booked in USD)."""
+        np.add.at(self.capital_in_usd, paths, add * px)
         return add
 
     def rebalance(self, target_usd: F64, s: F64) -> None:
         """Trade to ``target_usd`` where outside the band, then restore the margin floor."""
-        # A linear book (every step of most runs): one compiled pass over the shorts. Money
-        # from the free balance alone is shared by a path's shorts, which the numpy code
-        # below caps together: the kernel takes one short per path there.
-        if not self.inverse and (self.outside or self.size.shape[0] == 1):
+        if not self.inverse:  # one compiled pass over the shorts
+            if not self.outside and self.size.shape[0] > 1:
+                # Money from the free balance alone would be shared by a path's shorts: the
+                # kernel takes one (the capital loop's CoreLoop takes one asset only).
+                raise ValueError("a book funded from its free balance takes one short per path")
             b: tuple[F64, ...] = (self.size, self.entry, self.wallet, self.s_max, self.free)
             b += (self.fees_usd, self.slippage_usd, self.capital_in_usd)
             target = np.ascontiguousarray(target_usd, dtype=np.float64)
             kernels.rebalance_linear(target, s, b, self.alive, self.outside, self._packed)
             return
+        # An inverse book: its margin comes from outside (the capital loop is linear only).
         cur = self.short_usd(s)
-        if not self.outside:
-            # As the planner: a growing short only as far as the margin there is backs it.
-            # (A target at or under the short is kept: max(afford, cur) >= cur >= target.)
-            per_usd = max(1.0 / self.m.leverage, self._dist - 1.0)
-            afford = self.wallet + self.free
-            afford /= per_usd
-            np.maximum(afford, cur, out=afford)
-            target_usd = np.minimum(target_usd, afford)
         diff = target_usd - cur
         band = np.maximum(self.m.band_rel * target_usd, self.m.band_abs_usd)
         out = (np.abs(diff) > band) & self.alive
@@ -225,40 +212,29 @@ class HedgeBook:
         self.top_up(s)
 
     def _trade(self, idx: tuple[npt.NDArray[np.intp], ...], diff: F64, s: F64) -> None:
+        """An inverse book's trades (a linear book trades in ``kernels.rebalance_linear``)."""
         slip, fee = self.m.slippage, self.m.taker_fee
         sell = diff > 0  # selling increases the short
         fill = s * np.where(sell, 1.0 - slip, 1.0 + slip)
         size, entry, wallet = self.size[idx], self.entry[idx], self.wallet[idx]
-        if self.inverse:
-            dsz = diff * fill / s  # USD face whose delta is diff at this price
-            dsz = np.maximum(dsz, -size)
-            notional_usd = np.abs(dsz)
-            fee_coin = notional_usd / fill * fee
-            realised = np.where(sell, 0.0, -dsz * (1.0 / fill - 1.0 / entry))
-            new_size = size + dsz
-            safe = np.where(new_size > 0, new_size, 1.0)
-            new_entry = np.where(
-                sell, safe / (size / entry + dsz / fill), np.where(new_size > 0, entry, s)
-            )
-            self.wallet[idx] = wallet + realised - fee_coin
-            fee_usd = fee_coin * s
-        else:
-            dsz = np.maximum(diff / s, -size)
-            notional_usd = np.abs(dsz) * s
-            fee_usd = np.abs(dsz) * fill * fee
-            realised = np.where(sell, 0.0, -dsz * (entry - fill))
-            new_size = size + dsz
-            safe = np.where(new_size > 0, new_size, 1.0)
-            new_entry = np.where(
-                sell, (size * entry + dsz * fill) / safe, np.where(new_size > 0, entry, s)
-            )
-            self.wallet[idx] = wallet + realised - fee_usd
+        dsz = diff * fill / s  # USD face whose delta is diff at this price
+        dsz = np.maximum(dsz, -size)
+        notional_usd = np.abs(dsz)
+        fee_coin = notional_usd / fill * fee
+        realised = np.where(sell, 0.0, -dsz * (1.0 / fill - 1.0 / entry))
+        new_size = size + dsz
+        safe = np.where(new_size > 0, new_size, 1.0)
+        new_entry = np.where(
+            sell, safe / (size / entry + dsz / fill), np.where(new_size > 0, entry, s)
+        )
+        self.wallet[idx] = wallet + realised - fee_coin
+        fee_usd = fee_coin * s
         self.size[idx] = np.maximum(new_size, 0.0)
         self.entry[idx] = new_entry
         paths = idx[1]
         # A trade must fit initial margin: the simulated user deposits what is missing.
         size_now = self.size[idx]
-        im = size_now / (s * self.m.leverage) if self.inverse else size_now * s / self.m.leverage
+        im = size_now / (s * self.m.leverage)
         add = self._fund(paths, np.maximum(im - self.wallet[idx], 0.0), s)
         self.wallet[idx] += add
         self._refresh_smax(idx)

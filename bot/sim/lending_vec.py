@@ -68,15 +68,3 @@ class LoanBook:
             hit,
         )
         return hit
-
-    def _liquidate_cols(self, cols: npt.NDArray[np.intp], s: F64, hf: F64) -> None:
-        """One liquidation call on each path of ``cols`` (``s``, ``hf``: theirs)."""
-        kernels.liquidate_calls(
-            np.ascontiguousarray(cols, dtype=np.int64),
-            np.ascontiguousarray(s, dtype=np.float64),
-            np.ascontiguousarray(hf, dtype=np.float64),
-            self.coll,
-            self.bonus,
-            self.debt,
-            (self.bad_debt_usd, self.liq_loss_usd, self.liq_count),
-        )

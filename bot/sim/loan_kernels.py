@@ -33,16 +33,16 @@ def _weighted(j: int, coll: F64, s: F64, lt: F64) -> float:
 
 @njit_inline
 def _liquidate_once(
-    j: int, hf: float, coll: F64, s: F64, k: int, bonus_of: F64, debt_of: F64, out: Books
+    j: int, hf: float, coll: F64, s: F64, bonus_of: F64, debt_of: F64, out: Books
 ) -> None:
-    """One liquidation call on path ``j`` (HF ``hf`` < 1, prices ``s[:, k]``): the
+    """One liquidation call on path ``j`` (HF ``hf`` < 1, prices ``s[:, j]``): the
     liquidator seizes the largest collateral reserve."""
     rows = coll.shape[0]
     pick = 0
     for i in range(1, rows):  # the first largest, as argmax
-        if coll[i, j] * s[i, k] > coll[pick, j] * s[pick, k]:
+        if coll[i, j] * s[i, j] > coll[pick, j] * s[pick, j]:
             pick = i
-    cval = coll[pick, j] * s[pick, k]
+    cval = coll[pick, j] * s[pick, j]
     debt = debt_of[j]
     bonus = bonus_of[pick]
     half = hf > CLOSE_FACTOR_HF and cval >= MIN_FULL_CLOSE_USD and debt >= MIN_FULL_CLOSE_USD
@@ -55,11 +55,11 @@ def _liquidate_once(
         limit = min(cover, (cval - MIN_LEFTOVER_USD) / (1.0 + bonus), debt - MIN_LEFTOVER_USD)
         limit = max(limit, 0.0)
         cover, seize = limit, limit * (1.0 + bonus)
-    coll[pick, j] = max(coll[pick, j] - seize / s[pick, k], 0.0)
+    coll[pick, j] = max(coll[pick, j] - seize / s[pick, j], 0.0)
     debt = debt - cover
-    value = coll[0, j] * s[0, k]
+    value = coll[0, j] * s[0, j]
     for i in range(1, rows):
-        value += coll[i, j] * s[i, k]
+        value += coll[i, j] * s[i, j]
     bad_debt, liq_loss, liq_count = out
     if value <= 0.0:  # no collateral left: the rest is bad debt
         bad_debt[j] += debt
@@ -82,17 +82,7 @@ def liquidate(
             continue
         hit[j] = True
         for _ in range(rounds):
-            _liquidate_once(j, wc / debt[j], coll, s, j, bonus, debt, out)
+            _liquidate_once(j, wc / debt[j], coll, s, bonus, debt, out)
             wc = _weighted(j, coll, s, lt)
             if not (debt[j] > 0 and wc < debt[j]):
                 break
-
-
-@njit
-def liquidate_calls(
-    cols: I64, s: F64, hf: F64, coll: F64, bonus: F64, debt: F64, out: Books
-) -> None:
-    """One liquidation call on each path of ``cols`` (prices ``s[:, k]``, HF ``hf[k]`` for
-    the k-th)."""
-    for k in range(len(cols)):
-        _liquidate_once(cols[k], hf[k], coll, s, k, bonus, debt, out)

@@ -196,7 +196,7 @@ def test_vectorised_liquidation_follows_the_v33_close_factor_and_dust_rules() ->
     assert hf[1] == pytest.approx(0.9)
     assert hf[3] > 0.95
     d0 = book.debt.copy()
-    book._liquidate_cols(np.arange(4), s, hf)
+    book.liquidate(s, rounds=1)  # all four under 1: one call each
     assert book.debt[0] == pytest.approx(d0[0] / 2)
     assert book.coll[0, 0] == pytest.approx(1.0 - d0[0] / 2 * 1.05 / 10_000)
     assert book.debt[1] == pytest.approx(0.0)  # 100 % close factor: all repaid
