@@ -48,11 +48,17 @@ def read_secret(name: str, env: Mapping[str, str] | None = None) -> Secret | Non
         if not text:
             raise SecretError(f"{name}_FILE={file_name}: the file is empty")
         return Secret(text)
-    mounted = Path(env.get("HEDGEBOT_SECRETS_DIR", DEFAULT_SECRETS_DIR)) / name.lower()
+    mounted = mounted_secret_path(Path(env.get("HEDGEBOT_SECRETS_DIR", DEFAULT_SECRETS_DIR)), name)
     if mounted.is_file():
         text = mounted.read_text(encoding="utf-8").strip()
         return Secret(text) if text else None
     return None
+
+
+def mounted_secret_path(directory: Path, name: str) -> Path:
+    """Where a secret named ``name`` (an environment variable's name) is mounted in
+    ``directory``, as Docker mounts secrets: ``HEDGEBOT_WALLET_KEY`` -> ``hedgebot_wallet_key``."""
+    return directory / name.lower()
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ import yaml
 
 from bot.config import load_config
 from bot.config.overrides import apply_env_overrides
+from bot.config.secrets import mounted_secret_path
 from bot.config.yaml_source import parse_yaml, read_config_text
 from bot.demo.daemon_process import daemon_args
 from bot.demo.stack import DEMO_CONFIG
@@ -76,7 +77,7 @@ def write_secret_files(directory: Path, secrets: Mapping[str, str]) -> Path:
     ``HEDGEBOT_SECRETS_DIR`` pointing here."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     for name, value in secrets.items():
-        atomic_write_text(directory / name.lower(), value + "\n")
+        atomic_write_text(mounted_secret_path(directory, name), value + "\n")
     return directory
 
 
