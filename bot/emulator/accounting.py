@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from bot.emulator import margin
 from bot.emulator.decimals import ZERO
-from bot.emulator.markets import COLLATERAL_BUFFERS, SPECS, SymbolSpec, Venue
+from bot.emulator.markets import COLLATERAL_BUFFERS, SPECS, STABLE_ASSETS, SymbolSpec, Venue
 from bot.emulator.state import Account, MarketState, Order, Position, VenueAccount
 
 DEFAULT_LEVERAGE = 20
@@ -66,7 +66,7 @@ def leverage_of(venue_account: VenueAccount, symbol: str) -> int:
 
 def collateral_value(asset: str, amount: Decimal, markets: Mapping[str, MarketState]) -> Decimal:
     """USD value in Multi-Assets Mode: stables 1:1; others at index·(1∓buffer)."""
-    if asset == "USDT" or amount == 0:
+    if asset in STABLE_ASSETS or amount == 0:
         return amount
     index = markets[f"{asset}USDT"].index
     buffer = COLLATERAL_BUFFERS.get(asset, Decimal("0.1"))

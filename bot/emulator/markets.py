@@ -324,7 +324,9 @@ SPECS: dict[str, SymbolSpec] = default_specs()
 
 # Multi-Assets Mode collateral: value = index × (1 − bidBuffer); liabilities use askBuffer.
 COLLATERAL_BUFFERS: dict[str, Decimal] = {"BTC": D("0.05"), "ETH": D("0.05"), "BNB": D("0.05")}
-USDM_ASSETS: tuple[str, ...] = ("USDT", "BTC", "ETH", "BNB")
+# Stablecoins count 1:1 (Binance rates USDT and USDC at 99.99 %: a rounding at these sizes).
+STABLE_ASSETS: tuple[str, ...] = ("USDT", "USDC")
+USDM_ASSETS: tuple[str, ...] = (*STABLE_ASSETS, "BTC", "ETH", "BNB")
 COINM_ASSETS: tuple[str, ...] = ("BTC", "ETH", "BNB")
 FUNDING_INTERVAL_MS = 8 * 3600 * 1000
 VENUES: tuple[Venue, ...] = ("usdm", "coinm")

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from bot.emulator.accounting import MarginTotals, VenueView
 from bot.emulator.decimals import ZERO
-from bot.emulator.markets import SPECS, USDM_ASSETS
+from bot.emulator.markets import SPECS, STABLE_ASSETS, USDM_ASSETS
 from bot.emulator.state import Account, MarketState
 
 
@@ -41,7 +41,7 @@ def isolated_order_im(account: Account, view: VenueView, pool: str) -> Decimal:
 
 
 def usd_price(asset: str, markets: Mapping[str, MarketState]) -> Decimal:
-    return Decimal(1) if asset == "USDT" else markets[f"{asset}USDT"].index
+    return Decimal(1) if asset in STABLE_ASSETS else markets[f"{asset}USDT"].index
 
 
 def usdm_pool_cap(account: Account, view: VenueView) -> Decimal:

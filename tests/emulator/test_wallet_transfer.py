@@ -94,6 +94,21 @@ def test_transfers_move_money_both_ways(emulator: EmulatorHandle, client: Client
     assert [Decimal(i["income"]) for i in incomes] == [Decimal("-250.5"), Decimal(50)]
 
 
+def test_usdc_is_margin_in_multi_assets_mode_and_leaves_like_usdt(
+    emulator: EmulatorHandle, client: Client
+) -> None:
+    """USDC, capital.coin's default: 1:1 collateral beside USDT, and it moves to spot."""
+    client.futures_change_multi_assets_mode(multiAssetsMargin="true")
+    emulator.control.fund("USDC", "5000", venue="usdm")
+    account = client.futures_account()
+    assert Decimal(account["totalMarginBalance"]) == Decimal(15_000)
+    usdc = next(a for a in account["assets"] if a["asset"] == "USDC")
+    assert Decimal(usdc["walletBalance"]) == Decimal(5_000)
+    client.universal_transfer(type="UMFUTURE_MAIN", asset="USDC", amount="1200")
+    assert _spot(client, "USDC") == Decimal(1_200)
+    assert _usdm(client, "USDC") == Decimal(3_800)
+
+
 def test_transfer_history_pages_newest_first(client: Client) -> None:
     for amount in ("1", "2", "3"):
         client.universal_transfer(type="UMFUTURE_MAIN", asset="USDT", amount=amount)
