@@ -89,10 +89,11 @@ def decide_money_move(*, view: CapitalView, rules: CapitalRules, now_ms: int) ->
     if gap > rules.refill_band_usd or view.reserve_usd < view.reserve_floor_usd:
         return _gate(size_withdrawal(view, rules, target_usd=target, gap_usd=gap), view, rules)
     short = "no short" if distance is None else f"the nearest short is {distance:.1%} from it"
+    where = f"within {usd(rules.refill_band_usd)} of" if gap > 0 else "at or above"
     return _hold(
         view,
-        f"reserve {usd(view.reserve_usd)} is within {usd(rules.refill_band_usd)} of its "
-        f"target {usd(target)}; liquidation floor {rules.short_floor:.0%}: {short}",
+        f"reserve {usd(view.reserve_usd)} is {where} its target {usd(target)}; "
+        f"liquidation floor {rules.short_floor:.0%}: {short}",
     )
 
 

@@ -158,7 +158,12 @@ def test_day_cap_used_up_is_an_alert() -> None:
 
 
 def test_band_keeps_small_gaps_and_a_gap_past_it_refills_to_the_target() -> None:
-    assert decide(crash_view(reserve_usd=D(24_500))).verdict is Verdict.HOLD  # exactly the band
+    held = decide(crash_view(reserve_usd=D(24_500)))  # exactly the band
+    assert held.verdict is Verdict.HOLD
+    assert "reserve 24,500.00 USD is within 500.00 USD of its target 25,000.00 USD" in held.message
+    over = decide(crash_view(reserve_usd=D(31_000)))
+    assert over.verdict is Verdict.HOLD
+    assert "reserve 31,000.00 USD is at or above its target 25,000.00 USD" in over.message
     move = decide(crash_view(reserve_usd=D("24499.99")))
     assert (move.verdict, move.received) == (Verdict.MOVE, D("500.01"))
 
