@@ -608,6 +608,11 @@ class CapitalConfig(Strict):
     # A transfer awaiting approval or processing for longer is alerted (never repeated); a
     # short limit only alerts sooner, it changes nothing the loop does.
     stuck_alert_secs: Float = Field(default=3600.0, ge=10, le=7 * 86400)
+    # A withdrawal or futures <-> spot transfer whose answer was lost (a crash, a timeout) and
+    # that the venue still does not list this long after it was sent was not made: it is sent
+    # again. Far longer than a request's recvWindow (the venue refuses one arriving later),
+    # as a margin for the venue's history catching up.
+    lost_answer_grace_secs: Float = Field(default=60.0, ge=10, le=3600)
 
     @model_validator(mode="after")
     def _relations(self) -> CapitalConfig:

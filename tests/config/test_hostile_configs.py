@@ -477,6 +477,9 @@ def _capital_cases() -> list[Case]:
                 "set protect.reserve_wallet"),
         refused("capital-interval-too-fast", BASE + ok + "  interval_secs: 0.5\n",
                 "capital.interval_secs"),
+        # Under 10 s a lost answer could be sent again while the venue still processes it.
+        refused("capital-lost-answer-grace-too-short", BASE + ok
+                + "  lost_answer_grace_secs: 2\n", "capital.lost_answer_grace_secs"),
     ]  # fmt: skip
 
 

@@ -70,7 +70,10 @@ def build_capital(
     sender = None
     if treasury.can_move and capital.enabled:  # disabled: alerts only, no key needed
         sender = _sender(capital, protect, position, reserve, journal, owner, account)
-    desk = MoveDesk(treasury, journal, venue=Venue.USDM, sender=sender, ms=to_ms)
+    desk = MoveDesk(
+        treasury, journal, venue=Venue.USDM, sender=sender, ms=to_ms,
+        lost_answer_grace_secs=capital.lost_answer_grace_secs,
+    )  # fmt: skip
     publisher = CapitalPublisher(
         account=account, alerts=alerts, metrics=metrics, health=health, health_key=name
     )

@@ -33,7 +33,7 @@ from bot.journal import Journal, MoveIntent, MoveKind, MoveRecord, MoveStage
 log = structlog.get_logger(__name__)
 
 SENDING = "sending"  # journaled right before a request whose answer may be lost
-LOOKUP_GRACE_SECS = 60.0  # a move the venue does not list this long after sending was not made
+LOST_ANSWER_GRACE_SECS = 60.0  # a move the venue does not list this long after sending: not made
 LOOKBACK = timedelta(minutes=5)  # lookups start this long before the move's intent
 HISTORY_EVERY_SECS = 6.0  # withdraw history: 10 reads a minute fill Binance's UID budget
 CLAIMS_LOOKBACK = timedelta(days=7)  # moves whose transfers a lookup may not take for its own
@@ -67,9 +67,11 @@ class MoveDesk:
         sender: DepositSender | None,
         ms: Callable[[datetime], int],
         history_every_secs: float = HISTORY_EVERY_SECS,
+        lost_answer_grace_secs: float = LOST_ANSWER_GRACE_SECS,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._history_every_secs = history_every_secs
+        self._lost_answer_grace_secs = lost_answer_grace_secs
         self._monotonic = monotonic
         self._history_at: float | None = None
         self._treasury = treasury
@@ -256,7 +258,7 @@ class MoveDesk:
 
     def _lookup_expired(self, record: MoveRecord, now: datetime) -> bool:
         """Sent long enough ago that a venue still not listing it did not make it."""
-        return (now - record.updated_at).total_seconds() >= LOOKUP_GRACE_SECS
+        return (now - record.updated_at).total_seconds() >= self._lost_answer_grace_secs
 
     def _since(self, record: MoveRecord) -> int:
         return self._ms(record.created_at - LOOKBACK)
