@@ -249,7 +249,9 @@ def test_metrics_and_healthz_answer_and_healthz_fails_when_the_guard_stops_readi
             _sample(text, "hedgebot_last_successful_cycle_timestamp_seconds", position=POSITION) > 0
         )
         assert _sample(text, "hedgebot_exchange_used_weight", venue="usdm") > 0
-        assert _sample(text, "hedgebot_rpc_latency_seconds_count", method="snapshot") >= 2
+        # One read per new block: the steady cycle may have reused the first one (no block
+        # was mined since, and the head socket confirmed it).
+        assert _sample(text, "hedgebot_rpc_latency_seconds_count", method="snapshot") >= 1
         assert health.status_code == 200
         assert health.json()["status"] == "ok"
 
