@@ -202,6 +202,12 @@ class MoveStage(StrEnum):
     def final(self) -> bool:
         return self in (MoveStage.DONE, MoveStage.FAILED)
 
+    @property
+    def waits_on_venue(self) -> bool:
+        """Sent, and followed in the venue's history, which lists nothing new at once: a
+        withdrawal processes, a deposit counts confirmations."""
+        return self in (MoveStage.REQUESTED, MoveStage.ON_CHAIN)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MoveIntent:

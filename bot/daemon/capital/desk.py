@@ -128,10 +128,12 @@ class MoveDesk:
             if not looked:
                 return record  # never resent before the history has been read
             if found is not None:
-                return self._update(
+                requested = self._update(
                     record, now, MoveStage.REQUESTED, venue_id=found.venue_id,
                     venue_status=found.status.value,
                 )  # fmt: skip
+                # What the read says goes on at once: a finished one needs no second read.
+                return self._followed(requested, now, found)
             if not self._lookup_expired(record, now):
                 return record
         record = self._update(record, now, None, venue_status=SENDING)
@@ -149,8 +151,10 @@ class MoveDesk:
 
     def _follow_withdrawal(self, record: MoveRecord, now: datetime) -> MoveRecord:
         _, found = self._withdrawal_lookup(record)
-        if found is None:
-            return record
+        return record if found is None else self._followed(record, now, found)
+
+    def _followed(self, record: MoveRecord, now: datetime, found: Withdrawal) -> MoveRecord:
+        """A requested withdrawal as the venue's history lists it."""
         status = found.status
         if status is WithdrawalStatus.COMPLETED and found.tx_id:
             return self._update(
