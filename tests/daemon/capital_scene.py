@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from web3 import Web3
 
-from bot.devnet.aave import contract
-from bot.devnet.devnet import Devnet
+from bot.core.capital_model import CoinNetwork
+from bot.devnet.aave import contract, transact
+from bot.devnet.devnet import Devnet, to_raw
 from bot.emulator.testing import EmulatorHandle
 from bot.sim.backtest_params import bsc_stablecoin
 from tests.daemon.harness import DaemonProcess
@@ -24,9 +25,11 @@ from tests.emulator.chain_helpers import wait_for as wait_until
 BORROWER = 2  # the anvil account holding the loan and its reserve
 TRIGGER_HF = Decimal("1.3")  # daemon_config's protect.trigger_hf
 STEP_DEADLINE_SECS = 90.0  # several capital passes and 6 s history reads, loaded machine
-# The emulator's USDT on BSC as ``linked`` lists it (the backtest reads the same rules).
-USDT_ON_BSC = bsc_stablecoin(
-    "USDT", withdraw_max=Decimal(100_000), withdraw_multiple=Decimal("0.01")
+# The emulator's stablecoins on BSC as ``linked_wallet`` lists them (the backtest reads the same
+# rules): 6 decimals on the devnet, so withdrawals in cents.
+USDT_ON_BSC, USDC_ON_BSC = (
+    bsc_stablecoin(c, withdraw_max=Decimal(100_000), withdraw_multiple=Decimal("0.01"))
+    for c in ("USDT", "USDC")
 )
 
 
@@ -34,26 +37,42 @@ USDT_ON_BSC = bsc_stablecoin(
 def linked(devnet: Devnet, emulator: EmulatorHandle) -> Iterator[EmulatorHandle]:
     """The emulator's wallet settling USDT withdrawals on anvil from a funded hot wallet, to the
     borrower only (the whitelist)."""
+    with linked_wallet(devnet, emulator, USDT_ON_BSC):
+        yield emulator
+
+
+@contextmanager
+def linked_wallet(
+    devnet: Devnet,
+    emulator: EmulatorHandle,
+    net: CoinNetwork,
+    *,
+    min_confirm: int = 3,
+    withdraw_delay_secs: float = 1,
+) -> Iterator[None]:
+    """The emulator's wallet settling ``net``'s withdrawals on anvil from a hot wallet holding
+    a million of the coin, to the borrower only (the whitelist), ``withdraw_delay_secs`` after
+    each request; a deposit is credited after ``min_confirm`` blocks."""
     hot = Web3().eth.account.from_key(anvil_key(HOT)).address
-    devnet.fund(hot, "USDT", Decimal(1_000_000))
-    net = USDT_ON_BSC
+    devnet.fund(hot, net.coin, Decimal(1_000_000))
     rules = {
         "withdraw_fee": str(net.withdraw_fee),
         "withdraw_min": str(net.withdraw_min),
         "withdraw_max": str(net.withdraw_max),
         "withdraw_multiple": str(net.withdraw_multiple),
         "deposit_dust": str(net.deposit_min),
+        "min_confirm": min_confirm,
     }
     emulator.control.link_chain(
         rpc_url=devnet.rpc_url,
         hot_wallet_key=anvil_key(HOT),
         coins=[coin(devnet, net.coin, **rules)],
-        withdraw_delay_secs=1,
+        withdraw_delay_secs=withdraw_delay_secs,
         whitelist=[devnet.account(BORROWER)],
         poll_interval_secs=0.2,
     )
     try:
-        yield emulator
+        yield
     finally:
         emulator.control.unlink_chain()
 
@@ -69,13 +88,31 @@ def interval_mining(devnet: Devnet, secs: int = 1) -> Iterator[None]:
         devnet.w3.provider.make_request("evm_setIntervalMining", [0])  # type: ignore[arg-type]
 
 
-def usdt(devnet: Devnet) -> Any:
-    return contract(devnet.w3, "MintableERC20", devnet.deployment.token("USDT").underlying)
+def erc20(devnet: Devnet, symbol: str) -> Any:
+    return contract(devnet.w3, "MintableERC20", devnet.deployment.token(symbol).underlying)
 
 
-def reserve_usdt(devnet: Devnet, wallet: str) -> Decimal:
-    raw = int(usdt(devnet).functions.balanceOf(Web3.to_checksum_address(wallet)).call())
-    return Decimal(raw).scaleb(-6)
+def spend(devnet: Devnet, wallet: str, symbol: str, amount: Decimal, *, to: str) -> None:
+    """``amount`` of ``symbol`` leaves ``wallet`` for ``to`` (an account the test never reads)."""
+    raw = to_raw(amount, devnet.deployment.token(symbol).decimals)
+    transact(devnet.w3, erc20(devnet, symbol).functions.transfer(to, raw), wallet, what="spend")
+
+
+def hot_wallet_payments(devnet: Devnet, symbol: str, wallet: str, since_block: int) -> list[Any]:
+    """The ``Transfer`` logs of ``symbol`` from the emulator's hot wallet to ``wallet`` (the
+    chain's own record of the withdrawals paid)."""
+    hot = Web3().eth.account.from_key(anvil_key(HOT)).address
+    found = (
+        erc20(devnet, symbol)
+        .events.Transfer()
+        .get_logs(from_block=since_block, argument_filters={"from": hot, "to": wallet})
+    )
+    return list(found)
+
+
+def balance(devnet: Devnet, symbol: str, wallet: str) -> Decimal:
+    raw = int(erc20(devnet, symbol).functions.balanceOf(Web3.to_checksum_address(wallet)).call())
+    return Decimal(raw).scaleb(-devnet.deployment.token(symbol).decimals)
 
 
 def health_factor(devnet: Devnet, wallet: str) -> Decimal:
@@ -108,7 +145,7 @@ def settle_step(
     )  # fmt: skip
     wait_until(
         "the guard to repay what it can",
-        lambda: health_factor(devnet, wallet) >= TRIGGER_HF or reserve_usdt(devnet, wallet) == 0,
+        lambda: health_factor(devnet, wallet) >= TRIGGER_HF or balance(devnet, "USDT", wallet) == 0,
         deadline_secs=STEP_DEADLINE_SECS,
     )
     start = max(index + 1, len(daemon.events()))

@@ -26,8 +26,8 @@ import pytest
 
 from bot.config.models import HedgeConfig, RatioPolicyConfig
 from bot.core.model import OrderIntent, OrderReport
-from bot.devnet.aave import DEFAULT_RESERVES, transact
-from bot.devnet.devnet import Devnet, to_raw
+from bot.devnet.aave import DEFAULT_RESERVES
+from bot.devnet.devnet import Devnet
 from bot.emulator.markets import SPECS
 from bot.emulator.testing import EmulatorHandle, python_binance_client
 from bot.journal import Journal, TxStatus
@@ -42,7 +42,7 @@ from tests.daemon.capital_scene import (
     USDT_ON_BSC,
     interval_mining,
     settle_step,
-    usdt,
+    spend,
 )
 from tests.daemon.harness import (
     ANVIL_KEYS,
@@ -198,8 +198,7 @@ def _open_loan(devnet: Devnet, emulator: EmulatorHandle) -> str:
     address = devnet.account(BORROWER)
     devnet.set_price("WBTC", PATH[0])
     devnet.open_position(address, collateral={"WBTC": COLLATERAL_BTC}, debt={"USDT": DEBT})
-    spent = usdt(devnet).functions.transfer(devnet.account(SPENDER), to_raw(DEBT, 6))
-    transact(devnet.w3, spent, address, what="spend the loan")
+    spend(devnet, address, "USDT", DEBT, to=devnet.account(SPENDER))  # spend the loan
     devnet.fund(address, "USDT", RESERVE)
     # No interest from here on: the debt the backtest starts from stays the chain's.
     devnet.freeze_time()

@@ -20,17 +20,17 @@ from typing import Any
 import pytest
 from web3 import Web3
 
-from bot.devnet.aave import transact
-from bot.devnet.devnet import Devnet, LiquidationReverted, to_raw
+from bot.devnet.devnet import Devnet, LiquidationReverted
 from bot.emulator.testing import EmulatorHandle, python_binance_client
 from bot.journal import Journal, MoveKind, MoveStage
 from tests.daemon.capital_scene import (
     BORROWER,
     STEP_DEADLINE_SECS,
     health_factor,
+    hot_wallet_payments,
     interval_mining,
     settle_step,
-    usdt,
+    spend,
 )
 from tests.daemon.harness import (
     ANVIL_KEYS,
@@ -43,7 +43,6 @@ from tests.daemon.harness import (
     running_daemon,
     write_config,
 )
-from tests.emulator.chain_helpers import HOT, anvil_key
 from tests.emulator.chain_helpers import wait_for as wait_until
 
 pytestmark = [pytest.mark.chain, pytest.mark.exchange]
@@ -56,17 +55,12 @@ MARGIN = Decimal(16_000)
 CRASH = (Decimal(48_000), Decimal(39_000), Decimal(30_000), Decimal(24_000))
 
 
-def _spend(devnet: Devnet, wallet: str, amount: Decimal, what: str) -> None:
-    """USDT leaves ``wallet`` for an account the test never reads."""
-    spent = usdt(devnet).functions.transfer(devnet.account(LIQUIDATOR), to_raw(amount, 6))
-    transact(devnet.w3, spent, wallet, what=what)
-
-
 def _open_loan(devnet: Devnet, emulator: EmulatorHandle) -> str:
     address = devnet.account(BORROWER)
     devnet.set_price("WBTC", Decimal(60_000))
     devnet.open_position(address, collateral={"WBTC": COLLATERAL_BTC}, debt={"USDT": DEBT})
-    _spend(devnet, address, DEBT, "spend the loan")  # the wallet keeps only its reserve
+    # The wallet keeps only its reserve.
+    spend(devnet, address, "USDT", DEBT, to=devnet.account(LIQUIDATOR))
     devnet.fund(address, "USDT", RESERVE)
     emulator.control.set_mark("BTCUSDT", Decimal(60_000))
     # The emulator's account starts with 10,000 USDT of futures margin.
@@ -219,16 +213,6 @@ def _withdrawals_taken(emulator: EmulatorHandle) -> int:
     return len(account["withdrawals"])
 
 
-def _transfers_to(devnet: Devnet, wallet: str, since_block: int) -> list[Any]:
-    hot = Web3().eth.account.from_key(anvil_key(HOT)).address
-    logs = (
-        usdt(devnet)
-        .events.Transfer()
-        .get_logs(from_block=since_block, argument_filters={"from": hot, "to": wallet})
-    )
-    return list(logs)
-
-
 def test_a_daemon_killed_while_its_withdrawal_is_answered_withdraws_once_after_restart(
     devnet: Devnet, linked: EmulatorHandle, tmp_path: Path
 ) -> None:
@@ -258,7 +242,7 @@ def test_a_daemon_killed_while_its_withdrawal_is_answered_withdraws_once_after_r
 
     (made,) = _withdrawals(linked)
     assert made["withdrawOrderId"] == killed.intent.move_id
-    (transfer,) = _transfers_to(devnet, wallet, start_block)
+    (transfer,) = hot_wallet_payments(devnet, "USDT", wallet, start_block)
     with Journal.open(f"sqlite:///{journal_path}") as journal:
         done = journal.move(killed.intent.move_id)
         assert journal.open_moves() == []
@@ -326,7 +310,7 @@ def test_a_dry_run_moves_nothing_and_alerts_the_exact_amounts_and_why(
     """No API keys: the paper exchange holds no money, so the loop says what it would move."""
     config, journal_path = _config(devnet, linked, tmp_path, loop_on=True)
     wallet = devnet.account(BORROWER)
-    _spend(devnet, wallet, Decimal(6_000), "spend part of the reserve")  # 3,000 left
+    spend(devnet, wallet, "USDT", Decimal(6_000), to=devnet.account(LIQUIDATOR))  # 3,000 left
     env = daemon_env(linked, wallet_key=ANVIL_KEYS[BORROWER], api_keys=False)
     with running_daemon(config, env, tmp_path / "daemon.log") as daemon:
         _, held = daemon.wait_event("money move held", timeout=STEP_DEADLINE_SECS)

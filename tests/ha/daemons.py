@@ -5,6 +5,7 @@ emulator and the logs say they did."""
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -62,7 +63,9 @@ def replica_config(
     borrower: Borrower,
     journal_url: str,
     timing: Timing = STEADY,
+    extra: Mapping[str, Any] | None = None,
 ) -> Path:
+    """``extra``: sections to set on top of the local stack's config (e.g. ``capital``)."""
     config = daemon_config(
         devnet=devnet,
         emulator=emulator,
@@ -72,9 +75,12 @@ def replica_config(
         fast_interval_secs=timing.interval_secs,
     )
     config["journal"] = {"url": journal_url}
-    # The kill test repays every third kill: the daily cap must not end the scene.
+    # The kill test acts on every kill (some 150 orders and a dozen repays for 50 kills): the
+    # daily repay cap and the hourly order cap must not end the scene.
     config["protect"]["max_per_day_usd"] = 10_000_000
+    config["hedge"]["caps"]["max_orders_per_hour"] = 1_000
     config["ha"] = {"enabled": True, "replica_id": name, **timing.ha()}
+    config.update(extra or {})
     return write_config(tmp_path / f"{name}.yaml", config)
 
 
@@ -84,7 +90,7 @@ class Replicas:
     def __init__(
         self, tmp_path: Path, *, devnet: Devnet, emulator: EmulatorHandle, borrower: Borrower,
         journal_url: str | Mapping[str, str], stack: ExitStack, timing: Timing = STEADY,
-        names: tuple[str, ...] = ("a", "b"),
+        names: tuple[str, ...] = ("a", "b"), extra: Mapping[str, Any] | None = None,
     ) -> None:  # fmt: skip
         self._tmp = tmp_path
         self._env = daemon_env(emulator, wallet_key=borrower.key)
@@ -93,7 +99,7 @@ class Replicas:
             name: replica_config(
                 tmp_path, name, devnet=devnet, emulator=emulator, borrower=borrower,
                 journal_url=journal_url if isinstance(journal_url, str) else journal_url[name],
-                timing=timing,
+                timing=timing, extra=extra,
             )
             for name in names
         }  # fmt: skip
@@ -130,18 +136,19 @@ def last_lead(proc: DaemonProcess) -> int:
 def replicas(
     tmp_path: Path, *, devnet: Devnet, emulator: EmulatorHandle, borrower: Borrower,
     journal_url: str | Mapping[str, str], timing: Timing = STEADY,
-    names: tuple[str, ...] = ("a", "b"),
+    names: tuple[str, ...] = ("a", "b"), extra: Mapping[str, Any] | None = None,
 ) -> Iterator[Replicas]:  # fmt: skip
     """``journal_url``: one for both replicas, or one per replica name (through a proxy)."""
     with ExitStack() as stack:
         yield Replicas(
             tmp_path, devnet=devnet, emulator=emulator, borrower=borrower,
-            journal_url=journal_url, stack=stack, timing=timing, names=names,
+            journal_url=journal_url, stack=stack, timing=timing, names=names, extra=extra,
         )  # fmt: skip
 
 
 def interleaved(logs: list[list[dict[str, Any]]], journal: Journal) -> list[str]:
-    """Moments two leaders acted: actions (orders, transactions) a replica took outside its
+    """Moments two leaders acted: actions (orders, transactions, money moves' stages) a
+    replica took outside its
     own epoch, or epochs whose actions overlap in time. ``logs``: each replica process's log
     events. An action belongs to the epoch the process last won before it (it acts once the
     takeover delay has passed on its clock, which may be a beat before it logs "leader"); its
@@ -183,6 +190,11 @@ def _action(event: dict[str, Any], journal: Journal) -> tuple[str, datetime | No
         key = str(event["key"])
         tx = journal.tx(key)
         return f"transaction {key}", None if tx is None else tx.created_at
+    if event.get("event") == "money move" and "move_id" in event:
+        # A move outlives its epoch (a new leader carries it on): each stage it reaches is an
+        # action of the replica that logged it, at that moment.
+        what = f"money move {event['move_id']} to {event['stage']}"
+        return what, datetime.fromisoformat(str(event["timestamp"]))
     return None
 
 
@@ -214,3 +226,22 @@ def positions_explained(emulator: EmulatorHandle, journal: Journal) -> dict[str,
         for s in set(held) | set(fills)
         if held.get(s, Decimal(0)) != fills.get(s, Decimal(0))
     }
+
+
+def duplicate_moves(emulator: EmulatorHandle, journal: Journal) -> list[str]:
+    """Withdrawals and futures <-> spot transfers the emulator made that no journaled money
+    move explains, or more than one per move: a withdrawal by its ``withdrawOrderId`` (the
+    move's id), a transfer by the id the move recorded (the venue takes no client id for it)."""
+    account = emulator.control.snapshot()["accounts"][emulator.api_key]
+    moves = {m.intent.move_id for m in journal.moves_since(0)}
+    withdrawals = Counter(str(w["withdraw_order_id"]) for w in account["withdrawals"])
+    problems = [f"withdrawal {i} x{n}" for i, n in withdrawals.items() if n > 1]
+    problems += [f"withdrawal {i}: not journaled" for i in withdrawals if i not in moves]
+    claimed = Counter(m.transfer_id for m in journal.moves_since(0) if m.transfer_id)
+    problems += [f"transfer {t} held by {n} moves" for t, n in claimed.items() if n > 1]
+    problems += [
+        f"transfer {t['tran_id']} ({t['type']} {t['amount']} {t['asset']}): no move holds it"
+        for t in account["transfers"]
+        if str(t["tran_id"]) not in claimed
+    ]
+    return problems

@@ -1,11 +1,11 @@
 """SIGKILL of the leader at random points, N times (``HEDGEBOT_HA_KILLS``, default 12 in
 ``make test``, which must stay within CI's 25 minutes at ~2.6 s a kill; issue 20's 50:
-``HEDGEBOT_HA_KILLS=50``): inside
-an order (its intent journaled, the order maybe sent) or a repay (its transaction journaled,
-maybe sent, maybe mined), plus a random delay. The follower leads within two cycles every time;
-the killed replica comes back as a follower. Afterwards the emulator's and the chain's own
-records show no order and no repay twice, and the journal shows no action of a replica outside
-its epoch.
+``HEDGEBOT_HA_KILLS=50``): inside an order (its intent journaled, the order maybe sent), a repay
+(its transaction journaled, maybe sent, maybe mined) or a withdrawal (its move journaled, the
+futures -> spot transfer or the withdraw request maybe sent), plus a random delay. The follower
+leads within two cycles every time; the killed replica comes back as a follower. Afterwards the
+emulator's and the chain's own records show no order, repay, transfer or withdrawal twice, and
+the journal shows no action of a replica outside its epoch.
 
 Each kill is cheap: anvil, the emulator and PostgreSQL stay up; only the killed replica
 restarts, and a third replica keeps following while it does, so the next kill need not wait
@@ -17,31 +17,42 @@ import os
 import random
 import time
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from web3 import Web3
 
 from bot.devnet.devnet import Devnet
 from bot.emulator.testing import EmulatorHandle
-from bot.journal import Journal
-from tests.daemon.capital_scene import TRIGGER_HF, health_factor, interval_mining
+from bot.journal import Journal, MoveKind, MoveStage
+from tests.daemon.capital_scene import (
+    TRIGGER_HF,
+    USDC_ON_BSC,
+    health_factor,
+    hot_wallet_payments,
+    interval_mining,
+    linked_wallet,
+)
 from tests.daemon.harness import DaemonProcess, open_borrower
 from tests.ha.daemons import (
     QUICK,
     Replicas,
+    duplicate_moves,
     duplicate_orders,
     interleaved,
     last_lead,
     positions_explained,
     replicas,
 )
-from tests.ha.kills import Step, repays_on_chain, steps
+from tests.ha.kills import CAPITAL, RESERVE_COIN, Step, no_move_open, repays_on_chain, steps
 from tests.ha.replicas import wait_for
 from tests.postgres_fixture import PostgresServer
 
 pytestmark = [pytest.mark.chain, pytest.mark.exchange, pytest.mark.postgres]
 
 KILLS = int(os.environ.get("HEDGEBOT_HA_KILLS", "12"))
+EXCHANGE_USDC = Decimal(50_000)  # what the withdrawals take from the futures wallet
 # After the intent: an order's round trip to the emulator takes some 10-50 ms, a repay's
 # send and receipt longer; half the kills come within that, half up to 0.3 s later.
 SHORT_DELAY_SECS, MAX_DELAY_SECS = 0.03, 0.3
@@ -55,6 +66,7 @@ def test_sigkill_of_the_leader_at_random_points_never_acts_twice(
 ) -> None:
     url = postgres_server.new_database_url()
     borrower = open_borrower(devnet, emulator)
+    emulator.control.fund(RESERVE_COIN, EXCHANGE_USDC, venue="usdm")
     seed = random.randrange(2**32)
     rng = random.Random(seed)
     print(f"seed {seed}, {KILLS} kills")
@@ -67,9 +79,11 @@ def test_sigkill_of_the_leader_at_random_points_never_acts_twice(
         # Blocks keep coming, as on a real chain: a repay the killed leader journaled but never
         # sent is settled as dropped, and the guard's next decision (a new block) repays.
         interval_mining(devnet),
+        # The exchange pays a withdrawal on chain as soon as it is asked.
+        linked_wallet(devnet, emulator, USDC_ON_BSC, withdraw_delay_secs=0),
         replicas(
             tmp_path, devnet=devnet, emulator=emulator, borrower=borrower, journal_url=url,
-            timing=QUICK, names=NAMES,
+            timing=QUICK, names=NAMES, extra={"capital": CAPITAL},
         ) as group,
         Journal.open(url) as journal,
     ):  # fmt: skip
@@ -78,18 +92,21 @@ def test_sigkill_of_the_leader_at_random_points_never_acts_twice(
         first.wait_event("cycle done", orders=0, timeout=60)
         for name in NAMES[1:]:
             group.start(name).wait_event(STARTED, timeout=60)
-        repays = 0
+        repays = withdrawals = 0
         for kill in range(KILLS):
             step = scene[kill % len(scene)]
             repays += step.name == "repay"
+            withdrawals += step.name == "withdrawal"
+            began = time.monotonic()
             leader, secs, left = _kill_inside(step, group, journal, rng)
             took.append(secs)
             in_flight.append(left)
+            _settled(group.procs[leader], journal, devnet, borrower.address)
             print(
                 f"kill {kill + 1} ({step.name}, {left} intents in flight): "
-                f"{leader} leads after {secs:.2f} s"
+                f"{leader} leads after {secs:.2f} s; settled {time.monotonic() - began:.1f} s "
+                "after the step began"
             )
-            _settled(group.procs[leader], journal, devnet, borrower.address)
         logs = [p.events() for p in group.started]
         for name in sorted(group.procs, key=lambda n: n == leader):  # followers first
             group.procs[name].terminate()
@@ -105,13 +122,23 @@ def test_sigkill_of_the_leader_at_random_points_never_acts_twice(
         assert [e.epoch for e in journal.all_epochs()] == list(range(1, KILLS + 2))
         assert duplicate_orders(emulator, journal) == []
         assert positions_explained(emulator, journal) == {}
+        assert duplicate_moves(emulator, journal) == []
         assert interleaved(logs, journal) == []
         assert journal.pending_intents() == []
         assert journal.pending_txs() == []
+        assert journal.open_moves() == []
         on_chain = repays_on_chain(devnet, borrower.address, from_block=start_block)
         mined = {t.mined_tx_hash for t in journal.txs_since(0) if t.intent.kind == "repay"}
         assert len(on_chain) == repays, on_chain  # one repay per borrow, never two
         assert {r["hash"] for r in on_chain} <= mined
+        withdrawn = [m for m in journal.moves_since(0) if m.intent.kind is MoveKind.WITHDRAW]
+        paid = hot_wallet_payments(devnet, RESERVE_COIN, borrower.address, start_block)
+        assert len(withdrawn) >= withdrawals, withdrawn  # at least one per spend
+        assert all(m.stage is MoveStage.DONE for m in withdrawn), withdrawn
+        # The chain paid each withdrawal once: one transfer per move, the one it recorded.
+        assert sorted(Web3.to_hex(p["transactionHash"]) for p in paid) == sorted(
+            m.tx_id for m in withdrawn
+        )
 
 
 def _kill_inside(
@@ -125,6 +152,7 @@ def _kill_inside(
     victim = group.procs[latest.replica_id]
     followers = {n: p for n, p in group.procs.items() if p is not victim}
     wait_for("a follower up", lambda: any(_has(p, STARTED) for p in followers.values()))
+    wait_for(f"the leader ready for a {step.name}", lambda: step.ready(journal))
     seen = {n: len(p.events()) for n, p in followers.items()}
     before = step.count(journal)
     step.act()
@@ -134,7 +162,10 @@ def _kill_inside(
     time.sleep(rng.uniform(0, rng.choice((SHORT_DELAY_SECS, MAX_DELAY_SECS))))
     killed_at = datetime.now(UTC)
     victim.kill()
-    in_flight = len(journal.pending_intents()) + len(journal.pending_txs())
+    in_flight = sum(
+        len(left)
+        for left in (journal.pending_intents(), journal.pending_txs(), journal.open_moves())
+    )
     group.start(latest.replica_id)
     wait_for("a new epoch", lambda: _newer(journal, latest.epoch))
     leader = _newer(journal, latest.epoch)
@@ -159,5 +190,6 @@ def _settled(leader: DaemonProcess, journal: Journal, devnet: Devnet, wallet: st
     """The new leader finished what the dead one left."""
     wait_for("the new leader to settle", lambda: not journal.pending_intents())
     wait_for("the transactions to settle", lambda: not journal.pending_txs())
+    wait_for("the money moves to settle", lambda: no_move_open(journal))
     wait_for("the guard to repay", lambda: health_factor(devnet, wallet) >= TRIGGER_HF)
     leader.wait_event("cycle done", after=last_lead(leader), timeout=60)
