@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from bot.alerts.model import Alert, AlertKind, Severity
 from bot.core.model import OrderReport
+
+if TYPE_CHECKING:
+    from bot.journal.records import PauseState
 
 
 def _num(value: Decimal, places: int = 2) -> str:
@@ -170,17 +174,29 @@ def daemon_stopped(*, reason: str, at: datetime | None = None) -> Alert:
 
 
 def leadership_changed(
-    *, replica: str, leads: bool, epoch: int | None, reason: str, at: datetime | None = None
+    *,
+    replica: str,
+    leads: bool,
+    epoch: int | None,
+    reason: str,
+    paused: PauseState | None = None,
+    at: datetime | None = None,
 ) -> Alert:
-    """A replica sharing the journal started or stopped leading (acting)."""
+    """A replica sharing the journal started or stopped leading (acting). ``paused``: the
+    shared journal's pause, which a new leader inherits (a breaker another replica tripped
+    holds the hedger here too, until an operator resumes it)."""
     title = f"replica {replica} leads (epoch {epoch})" if leads else f"replica {replica} follows"
+    fields = [("replica", replica), ("epoch", str(epoch or "-")), ("reason", reason)]
+    if paused is not None and paused.paused:
+        by = f" by {paused.actor}" if paused.actor else ""
+        fields.append(("hedger", f"paused{by}: {paused.reason}; `hedgebot resume` resumes it"))
     return Alert(
         kind=AlertKind.LEADERSHIP,
         severity=Severity.WARNING,
         title=title,
         text=reason,
         dedupe_key=f"leadership:{replica}:{epoch}:{leads}",
-        fields=(("replica", replica), ("epoch", str(epoch or "-")), ("reason", reason)),
+        fields=tuple(fields),
         at=at,
     )
 

@@ -51,7 +51,7 @@ from bot.exchange.binance.streams import StreamedExchange
 from bot.exchange.cached import AccountCache
 from bot.ha.build import build_leadership
 from bot.ha.leadership import Leadership
-from bot.journal import Journal
+from bot.journal import Journal, PauseState
 from bot.metrics import HealthTracker, HedgebotMetrics, MetricsServer
 
 if TYPE_CHECKING:  # the feed reads status, which imports this module
@@ -264,7 +264,7 @@ def _replica(
             services.alerts.submit(
                 alert_events.leadership_changed(
                     replica=leadership.replica_id, leads=leads, epoch=new.epoch or old.epoch,
-                    reason=new.reason,
+                    reason=new.reason, paused=_inherited_pause(services) if leads else None,
                 )
             )  # fmt: skip
         if leads:
@@ -277,6 +277,16 @@ def _replica(
     leadership.start()
     log.warning("replica started: it acts only while it leads", replica=leadership.replica_id)
     return leadership
+
+
+def _inherited_pause(services: Services) -> PauseState | None:
+    """The journal's pause, for the alert of a new leader (None when it cannot be read: the
+    alert goes anyway)."""
+    try:
+        return services.journal.pause_state()
+    except Exception:  # the database may be what changed the leadership
+        log.warning("pause state unreadable for the leadership alert", exc_info=True)
+        return None
 
 
 def _gated(loops: list[Loop], leadership: Leadership, services: Services) -> list[Loop]:

@@ -24,6 +24,7 @@ from bot.alerts import (
     retry_after_seconds,
 )
 from bot.core.model import OrderReport, OrderStatus, Side
+from bot.journal import PauseState
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
 SLACK_URL = "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX"
@@ -267,3 +268,29 @@ def test_every_event_reaches_every_sink(router: respx.MockRouter, alert: Alert) 
     assert [route.call_count for route in routes] == [1, 1, 1, 1]
     assert alert.title in body(routes[0])["text"]  # type: ignore[operator]
     assert body(routes[3])["kind"] == alert.kind.value
+
+
+def test_a_new_leader_says_the_hedger_it_inherits_is_paused(router: respx.MockRouter) -> None:
+    """The pause lives in the shared journal: a breaker the old leader tripped holds here too."""
+    route = router.post(f"https://api.telegram.org/bot{TOKEN}/sendMessage").respond(
+        200, json={"ok": True}
+    )
+    paused = PauseState(
+        paused=True, reason="breaker: 5 consecutive failed cycles", actor="replica a",
+        changed_at=datetime(2025, 6, 1, 12, 0, tzinfo=UTC),
+    )  # fmt: skip
+    lead = events.leadership_changed(
+        replica="b", leads=True, epoch=7, reason="previous leader's lock released", paused=paused
+    )
+    calm = events.leadership_changed(replica="b", leads=True, epoch=8, reason="start")
+
+    send(TelegramSink(token=TOKEN, chat_id="1"), lead)
+    send(TelegramSink(token=TOKEN, chat_id="1"), calm)
+
+    said, quiet = (str(body(route, i)["text"]) for i in (0, 1))
+    assert "replica b leads (epoch 7)" in said
+    assert (
+        "paused by replica a: breaker: 5 consecutive failed cycles; `hedgebot resume` resumes it"
+        in said
+    )
+    assert "paused" not in quiet
