@@ -222,6 +222,10 @@ class AlertDispatcher:
             self._notify("*", DeliveryOutcome.DEDUPLICATED)
             self._record(alert, "*", DeliveryOutcome.DEDUPLICATED)
             return False
+        # The log says it too: an operator reading the daemon's output (no sink set up, or a
+        # sink down) sees every alert there. An alert carries no secret by construction.
+        said = log.info if alert.severity is Severity.INFO else log.warning
+        said("alert", kind=alert.kind.value, severity=alert.severity.value, title=alert.title)
         if not self._sinks:
             self._record(alert, "", DeliveryOutcome.UNSENT)
         for sink in self._sinks:

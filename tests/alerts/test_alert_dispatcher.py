@@ -443,3 +443,19 @@ def test_tokens_and_webhook_urls_never_reach_the_logs(
     everything = repr(logs) + caplog.text
     for secret in (TOKEN, SLACK_URL, WEBHOOK_URL, "Zx9-private-path", HEADER_SECRET):
         assert secret not in everything
+
+
+def test_every_alert_is_in_the_log_once_even_without_a_sink(
+    make_dispatcher: Callable[..., AlertDispatcher],
+) -> None:
+    """An operator with no Telegram or webhook set up reads the daemon's output: a breaker
+    that holds the hedger must show there, not only in the journal."""
+    dispatcher = make_dispatcher([])
+    with capture_logs() as logs:
+        dispatcher.submit(alert(1, Severity.CRITICAL))
+        dispatcher.submit(alert(1, Severity.CRITICAL))  # the same, deduplicated
+        dispatcher.submit(alert(2, Severity.INFO))
+
+    said = [(e["log_level"], e["title"]) for e in logs if e["event"] == "alert"]
+    assert said == [("warning", "alert 1"), ("info", "alert 2")]
+    assert all("text 1" not in repr(e) for e in logs)  # the title, not the text
