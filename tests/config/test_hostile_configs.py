@@ -19,12 +19,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import pytest
+
+from tests.config.cli_runs import cli_outcomes
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -557,11 +558,19 @@ def _check_config(case: Case, folder: Path) -> Outcome:
     return run_cli(["check-config", str(_case_path(case, case_dir))], case, case_dir)
 
 
+def _check_config_run(case: Case, folder: Path) -> tuple[list[str], dict[str, str], Path]:
+    """``check-config`` of ``case`` as ``cli_outcomes`` runs it (from the repository)."""
+    case_dir = folder / case.id
+    case_dir.mkdir()
+    args = ["check-config", str(_case_path(case, case_dir))]
+    return args, _environment(case, case_dir / "no-secrets"), REPO
+
+
 @pytest.fixture(scope="module")
 def outcomes(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Outcome]:
-    """Every selected case run at once (each is a fresh interpreter: about a second)."""
+    """Every selected case run at once, each in a fresh process (``cli_outcomes``)."""
     wanted = {
         item.callspec.params["case"].id
         for item in request.session.items
@@ -569,9 +578,11 @@ def outcomes(
     }
     folder = tmp_path_factory.mktemp("hostile")
     selected = [c for c in CASES if c.id in wanted]
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        results = pool.map(lambda c: _check_config(c, folder), selected)
-        return {case.id: outcome for case, outcome in zip(selected, results, strict=True)}
+    results = cli_outcomes(_check_config_run(c, folder) for c in selected)
+    return {
+        case.id: Outcome(code, output)
+        for case, (code, output) in zip(selected, results, strict=True)
+    }
 
 
 def test_there_are_at_least_sixty_distinct_cases() -> None:

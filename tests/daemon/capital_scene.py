@@ -48,7 +48,7 @@ def linked_wallet(
     net: CoinNetwork,
     *,
     min_confirm: int = 3,
-    withdraw_delay_secs: float = 1,
+    withdraw_delay_secs: float = 0,
 ) -> Iterator[None]:
     """The emulator's wallet settling ``net``'s withdrawals on anvil from a hot wallet holding
     a million of the coin, to the borrower only (the whitelist), ``withdraw_delay_secs`` after

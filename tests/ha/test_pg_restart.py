@@ -46,7 +46,7 @@ def test_postgresql_restarted_under_both_replicas_loses_and_repeats_nothing(
     url = own_postgres.new_database_url()
     borrower = open_borrower(devnet, emulator)
     start_block = devnet.latest_block()[0]
-    order, _, repay = steps(devnet, emulator, borrower)
+    order, _, repay, _ = steps(devnet, emulator, borrower)
     # Blocks keep coming, as on a real chain: a repay journaled but never sent before the
     # restart is settled as dropped, and the guard's next decision (a new block) repays.
     with interval_mining(devnet), replicas(
