@@ -11,15 +11,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from web3 import Web3
 
 from bot.core.capital_model import CoinNetwork
-from bot.devnet.aave import contract, transact
-from bot.devnet.devnet import Devnet, to_raw
+from bot.devnet.aave import contract
+from bot.devnet.devnet import Devnet
 from bot.emulator.testing import EmulatorHandle
 from bot.sim.backtest_params import bsc_stablecoin
 from tests.daemon.harness import DaemonProcess
-from tests.emulator.chain_helpers import HOT, anvil_key, coin
+from tests.emulator.chain_helpers import HOT, anvil_key, coin, token_balance
 from tests.emulator.chain_helpers import wait_for as wait_until
 
 BORROWER = 2  # the anvil account holding the loan and its reserve
@@ -53,8 +52,7 @@ def linked_wallet(
     """The emulator's wallet settling ``net``'s withdrawals on anvil from a hot wallet holding
     a million of the coin, to the borrower only (the whitelist), ``withdraw_delay_secs`` after
     each request; a deposit is credited after ``min_confirm`` blocks."""
-    hot = Web3().eth.account.from_key(anvil_key(HOT)).address
-    devnet.fund(hot, net.coin, Decimal(1_000_000))
+    devnet.fund(devnet.account(HOT), net.coin, Decimal(1_000_000))
     rules = {
         "withdraw_fee": str(net.withdraw_fee),
         "withdraw_min": str(net.withdraw_min),
@@ -92,16 +90,10 @@ def erc20(devnet: Devnet, symbol: str) -> Any:
     return contract(devnet.w3, "MintableERC20", devnet.deployment.token(symbol).underlying)
 
 
-def spend(devnet: Devnet, wallet: str, symbol: str, amount: Decimal, *, to: str) -> None:
-    """``amount`` of ``symbol`` leaves ``wallet`` for ``to`` (an account the test never reads)."""
-    raw = to_raw(amount, devnet.deployment.token(symbol).decimals)
-    transact(devnet.w3, erc20(devnet, symbol).functions.transfer(to, raw), wallet, what="spend")
-
-
 def hot_wallet_payments(devnet: Devnet, symbol: str, wallet: str, since_block: int) -> list[Any]:
     """The ``Transfer`` logs of ``symbol`` from the emulator's hot wallet to ``wallet`` (the
     chain's own record of the withdrawals paid)."""
-    hot = Web3().eth.account.from_key(anvil_key(HOT)).address
+    hot = devnet.account(HOT)
     found = (
         erc20(devnet, symbol)
         .events.Transfer()
@@ -111,7 +103,7 @@ def hot_wallet_payments(devnet: Devnet, symbol: str, wallet: str, since_block: i
 
 
 def balance(devnet: Devnet, symbol: str, wallet: str) -> Decimal:
-    raw = int(erc20(devnet, symbol).functions.balanceOf(Web3.to_checksum_address(wallet)).call())
+    raw = token_balance(devnet, symbol, wallet)
     return Decimal(raw).scaleb(-devnet.deployment.token(symbol).decimals)
 
 

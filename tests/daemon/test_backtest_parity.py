@@ -42,7 +42,6 @@ from tests.daemon.capital_scene import (
     USDT_ON_BSC,
     interval_mining,
     settle_step,
-    spend,
 )
 from tests.daemon.harness import (
     ANVIL_KEYS,
@@ -52,6 +51,7 @@ from tests.daemon.harness import (
     running_daemon,
     write_config,
 )
+from tests.emulator.chain_helpers import send_tokens
 
 pytestmark = [pytest.mark.chain, pytest.mark.exchange]
 
@@ -198,7 +198,7 @@ def _open_loan(devnet: Devnet, emulator: EmulatorHandle) -> str:
     address = devnet.account(BORROWER)
     devnet.set_price("WBTC", PATH[0])
     devnet.open_position(address, collateral={"WBTC": COLLATERAL_BTC}, debt={"USDT": DEBT})
-    spend(devnet, address, "USDT", DEBT, to=devnet.account(SPENDER))  # spend the loan
+    send_tokens(devnet, "USDT", address, devnet.account(SPENDER), DEBT)  # spend the loan
     devnet.fund(address, "USDT", RESERVE)
     # No interest from here on: the debt the backtest starts from stays the chain's.
     devnet.freeze_time()

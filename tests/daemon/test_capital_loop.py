@@ -30,7 +30,6 @@ from tests.daemon.capital_scene import (
     hot_wallet_payments,
     interval_mining,
     settle_step,
-    spend,
 )
 from tests.daemon.harness import (
     ANVIL_KEYS,
@@ -43,6 +42,7 @@ from tests.daemon.harness import (
     running_daemon,
     write_config,
 )
+from tests.emulator.chain_helpers import send_tokens
 from tests.emulator.chain_helpers import wait_for as wait_until
 
 pytestmark = [pytest.mark.chain, pytest.mark.exchange]
@@ -60,7 +60,7 @@ def _open_loan(devnet: Devnet, emulator: EmulatorHandle) -> str:
     devnet.set_price("WBTC", Decimal(60_000))
     devnet.open_position(address, collateral={"WBTC": COLLATERAL_BTC}, debt={"USDT": DEBT})
     # The wallet keeps only its reserve.
-    spend(devnet, address, "USDT", DEBT, to=devnet.account(LIQUIDATOR))
+    send_tokens(devnet, "USDT", address, devnet.account(LIQUIDATOR), DEBT)
     devnet.fund(address, "USDT", RESERVE)
     emulator.control.set_mark("BTCUSDT", Decimal(60_000))
     # The emulator's account starts with 10,000 USDT of futures margin.
@@ -310,7 +310,7 @@ def test_a_dry_run_moves_nothing_and_alerts_the_exact_amounts_and_why(
     """No API keys: the paper exchange holds no money, so the loop says what it would move."""
     config, journal_path = _config(devnet, linked, tmp_path, loop_on=True)
     wallet = devnet.account(BORROWER)
-    spend(devnet, wallet, "USDT", Decimal(6_000), to=devnet.account(LIQUIDATOR))  # 3,000 left
+    send_tokens(devnet, "USDT", wallet, devnet.account(LIQUIDATOR), Decimal(6_000))  # 3,000 left
     env = daemon_env(linked, wallet_key=ANVIL_KEYS[BORROWER], api_keys=False)
     with running_daemon(config, env, tmp_path / "daemon.log") as daemon:
         _, held = daemon.wait_event("money move held", timeout=STEP_DEADLINE_SECS)

@@ -148,11 +148,11 @@ def replicas(
 
 def interleaved(logs: list[list[dict[str, Any]]], journal: Journal) -> list[str]:
     """Moments two leaders acted: actions (orders, transactions, money moves' stages) a
-    replica took outside its
-    own epoch, or epochs whose actions overlap in time. ``logs``: each replica process's log
-    events. An action belongs to the epoch the process last won before it (it acts once the
-    takeover delay has passed on its clock, which may be a beat before it logs "leader"); its
-    intent must be journaled from that epoch's start and before the next epoch's."""
+    replica took outside its own epoch, or epochs whose actions overlap in time. ``logs``:
+    each replica process's log events. An action belongs to the epoch the process last won
+    before it (it acts once the takeover delay has passed on its clock, which may be a beat
+    before it logs "leader"); its intent must be journaled from that epoch's start and before
+    the next epoch's."""
     starts = {e.epoch: e.started_at for e in journal.all_epochs()}
     problems: list[str] = []
     acted: dict[int, list[datetime]] = {}
@@ -233,11 +233,12 @@ def duplicate_moves(emulator: EmulatorHandle, journal: Journal) -> list[str]:
     move explains, or more than one per move: a withdrawal by its ``withdrawOrderId`` (the
     move's id), a transfer by the id the move recorded (the venue takes no client id for it)."""
     account = emulator.control.snapshot()["accounts"][emulator.api_key]
-    moves = {m.intent.move_id for m in journal.moves_since(0)}
+    moves = journal.moves_since(0)
+    ids = {m.intent.move_id for m in moves}
     withdrawals = Counter(str(w["withdraw_order_id"]) for w in account["withdrawals"])
     problems = [f"withdrawal {i} x{n}" for i, n in withdrawals.items() if n > 1]
-    problems += [f"withdrawal {i}: not journaled" for i in withdrawals if i not in moves]
-    claimed = Counter(m.transfer_id for m in journal.moves_since(0) if m.transfer_id)
+    problems += [f"withdrawal {i}: not journaled" for i in withdrawals if i not in ids]
+    claimed = Counter(m.transfer_id for m in moves if m.transfer_id)
     problems += [f"transfer {t} held by {n} moves" for t, n in claimed.items() if n > 1]
     problems += [
         f"transfer {t['tran_id']} ({t['type']} {t['amount']} {t['asset']}): no move holds it"

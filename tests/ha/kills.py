@@ -20,8 +20,9 @@ from web3 import Web3
 from bot.devnet.devnet import Devnet
 from bot.emulator.testing import EmulatorHandle
 from bot.journal import Journal, MoveKind
-from tests.daemon.capital_scene import balance, health_factor, spend
+from tests.daemon.capital_scene import balance, health_factor
 from tests.daemon.harness import Borrower, move_price
+from tests.emulator.chain_helpers import send_tokens
 
 BORROW_TO_HF = Decimal("1.2")
 EPOCH_START = 0
@@ -85,7 +86,7 @@ def steps(devnet: Devnet, emulator: EmulatorHandle, borrower: Borrower) -> list[
         # Repays need not spend what their borrow brought: the reserve drifts from its target.
         held = balance(devnet, RESERVE_COIN, borrower.address)
         amount = held - RESERVE_USD + SPENT_USD
-        spend(devnet, borrower.address, RESERVE_COIN, amount, to=devnet.account(SINK))
+        send_tokens(devnet, RESERVE_COIN, borrower.address, devnet.account(SINK), amount)
 
     return [
         Step(

@@ -18,7 +18,7 @@ from bot.core.capital_account import profit_to_realise
 from bot.core.capital_model import AlertReason, CapitalRules, Direction, MoneyMove, Verdict
 from bot.core.ids import client_order_id
 from bot.daemon.board import MarketBoard, RealiseRequest
-from bot.daemon.capital.desk import MoveDesk
+from bot.daemon.capital.desk import MoveDesk, StepResult
 from bot.daemon.capital.publish import CapitalPublisher
 from bot.daemon.capital.read import CapitalReading, CapitalReads
 from bot.daemon.loops import LoopResult
@@ -109,8 +109,7 @@ class CapitalLoop:
         for _ in range(MAX_STEPS_PER_PASS):
             result = self._desk.step(record, now)
             self._publisher.stepped(result, now)
-            stage = result.record.stage
-            if not result.changed or stage.final or stage.waits_on_venue:
+            if not _goes_on(result):
                 return
             record = result.record
 
@@ -142,8 +141,7 @@ class CapitalLoop:
         self._publisher.started(intent, now)
         result = self._desk.start(intent, now)
         self._publisher.stepped(result, now)
-        stage = result.record.stage
-        if result.changed and not (stage.final or stage.waits_on_venue):
+        if _goes_on(result):
             self._carry(result.record, now)
         return move
 
@@ -166,6 +164,12 @@ class CapitalLoop:
             )
             return "", (AlertReason.DEPOSIT_ADDRESS_CHANGED, why)
         return wanted, None
+
+
+def _goes_on(result: StepResult) -> bool:
+    """The move moved on to a stage this pass can carry further (not final, not waiting)."""
+    stage = result.record.stage
+    return result.changed and not (stage.final or stage.waits_on_venue)
 
 
 __all__ = ["CapitalLoop", "Destinations"]
